@@ -1,0 +1,94 @@
+# fstrace: capture (bpf/) -> collect -> correlate -> report (user/).
+# `make` builds build/fstrace, one binary with libbpf, libelf and zlib linked statically.
+# V=1 shows the commands.
+
+OUT := build
+ARCH := x86
+CLANG ?= clang
+BPFTOOL ?= bpftool
+CC ?= cc
+PREFIX ?= /usr/local
+VERSION := 0.1.0
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+CFLAGS ?= -O2 -g
+CFLAGS += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE -DFSTRACE_VERSION='"$(VERSION)"'
+CFLAGS += -I$(OUT) -Ibpf -Iuser
+LDLIBS := -Wl,-Bstatic -lbpf -lelf -lz -Wl,-Bdynamic
+
+# SANITIZE=1: ASan + UBSan; the sanitizer runtimes cannot be linked fully statically.
+ifeq ($(SANITIZE),1)
+CC := clang
+CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+OUT := build-san
+endif
+
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibpf -Wall -Wno-unused-function
+
+USER_SRCS := $(wildcard user/*.c)
+LIB_SRCS := $(filter-out user/main.c,$(USER_SRCS))
+USER_OBJS := $(patsubst user/%.c,$(OUT)/%.o,$(USER_SRCS))
+LIB_OBJS := $(patsubst user/%.c,$(OUT)/%.o,$(LIB_SRCS))
+BPF_HDRS := $(wildcard bpf/*.h)
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/unit/%,$(UNIT_SRCS))
+
+.DELETE_ON_ERROR:
+.PHONY: all deps demo test unit-test install clean vmlinux
+
+all: $(OUT)/fstrace
+
+$(OUT):
+	$(Q)mkdir -p $(OUT) $(OUT)/unit
+
+$(OUT)/fstrace.bpf.o: bpf/fstrace.bpf.c $(BPF_HDRS) vmlinux/$(ARCH)/vmlinux.h | $(OUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUT)/fstrace.skel.h: $(OUT)/fstrace.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name fstrace_bpf > $@
+
+$(OUT)/%.o: user/%.c $(wildcard user/*.h) $(BPF_HDRS) $(OUT)/fstrace.skel.h | $(OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUT)/fstrace: $(USER_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUT)/unit/%: tests/unit/%.c $(LIB_OBJS) | $(OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIB_OBJS) $(LDLIBS) -o $@
+
+deps:
+	$(Q)bash scripts/deps.sh
+
+vmlinux:
+	$(Q)bash scripts/gen-vmlinux.sh
+
+unit-test: $(UNIT_BINS)
+	$(Q)for t in $(UNIT_BINS); do echo "  UNIT     $$t"; $$t || exit 1; done
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory all unit-test
+	$(Q)FSTRACE=$(CURDIR)/$(OUT)/fstrace bash tests/run.sh
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)FSTRACE=$(CURDIR)/$(OUT)/fstrace bash scripts/demo.sh
+
+install: $(OUT)/fstrace
+	install -D -m 0755 $(OUT)/fstrace $(DESTDIR)$(PREFIX)/sbin/fstrace
+	install -D -m 0644 user/fstrace.8 $(DESTDIR)$(PREFIX)/share/man/man8/fstrace.8
+
+clean:
+	$(Q)rm -rf build build-san

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * Building one variable-length event: the fixed header, then strings appended in enum fst_str
+ * order, then one copy of exactly the used bytes into the ring buffer.
+ */
+#ifndef FSTRACE_EMIT_BPF_H
+#define FSTRACE_EMIT_BPF_H
+
+static __always_inline struct fst_event *scratch_event(void)
+{
+	__u32 zero = 0;
+	struct scratch *s = bpf_map_lookup_elem(&scratch, &zero);
+
+	return s ? (struct fst_event *)s->buf : NULL;
+}
+
+static __always_inline struct fst_event *event_start(__u32 type)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct fst_event *e = scratch_event();
+
+	if (!e)
+		return NULL;
+	__builtin_memset(e, 0, sizeof(*e));
+	e->ts_ns = bpf_ktime_get_boot_ns();
+	e->type = type;
+	e->pid = pid_tgid >> 32;
+	e->tid = (__u32)pid_tgid;
+	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	e->cgroup_id = bpf_get_current_cgroup_id();
+	e->mntns = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
+	e->dirfd = -1;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	return e;
+}
+
+/*
+ * A pointer into the scratch buffer at an offset already checked to be below FST_SCRATCH_LIMIT,
+ * so that any string written there still fits.
+ * The mask changes nothing at run time, but clang checks one copy of the offset and adds
+ * another; in asm it cannot be optimised away, so the verifier sees the bound where it is used.
+ */
+#define ASM_MASK(v, mask)                                          \
+	({                                                         \
+		__u64 __v = (v);                                   \
+		asm volatile("%0 &= %1" : "+r"(__v) : "i"(mask)); \
+		__v;                                               \
+	})
+#define SCRATCH_AT(e, off) ((char *)(e) + ASM_MASK(off, FST_SCRATCH_LIMIT - 1))
+/* A string index already checked below FST_STR_COUNT, for the same reason. */
+#define STR_SLOT(idx) ASM_MASK(idx, 7)
+
+/*
+ * The string appenders are global functions, not inlined: the verifier checks each once on its
+ * own instead of once per path through the programs that call them, which would not fit its
+ * budget. They take only scalars, find the event in the per-CPU scratch buffer themselves, and
+ * return the offset after what they wrote.
+ */
+__noinline __u32 put_user_string(__u32 off, __u32 idx, __u64 src, __u32 max)
+{
+	struct fst_event *e = scratch_event();
+	long n;
+
+	if (!e || !src || off >= FST_SCRATCH_LIMIT || idx >= FST_STR_COUNT)
+		return off;
+	n = bpf_probe_read_user_str(SCRATCH_AT(e, off), ASM_MASK(max, FST_SCRATCH_LIMIT - 1),
+				    (const void *)src);
+	if (n <= 0)
+		return off;
+	e->str_len[STR_SLOT(idx)] = n;
+	return off + ASM_MASK(n, FST_SCRATCH_LIMIT - 1);
+}
+
+__noinline __u32 put_kernel_string(__u32 off, __u32 idx, __u64 src, __u32 max)
+{
+	struct fst_event *e = scratch_event();
+	long n;
+
+	if (!e || !src || off >= FST_SCRATCH_LIMIT || idx >= FST_STR_COUNT)
+		return off;
+	n = bpf_probe_read_kernel_str(SCRATCH_AT(e, off), ASM_MASK(max, FST_SCRATCH_LIMIT - 1),
+				      (const void *)src);
+	if (n <= 0)
+		return off;
+	e->str_len[STR_SLOT(idx)] = n;
+	return off + ASM_MASK(n, FST_SCRATCH_LIMIT - 1);
+}
+
+static __always_inline void event_submit(struct fst_event *e, __u32 size)
+{
+	__u32 zero = 0;
+	__u64 *count;
+
+	/* Strings start below FST_SCRATCH_LIMIT and are shorter than the rest: size < the buffer. */
+	if (bpf_ringbuf_output(&events, e, ASM_MASK(size, FST_SCRATCH_SIZE - 1), 0) == 0)
+		return;
+	count = bpf_map_lookup_elem(&lost, &zero);
+	if (count)
+		(*count)++;
+}
+
+#endif

@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * fstrace kernel programs: failing file syscalls of the traced tree, removals and renames and the
+ * mount family system-wide, ext4 errors, filesystem kernel messages, and the process tree.
+ *
+ * One enter and one exit program serve every syscall, on the raw_syscalls tracepoints, and the
+ * per-syscall argument layout (rodata, indexed by syscall number, from user/syscalls.c) says
+ * which calls matter and which argument is which. Attaching to the ~40 syscalls:sys_*_<name>
+ * tracepoints instead works too, but detaching them costs an RCU grace period each: seconds at
+ * the end of every run.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include "fstrace.h"
+#include "maps.bpf.h"
+#include "scope.bpf.h"
+#include "emit.bpf.h"
+#include "paths.bpf.h"
+
+#define FSCONFIG_SET_STRING 1
+#define FSCONFIG_SET_PATH 3
+#define FSCONFIG_SET_PATH_EMPTY 4
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+static __always_inline const volatile struct fst_syscall_layout *layout_of(long nr)
+{
+	if (nr < 0 || nr >= FST_SYSCALL_SLOTS)
+		return NULL;
+	return &layouts[nr];
+}
+
+static __always_inline __u64 arg(const struct pending_call *call, __u8 slot)
+{
+	return slot < 6 ? call->args[slot] : 0;
+}
+
+/* A path argument is relative when its first byte is neither '/' nor the end of the string. */
+static __always_inline bool is_relative(struct fst_event *e, __u32 start, int idx)
+{
+	char first = *SCRATCH_AT(e, start);
+
+	return e->str_len[idx] && first != '/' && first != '\0';
+}
+
+static __always_inline int dirfd_of(const struct pending_call *call, __u8 dirfd_slot)
+{
+	return dirfd_slot == FST_ARG_CWD ? AT_FDCWD : (int)arg(call, dirfd_slot);
+}
+
+static __always_inline void emit_call(__u32 type, const struct pending_call *call,
+				      const volatile struct fst_syscall_layout *lay, long ret)
+{
+	__u8 path = lay->path, path2 = lay->path2, dirfd = lay->dirfd, dirfd2 = lay->dirfd2;
+	__u8 fstype = lay->fstype, data = lay->data, flags = lay->flags, class = lay->class;
+	struct fst_event *e = event_start(type);
+	__u32 off = sizeof(*e), path_at, path2_at;
+
+	if (!e)
+		return;
+	e->ret = ret;
+	e->syscall = call->nr;
+	e->in_scope = type == FST_EV_SYSCALL || in_scope(e->pid);
+	if (dirfd < 6)
+		e->dirfd = (int)call->args[dirfd];
+	if (flags < 6)
+		e->flags = (__u32)call->args[flags];
+
+	path_at = off;
+	if (path < 6)
+		off = put_user_string(off, FST_STR_PATH, call->args[path], FST_PATH_MAX);
+	path2_at = off;
+	if (path2 < 6)
+		off = put_user_string(off, FST_STR_PATH2, call->args[path2], FST_PATH_MAX);
+	if (dirfd != FST_ARG_NONE && is_relative(e, path_at, FST_STR_PATH))
+		off = put_base_dir(off, FST_STR_DIR, dirfd_of(call, dirfd));
+	if (dirfd2 != FST_ARG_NONE && is_relative(e, path2_at, FST_STR_PATH2))
+		off = put_base_dir(off, FST_STR_DIR2, dirfd_of(call, dirfd2));
+	if (fstype < 6)
+		off = put_user_string(off, FST_STR_FSTYPE, call->args[fstype], 256);
+	/* fsconfig's value is a string only for some commands; for the others it is an fd or NULL. */
+	if (data < 6 && (!(class & FST_SC_FSCONFIG) || e->flags == FSCONFIG_SET_STRING ||
+			 e->flags == FSCONFIG_SET_PATH || e->flags == FSCONFIG_SET_PATH_EMPTY))
+		off = put_user_string(off, FST_STR_DATA, call->args[data], FST_DATA_MAX);
+	event_submit(e, off);
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fst_sys_enter, struct pt_regs *regs, long id)
+{
+	const volatile struct fst_syscall_layout *lay = layout_of(id);
+	__u64 pid_tgid;
+	struct pending_call call;
+	__u32 tid;
+
+	/* Every syscall on the machine passes here: leave at once unless it is one of ours. */
+	if (!lay || !lay->class)
+		return 0;
+	pid_tgid = bpf_get_current_pid_tgid();
+	/* Removals, renames and mounts are wanted from everyone: the actor is rarely the victim. */
+	if (!(lay->class & (FST_SC_REMOVE | FST_SC_RENAME | FST_SC_MOUNT)) && !in_scope(pid_tgid >> 32))
+		return 0;
+	tid = (__u32)pid_tgid;
+	call.nr = id;
+	/* The x86-64 syscall argument registers, in order. */
+	call.args[0] = BPF_CORE_READ(regs, di);
+	call.args[1] = BPF_CORE_READ(regs, si);
+	call.args[2] = BPF_CORE_READ(regs, dx);
+	call.args[3] = BPF_CORE_READ(regs, r10);
+	call.args[4] = BPF_CORE_READ(regs, r8);
+	call.args[5] = BPF_CORE_READ(regs, r9);
+	bpf_map_update_elem(&pending, &tid, &call, BPF_ANY);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fst_sys_exit, struct pt_regs *regs, long ret)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)pid_tgid;
+	const volatile struct fst_syscall_layout *lay;
+	struct pending_call *saved, call;
+	__u32 type;
+
+	saved = bpf_map_lookup_elem(&pending, &tid);
+	if (!saved)
+		return 0;
+	call = *saved;
+	bpf_map_delete_elem(&pending, &tid);
+	lay = layout_of(call.nr);
+	if (!lay)
+		return 0;
+
+	if (lay->class & FST_SC_MOUNT) {
+		if (pid_tgid >> 32 == targ_self_pid)
+			return 0;
+		type = FST_EV_MOUNT;
+	} else if (ret < 0) {
+		if (!(lay->class & FST_SC_FAIL) || !in_scope(pid_tgid >> 32))
+			return 0;
+		type = FST_EV_SYSCALL;
+	} else if (lay->class & FST_SC_REMOVE) {
+		type = FST_EV_REMOVE;
+	} else if (lay->class & FST_SC_RENAME) {
+		type = FST_EV_RENAME;
+	} else {
+		return 0;
+	}
+	emit_call(type, &call, lay, ret);
+	return 0;
+}
+
+SEC("tracepoint/ext4/ext4_error")
+int fst_ext4_error(struct trace_event_raw_ext4_error *ctx)
+{
+	/* System-wide whatever the scope: the task that trips over corruption may be a kworker. */
+	struct fst_event *e = event_start(FST_EV_EXT4_ERROR);
+	__u32 off = sizeof(*e);
+
+	if (!e)
+		return 0;
+	e->dev = ctx->dev;
+	e->syscall = ctx->line;
+	off = put_kernel_string(off, FST_STR_DATA, (__u64)ctx->function, 64);
+	event_submit(e, off);
+	return 0;
+}
+
+/* Kernel messages worth keeping: filesystems and the block layer under them. */
+static __always_inline bool prefix_is(const char *msg, const char *prefix, int len)
+{
+	for (int i = 0; i < len; i++)
+		if (msg[i] != prefix[i])
+			return false;
+	return true;
+}
+
+static __always_inline bool fs_message(const char *m)
+{
+	return prefix_is(m, "overlay", 7) || prefix_is(m, "EXT4-fs", 7) || prefix_is(m, "JBD2", 4) ||
+	       prefix_is(m, "Buffer I/O", 10) || prefix_is(m, "I/O error", 9) ||
+	       prefix_is(m, "blk_update", 10) || prefix_is(m, "XFS (", 5) || prefix_is(m, "BTRFS", 5) ||
+	       prefix_is(m, "EROFS", 5) || prefix_is(m, "squashfs", 8) || prefix_is(m, "fuse", 4);
+}
+
+SEC("tracepoint/printk/console")
+int fst_console(struct trace_event_raw_console *ctx)
+{
+	__u32 loc = ctx->__data_loc_msg;
+	const char *text = (const char *)ctx + (loc & 0xffff);
+	char head[16] = {};
+	struct fst_event *e;
+	long n;
+
+	if (bpf_probe_read_kernel(head, sizeof(head), text) || !fs_message(head))
+		return 0;
+	e = event_start(FST_EV_KMSG);
+	if (!e)
+		return 0;
+	/* Read here, not through put_kernel_string: a pointer into ctx cannot pass as a scalar. */
+	n = bpf_probe_read_kernel_str(e->strings, FST_MSG_MAX, text);
+	if (n <= 0)
+		return 0;
+	e->str_len[FST_STR_DATA] = n;
+	event_submit(e, sizeof(*e) + n);
+	return 0;
+}
+
+static __always_inline bool is_traced(__u32 tgid)
+{
+	return targ_use_traced && bpf_map_lookup_elem(&traced, &tgid);
+}
+
+static __always_inline void emit_proc(__u32 kind, long ret, const char *filename)
+{
+	struct fst_event *e = event_start(FST_EV_PROC);
+	__u32 off = sizeof(*e);
+
+	if (!e)
+		return;
+	e->syscall = kind;
+	e->ret = ret;
+	e->in_scope = 1;
+	off = put_kernel_string(off, FST_STR_DATA, (__u64)filename, FST_PATH_MAX);
+	event_submit(e, off);
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(fst_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = BPF_CORE_READ(parent, tgid), ctgid = BPF_CORE_READ(child, tgid);
+	__u8 one = 1;
+
+	/* New threads share the tgid and are already in; only new processes join the tree. */
+	if (ptgid == ctgid || !is_traced(ptgid))
+		return 0;
+	bpf_map_update_elem(&traced, &ctgid, &one, BPF_ANY);
+	emit_proc(FST_PROC_FORK, ctgid, NULL);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(fst_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
+{
+	if (!in_scope(BPF_CORE_READ(task, tgid)))
+		return 0;
+	emit_proc(FST_PROC_EXEC, 0, BPF_CORE_READ(bprm, filename));
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(fst_exit, struct task_struct *task)
+{
+	__u32 tgid = BPF_CORE_READ(task, tgid);
+
+	/* Only the whole process leaving matters, when its leader exits. */
+	if (BPF_CORE_READ(task, pid) != tgid || !in_scope(tgid))
+		return 0;
+	emit_proc(FST_PROC_EXIT, BPF_CORE_READ(task, exit_code), NULL);
+	if (targ_use_traced)
+		bpf_map_delete_elem(&traced, &tgid);
+	return 0;
+}

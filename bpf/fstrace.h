@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * The one event schema shared by the kernel programs (bpf/) and the collector (user/).
+ * Only fixed-width types: this header is compiled by clang -target bpf and by the host compiler.
+ *
+ * Every event is a fixed header followed by up to FST_STR_COUNT strings packed back to back
+ * (each NUL-terminated, its length including the NUL in str_len[]), so an event carries only
+ * the bytes it has instead of empty PATH_MAX buffers.
+ */
+#ifndef FSTRACE_H
+#define FSTRACE_H
+
+#ifndef __VMLINUX_H__ /* the BPF side gets these types from vmlinux.h */
+#include <linux/types.h>
+#endif
+
+#define FST_COMM_LEN 16
+#define FST_PATH_MAX 1024   /* one path argument as the process passed it */
+#define FST_DIR_MAX 1024    /* a directory resolved in the kernel (cwd or dirfd) */
+#define FST_DATA_MAX 4096   /* mount(2) data: overlay option strings run long */
+#define FST_MSG_MAX 512     /* one kernel message */
+#define FST_DIR_DEPTH 48    /* d_parent steps before a resolved directory is cut short */
+
+/* The scratch buffer an event is built in: big enough for the header and every string. */
+#define FST_SCRATCH_SIZE 16384
+#define FST_SCRATCH_LIMIT 8192 /* strings start below this offset; the largest string still fits */
+
+enum fst_event_type {
+	FST_EV_SYSCALL = 1, /* a failing file syscall of a traced process */
+	FST_EV_MOUNT,       /* a call of the mount family, success or failure */
+	FST_EV_REMOVE,      /* a successful unlink/unlinkat/rmdir, system-wide */
+	FST_EV_RENAME,      /* a successful rename*, system-wide */
+	FST_EV_EXT4_ERROR,  /* ext4:ext4_error, system-wide */
+	FST_EV_KMSG,        /* a kernel message from a filesystem, system-wide */
+	FST_EV_PROC,        /* fork/exec/exit of a traced process */
+};
+
+/* The strings that may follow the header, in this order. */
+enum fst_str {
+	FST_STR_PATH,   /* first path argument; removals: the removed path */
+	FST_STR_PATH2,  /* second path argument (rename/link target, mount source) */
+	FST_STR_DIR,    /* directory PATH is relative to (cwd or dirfd), resolved in the kernel */
+	FST_STR_DIR2,   /* directory PATH2 is relative to */
+	FST_STR_FSTYPE, /* mount fstype, fsopen fs name, fsconfig key */
+	FST_STR_DATA,   /* mount data, fsconfig value, kmsg text, ext4 function, exec filename */
+	FST_STR_COUNT,
+};
+
+/*
+ * A resolved directory arrives leaf first ("c/b/a" for /a/b/c) because the kernel walks
+ * d_parent upwards; the collector reverses it. A last component "!" marks a walk cut short at
+ * FST_DIR_DEPTH; the string "?" a directory that could not be resolved (bad dirfd).
+ */
+#define FST_DIR_TRUNCATED '!'
+#define FST_DIR_UNKNOWN '?'
+
+/* Process lifecycle, in fst_event.syscall for FST_EV_PROC. */
+enum fst_proc_kind {
+	FST_PROC_FORK = 1,
+	FST_PROC_EXEC,
+	FST_PROC_EXIT,
+};
+
+struct fst_event {
+	__u64 ts_ns;      /* bpf_ktime_get_boot_ns(): comparable across the whole machine */
+	__u64 cgroup_id;
+	__u64 ino;        /* inode where the kernel offered one, else 0 */
+	__s64 ret;        /* syscall return; exit code for FST_PROC_EXIT */
+	__u32 type;       /* enum fst_event_type */
+	__u32 pid;        /* tgid */
+	__u32 tid;
+	__u32 ppid;
+	__u32 mntns;      /* mount namespace inode number */
+	__u32 dev;        /* kernel dev_t: major << 20 | minor */
+	__u32 syscall;    /* syscall number (x86-64), or enum fst_proc_kind, or ext4 line */
+	__s32 dirfd;      /* dirfd argument, or fd for fsconfig/fsmount */
+	__u32 flags;      /* flags argument / fsconfig cmd */
+	__u32 in_scope;   /* 1 when the task is traced: out-of-scope removals only explain failures */
+	__u16 str_len[FST_STR_COUNT]; /* bytes of each string including its NUL, 0 when absent */
+	char comm[FST_COMM_LEN];
+	char strings[];
+};
+
+/* Per-syscall argument layout, indexed by syscall number in the programs' read-only data. */
+#define FST_SYSCALL_SLOTS 512
+#define FST_ARG_CWD 6  /* a dirfd slot: the path is relative to the cwd (no dirfd argument) */
+#define FST_ARG_NONE 7 /* no such argument; as a dirfd: the path is not resolved (mount source) */
+
+enum fst_syscall_class {
+	FST_SC_FAIL = 1 << 0,   /* report failures of traced processes */
+	FST_SC_REMOVE = 1 << 1, /* report successes system-wide as FST_EV_REMOVE */
+	FST_SC_RENAME = 1 << 2, /* report successes system-wide as FST_EV_RENAME */
+	FST_SC_MOUNT = 1 << 3,  /* mount family: report every call, as FST_EV_MOUNT */
+	FST_SC_FSCONFIG = 1 << 4, /* value is a string only for some commands */
+};
+
+/* Which of args[0..5] holds what; FST_ARG_NONE when the syscall has no such argument. */
+struct fst_syscall_layout {
+	__u8 class;   /* enum fst_syscall_class bits; 0 = not traced */
+	__u8 path;    /* user string -> FST_STR_PATH */
+	__u8 dirfd;   /* dirfd for path (AT_FDCWD = cwd), or FST_ARG_CWD / FST_ARG_NONE */
+	__u8 path2;   /* user string -> FST_STR_PATH2 */
+	__u8 dirfd2;  /* dirfd for path2 */
+	__u8 fstype;  /* user string -> FST_STR_FSTYPE */
+	__u8 data;    /* user string -> FST_STR_DATA (up to FST_DATA_MAX) */
+	__u8 flags;   /* integer -> flags */
+};
+
+#endif /* FSTRACE_H */

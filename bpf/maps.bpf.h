@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/* Maps and load-time settings shared by every fstrace program. Included once, by fstrace.bpf.c. */
+#ifndef FSTRACE_MAPS_BPF_H
+#define FSTRACE_MAPS_BPF_H
+
+/* Set through the skeleton's rodata before load, so the verifier prunes what is switched off. */
+const volatile __u32 targ_self_pid = 0;      /* the collector itself: never traced */
+const volatile bool targ_use_traced = false; /* run, record --pid: only the traced process tree */
+const volatile __u64 targ_cgroup_id = 0;     /* record --cgroup: this cgroup and its descendants */
+const volatile __u32 targ_cgroup_level = 0;
+const volatile bool targ_use_comm = false;   /* record --comm */
+const volatile char targ_comm[FST_COMM_LEN] = {};
+const volatile struct fst_syscall_layout layouts[FST_SYSCALL_SLOTS] = {};
+
+/* Every event goes through this one ring buffer; its size is set from userspace. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 24);
+} events SEC(".maps");
+
+/* Events dropped because the ring buffer was full: counted, never silent. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} lost SEC(".maps");
+
+/* Where an event is assembled before it is copied, at its real size, into the ring buffer. */
+struct scratch {
+	char buf[FST_SCRATCH_SIZE];
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scratch);
+} scratch SEC(".maps");
+
+/* The process tree being traced (tgids): seeded from userspace, grown at fork, shrunk at exit. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, __u8);
+} traced SEC(".maps");
+
+/* Arguments saved at syscall entry, read at exit only when the call is worth reporting. LRU, so
+ * entries whose exit never comes (a successful execve, a killed thread) cannot fill the map. */
+struct pending_call {
+	__u64 args[6];
+	__u32 nr;
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 32768);
+	__type(key, __u32);
+	__type(value, struct pending_call);
+} pending SEC(".maps");
+
+#endif

@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * The skeleton's lifecycle in one order: privileges -> tracefs -> open -> rodata -> load ->
+ * attach, and back out of everything on the first error.
+ *
+ * Tracepoints are the primary path: on some kernels (this project's CI VM among them) fentry is
+ * refused and kprobes are not built in, while syscall tracepoints, tp_btf and ring buffers work.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/capability.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <bpf/libbpf.h>
+#include <bpf/bpf.h>
+#include "fstrace.h" /* before the skeleton: its rodata holds fst_syscall_layout */
+#include "fstrace.skel.h"
+#include "attach.h"
+#include "syscalls.h"
+
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+
+static const char *tracefs_root;
+
+static bool verbose_libbpf;
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (!verbose_libbpf && level != LIBBPF_WARN)
+		return 0;
+	if (!verbose_libbpf)
+		return 0; /* failures are reported by fstrace itself, as one line */
+	return vfprintf(stderr, fmt, ap);
+}
+
+static bool has_cap(const struct __user_cap_data_struct *data, int cap)
+{
+	return data[cap / 32].effective & (1u << (cap % 32));
+}
+
+/* Loading BPF needs CAP_BPF + CAP_PERFMON (or CAP_SYS_ADMIN on older kernels). */
+static int check_privileges(char *err, size_t errlen)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2] = {};
+
+	if (syscall(SYS_capget, &hdr, data) == 0 &&
+	    (has_cap(data, CAP_SYS_ADMIN) || (has_cap(data, CAP_BPF) && has_cap(data, CAP_PERFMON))))
+		return 0;
+	snprintf(err, errlen, "needs root: CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN) to load BPF programs");
+	return -1;
+}
+
+static bool dir_exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* Tracepoint ids live in tracefs; a minimal container or VM may not have it mounted yet. */
+static int find_tracefs(char *err, size_t errlen)
+{
+	if (dir_exists("/sys/kernel/tracing/events")) {
+		tracefs_root = "/sys/kernel/tracing";
+		return 0;
+	}
+	if (dir_exists("/sys/kernel/debug/tracing/events")) {
+		tracefs_root = "/sys/kernel/debug/tracing";
+		return 0;
+	}
+	if (mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL) == 0 &&
+	    dir_exists("/sys/kernel/tracing/events")) {
+		tracefs_root = "/sys/kernel/tracing";
+		return 0;
+	}
+	snprintf(err, errlen, "tracefs is not mounted and mounting it on /sys/kernel/tracing failed: %s",
+		 strerror(errno));
+	return -1;
+}
+
+static bool tracepoint_exists(const char *category, const char *name)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/events/%s/%s/id", tracefs_root, category, name);
+	return access(path, F_OK) == 0;
+}
+
+static void set_mode(struct tracer *t, const char *hook, const char *fmt, ...)
+{
+	struct hook_mode *m = &t->modes[t->mode_count++];
+	va_list ap;
+
+	m->hook = hook;
+	va_start(ap, fmt);
+	vsnprintf(m->mode, sizeof(m->mode), fmt, ap);
+	va_end(ap);
+}
+
+static int keep_link(struct tracer *t, struct bpf_link *link)
+{
+	if (t->link_count == t->link_cap) {
+		int cap = t->link_cap ? t->link_cap * 2 : 128;
+		struct bpf_link **links = realloc(t->links, cap * sizeof(*links));
+
+		if (!links)
+			return -ENOMEM;
+		t->links = links;
+		t->link_cap = cap;
+	}
+	t->links[t->link_count++] = link;
+	return 0;
+}
+
+static int attach_tp(struct tracer *t, struct bpf_program *prog, const char *category, const char *name)
+{
+	struct bpf_link *link = bpf_program__attach_tracepoint(prog, category, name);
+
+	if (!link)
+		return -errno;
+	if (keep_link(t, link)) {
+		bpf_link__destroy(link);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Programs attached by BTF-typed tracepoint (tp_btf): each is one attachment. */
+static int attach_btf_progs(struct tracer *t, const char *hook, struct bpf_program **progs, int count,
+			    char *err, size_t errlen)
+{
+	for (int i = 0; i < count; i++) {
+		struct bpf_link *link = bpf_program__attach(progs[i]);
+
+		if (!link || keep_link(t, link)) {
+			int e = errno;
+
+			bpf_link__destroy(link);
+			snprintf(err, errlen, "attaching %s failed: %s", bpf_program__name(progs[i]),
+				 strerror(e));
+			return -1;
+		}
+	}
+	set_mode(t, hook, "tp_btf");
+	return 0;
+}
+
+/* A hook that is optional: ext4 may be a module not loaded yet, printk:console may be absent. */
+static int attach_optional_tp(struct tracer *t, const char *hook, struct bpf_program *prog,
+			      const char *category, const char *name, char *err, size_t errlen)
+{
+	int ret;
+
+	if (!tracepoint_exists(category, name)) {
+		set_mode(t, hook, "unavailable (no %s:%s)", category, name);
+		return 0;
+	}
+	ret = attach_tp(t, prog, category, name);
+	if (ret) {
+		snprintf(err, errlen, "attaching to %s:%s failed: %s", category, name, strerror(-ret));
+		return -1;
+	}
+	set_mode(t, hook, "tracepoint");
+	return 0;
+}
+
+static int attach_syscalls(struct tracer *t, char *err, size_t errlen)
+{
+	struct bpf_program *progs[] = { t->skel->progs.fst_sys_enter, t->skel->progs.fst_sys_exit };
+
+	return attach_btf_progs(t, "syscalls", progs, 2, err, errlen);
+}
+
+static int attach_proc(struct tracer *t, char *err, size_t errlen)
+{
+	struct bpf_program *progs[] = { t->skel->progs.fst_fork, t->skel->progs.fst_exec,
+					 t->skel->progs.fst_exit };
+
+	return attach_btf_progs(t, "proc", progs, 3, err, errlen);
+}
+
+static void configure(struct fstrace_bpf *skel, const struct tracer_options *o)
+{
+	struct fstrace_bpf__rodata *ro = skel->rodata;
+
+	ro->targ_self_pid = getpid();
+	ro->targ_use_traced = o->use_traced;
+	ro->targ_cgroup_id = o->cgroup_id;
+	ro->targ_cgroup_level = o->cgroup_level;
+	if (o->comm) {
+		ro->targ_use_comm = true;
+		strncpy((char *)ro->targ_comm, o->comm, sizeof(ro->targ_comm) - 1);
+	}
+	for (int i = 0; i < traced_syscall_count; i++) {
+		int nr = traced_syscalls[i].nr;
+
+		if (nr >= 0 && nr < FST_SYSCALL_SLOTS)
+			ro->layouts[nr] = traced_syscalls[i].layout;
+	}
+	bpf_map__set_max_entries(skel->maps.events, o->ringbuf_bytes);
+}
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int tracer_start(struct tracer *t, const struct tracer_options *o, char *err, size_t errlen)
+{
+	double started = now_seconds();
+	int ret;
+
+	memset(t, 0, sizeof(*t));
+	verbose_libbpf = o->verbose;
+	libbpf_set_print(libbpf_print);
+	if (check_privileges(err, errlen) || find_tracefs(err, errlen))
+		return -1;
+
+	t->skel = fstrace_bpf__open();
+	if (!t->skel) {
+		snprintf(err, errlen, "opening the BPF object failed: %s", strerror(errno));
+		return -1;
+	}
+	configure(t->skel, o);
+	ret = fstrace_bpf__load(t->skel);
+	if (ret) {
+		snprintf(err, errlen, "loading the BPF programs failed: %s%s", strerror(-ret),
+			 access("/sys/kernel/btf/vmlinux", R_OK) ? " (no kernel BTF at /sys/kernel/btf/vmlinux)"
+								 : " (run with -v for the verifier log)");
+		goto fail;
+	}
+	if (o->seed_pid && tracer_trace_pid(t, o->seed_pid)) {
+		snprintf(err, errlen, "cannot trace pid %d: %s", o->seed_pid, strerror(errno));
+		goto fail;
+	}
+	if (attach_proc(t, err, errlen) || attach_syscalls(t, err, errlen) ||
+	    attach_optional_tp(t, "ext4_error", t->skel->progs.fst_ext4_error, "ext4", "ext4_error",
+			       err, errlen) ||
+	    attach_optional_tp(t, "kmsg", t->skel->progs.fst_console, "printk", "console", err, errlen))
+		goto fail;
+	t->attach_seconds = now_seconds() - started;
+	return 0;
+fail:
+	tracer_stop(t);
+	return -1;
+}
+
+int tracer_trace_pid(struct tracer *t, pid_t pid)
+{
+	__u32 key = pid;
+	__u8 one = 1;
+
+	return bpf_map__update_elem(t->skel->maps.traced, &key, sizeof(key), &one, sizeof(one), BPF_ANY);
+}
+
+uint64_t tracer_lost(const struct tracer *t)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	uint64_t total = 0;
+	__u32 zero = 0;
+
+	if (!t->skel || ncpus <= 0)
+		return 0;
+	uint64_t values[ncpus];
+	if (bpf_map__lookup_elem(t->skel->maps.lost, &zero, sizeof(zero), values,
+				 sizeof(values[0]) * ncpus, 0))
+		return 0;
+	for (int i = 0; i < ncpus; i++)
+		total += values[i];
+	return total;
+}
+
+int tracer_ringbuf_fd(const struct tracer *t)
+{
+	return bpf_map__fd(t->skel->maps.events);
+}
+
+void tracer_detach(struct tracer *t)
+{
+	for (int i = 0; i < t->link_count; i++)
+		bpf_link__destroy(t->links[i]);
+	free(t->links);
+	t->links = NULL;
+	t->link_count = t->link_cap = 0;
+}
+
+void tracer_stop(struct tracer *t)
+{
+	tracer_detach(t);
+	fstrace_bpf__destroy(t->skel);
+	t->skel = NULL;
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/* Loading and attaching the kernel programs, with feature probes and a record of what attached how. */
+#ifndef FSTRACE_ATTACH_H
+#define FSTRACE_ATTACH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct tracer_options {
+	bool use_traced;        /* only the traced process tree (run, record --pid) */
+	pid_t seed_pid;         /* record --pid: the tree's root, traced before attach */
+	uint64_t cgroup_id;     /* record --cgroup, 0 = any */
+	uint32_t cgroup_level;
+	const char *comm;       /* record --comm, NULL = any */
+	uint32_t ringbuf_bytes; /* power of two */
+	bool verbose;           /* libbpf's own messages */
+};
+
+#define TRACER_MAX_HOOKS 8
+
+struct hook_mode {
+	const char *hook; /* "syscalls", "ext4_error", "kmsg", "proc" */
+	char mode[48];    /* "tracepoint", "tp_btf", "unavailable: ..." */
+};
+
+struct tracer {
+	struct fstrace_bpf *skel;
+	struct bpf_link **links;
+	int link_count, link_cap;
+	struct hook_mode modes[TRACER_MAX_HOOKS];
+	int mode_count;
+	double attach_seconds; /* from open to the last attach */
+};
+
+/* Opens, loads and attaches everything. On failure, err holds one line and nothing stays attached. */
+int tracer_start(struct tracer *t, const struct tracer_options *o, char *err, size_t errlen);
+/* Adds a process to the traced tree (before it runs anything, so nothing is missed). */
+int tracer_trace_pid(struct tracer *t, pid_t pid);
+/* Events the kernel could not queue because the ring buffer was full. */
+uint64_t tracer_lost(const struct tracer *t);
+int tracer_ringbuf_fd(const struct tracer *t);
+/* Detaches every program; the maps stay readable (drain the ring buffer, read the lost count). */
+void tracer_detach(struct tracer *t);
+/* Detaches every program and frees the maps; safe to call twice. */
+void tracer_stop(struct tracer *t);
+
+#endif

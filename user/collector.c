@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#include <errno.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+#include "fstrace.h"
+#include "collector.h"
+#include "decode.h"
+#include "event_text.h"
+#include "explain.h"
+#include "recording.h"
+#include "report.h"
+
+static void keep(const struct record *r, void *ctx)
+{
+	struct collector *c = ctx;
+
+	c->kept++;
+	if (c->writer && recording_write(c->writer, r) && !c->write_error)
+		c->write_error = errno ? errno : EIO;
+	if (c->report)
+		report_add(c->report, r);
+	if (c->follow)
+		event_text_line(c->follow, r, c->follow_base_ns);
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct collector *c = ctx;
+	const struct fst_event *e = data;
+	struct record r;
+
+	if (event_decode(data, size, &r)) {
+		c->malformed++;
+		return 0;
+	}
+	if (c->window && !e->in_scope) {
+		explain_outsider(c->window, &r);
+	} else {
+		keep(&r, c);
+		if (c->window)
+			explain_insider(c->window, &r);
+	}
+	record_free(&r);
+	return 0;
+}
+
+int collector_init(struct collector *c, const struct tracer *t, bool run_mode, char *err, size_t errlen)
+{
+	memset(c, 0, sizeof(*c));
+	if (run_mode) {
+		c->window = explain_new(keep, c);
+		if (!c->window) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+	}
+	c->rb = ring_buffer__new(tracer_ringbuf_fd(t), on_event, c, NULL);
+	if (!c->rb) {
+		snprintf(err, errlen, "creating the ring buffer consumer failed: %s", strerror(errno));
+		explain_free(c->window);
+		c->window = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int collector_poll(struct collector *c, int timeout_ms)
+{
+	int n = ring_buffer__poll(c->rb, timeout_ms);
+
+	return n == -EINTR ? 0 : n;
+}
+
+void collector_drain(struct collector *c)
+{
+	while (ring_buffer__consume(c->rb) > 0)
+		;
+}
+
+void collector_free(struct collector *c)
+{
+	ring_buffer__free(c->rb);
+	explain_free(c->window);
+	c->rb = NULL;
+	c->window = NULL;
+}

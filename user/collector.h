@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * Collect: the ring-buffer consumer. Decodes each kernel event, decides whether it is kept
+ * (under `run`, outsiders only when they explain a failure) and hands kept events to the
+ * recording, the report and the live --follow output.
+ */
+#ifndef FSTRACE_COLLECTOR_H
+#define FSTRACE_COLLECTOR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "attach.h"
+#include "record.h"
+
+struct recording_writer;
+struct report;
+struct explain_window;
+
+struct collector {
+	struct ring_buffer *rb;
+	struct recording_writer *writer; /* optional */
+	struct report *report;           /* optional */
+	FILE *follow;                    /* optional: one line per kept event */
+	uint64_t follow_base_ns;         /* --follow prints times relative to this */
+	struct explain_window *window;   /* run mode only */
+	uint64_t kept;
+	uint64_t malformed;              /* events that failed to decode (a schema mismatch) */
+	int write_error;                 /* first recording write errno, 0 if none */
+};
+
+/* run_mode: only the traced tree is kept, plus the outsiders that explain its failures. */
+int collector_init(struct collector *c, const struct tracer *t, bool run_mode, char *err, size_t errlen);
+/* Consumes what is ready, waiting up to timeout_ms for more. Returns events handled or -errno. */
+int collector_poll(struct collector *c, int timeout_ms);
+/* Consumes everything already in the ring buffer, without waiting. */
+void collector_drain(struct collector *c);
+void collector_free(struct collector *c);
+
+#endif

@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/* The three subcommands; each returns the status fstrace exits with. */
+#ifndef FSTRACE_COMMANDS_H
+#define FSTRACE_COMMANDS_H
+
+#include "options.h"
+
+int cmd_run(const struct options *o);
+int cmd_record(const struct options *o);
+int cmd_report(const struct options *o);
+
+#endif

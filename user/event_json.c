@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* struct record <-> JSON; the key list and its order are the contract in event_json.h. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "errnames.h"
+#include "event_json.h"
+
+void record_to_json(const struct record *r, struct jbuf *out)
+{
+	char dev[24];
+
+	jobj_begin(out);
+	jobj_u64(out, "ts_ns", r->ts_ns);
+	jobj_str(out, "type", rec_type_name(r->type));
+	jobj_u64(out, "pid", r->pid);
+	jobj_u64(out, "tid", r->tid);
+	jobj_u64(out, "ppid", r->ppid);
+	jobj_key(out, "comm");
+	json_strn(out, r->comm, strnlen(r->comm, sizeof(r->comm)));
+	jobj_u64(out, "cgroup_id", r->cgroup_id);
+	jobj_u64(out, "mntns", r->mntns);
+	jobj_str(out, "syscall", r->syscall);
+	if (r->has_ret)
+		jobj_i64(out, "ret", r->ret);
+	if (r->err)
+		jobj_str(out, "errno", errno_name(r->err));
+	jobj_str(out, "path", r->path);
+	jobj_str(out, "path2", r->path2);
+	jobj_str(out, "cwd", r->cwd);
+	jobj_str(out, "fstype", r->fstype);
+	jobj_str(out, "data", r->data);
+	if (r->has_dev) {
+		snprintf(dev, sizeof(dev), "%u:%u", r->dev_major, r->dev_minor);
+		jobj_str(out, "dev", dev);
+	}
+	if (r->ino)
+		jobj_u64(out, "ino", r->ino);
+	jobj_str(out, "func", r->func);
+	if (r->line)
+		jobj_u64(out, "line", r->line);
+	jobj_str(out, "msg", r->msg);
+	if (r->fd >= 0)
+		jobj_i64(out, "fd", r->fd);
+	if (r->has_flags)
+		jobj_u64(out, "flags", r->flags);
+	jobj_end(out);
+}
+
+enum kind { K_U64, K_U32, K_I64, K_INT, K_STR, K_TYPE, K_COMM, K_ERRNO, K_DEV };
+
+/* has: offset + 1 of the bool that says the field is present, 0 when absence is the zero value. */
+#define F(key, kind, member) { key, kind, offsetof(struct record, member), 0 }
+#define FH(key, kind, member, flag) \
+	{ key, kind, offsetof(struct record, member), offsetof(struct record, flag) + 1 }
+
+static const struct field {
+	const char *key;
+	enum kind kind;
+	size_t off, has;
+} fields[] = {
+	F("ts_ns", K_U64, ts_ns),	F("type", K_TYPE, type),
+	F("pid", K_U32, pid),		F("tid", K_U32, tid),
+	F("ppid", K_U32, ppid),		F("comm", K_COMM, comm),
+	F("cgroup_id", K_U64, cgroup_id), F("mntns", K_U32, mntns),
+	F("syscall", K_STR, syscall),	FH("ret", K_I64, ret, has_ret),
+	F("errno", K_ERRNO, err),	F("path", K_STR, path),
+	F("path2", K_STR, path2),	F("cwd", K_STR, cwd),
+	F("fstype", K_STR, fstype),	F("data", K_STR, data),
+	FH("dev", K_DEV, dev_major, has_dev), F("ino", K_U64, ino),
+	F("func", K_STR, func),		F("line", K_U32, line),
+	F("msg", K_STR, msg),		F("fd", K_INT, fd),
+	FH("flags", K_U32, flags, has_flags),
+};
+
+/* Strict unsigned decimal up to UINT32_MAX; advances *s past the digits. */
+static bool parse_u32(const char **s, uint32_t *out)
+{
+	uint64_t v = 0;
+	const char *p = *s;
+
+	for (; *p >= '0' && *p <= '9' && p - *s < 11; p++)
+		v = v * 10 + (uint64_t)(*p - '0');
+	if (p == *s || v > UINT32_MAX || (*p >= '0' && *p <= '9'))
+		return false;
+	*out = (uint32_t)v;
+	*s = p;
+	return true;
+}
+
+/* Stores v into r's field; NULL, or what is wrong with v. */
+static const char *set_field(struct record *r, const struct field *f, const struct jval *v)
+{
+	void *dst = (char *)r + f->off;
+	const char *s = jval_str(v), *p = s;
+	uint64_t u;
+	int64_t i;
+	char *copy;
+	int e;
+
+	switch (f->kind) {
+	case K_U64:
+		if (!jval_u64(v, &u))
+			return "expected an unsigned 64-bit integer";
+		*(uint64_t *)dst = u;
+		break;
+	case K_U32:
+		if (!jval_u64(v, &u) || u > UINT32_MAX)
+			return "expected an integer 0..4294967295";
+		*(uint32_t *)dst = (uint32_t)u;
+		break;
+	case K_I64:
+		if (!jval_i64(v, &i))
+			return "expected a signed 64-bit integer";
+		*(int64_t *)dst = i;
+		break;
+	case K_INT:
+		if (!jval_i64(v, &i) || i < INT_MIN || i > INT_MAX)
+			return "expected a 32-bit integer";
+		*(int *)dst = (int)i;
+		break;
+	case K_STR:
+		if (!s)
+			return "expected a string";
+		if (strlen(s) != v->str.len)
+			return "string contains a NUL character";
+		if (!(copy = strdup(s)))
+			return "out of memory";
+		free(*(char **)dst);
+		*(char **)dst = copy;
+		break;
+	case K_TYPE:
+		if (!s)
+			return "expected a string";
+		r->type = rec_type_from_name(s);
+		break;
+	case K_COMM: {
+		size_t n = s ? strnlen(s, sizeof(r->comm) - 1) : 0;
+
+		if (!s)
+			return "expected a string";
+		/* A lossily escaped comm can come back longer than 15 bytes: cut at a character. */
+		while (n > 0 && n < v->str.len && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;
+		memset(r->comm, 0, sizeof(r->comm));
+		memcpy(r->comm, s, n);
+		break;
+	}
+	case K_ERRNO:
+		if (!s || (e = errno_from_name(s)) < 0)
+			return "expected an errno name such as \"ENOENT\"";
+		r->err = e;
+		break;
+	case K_DEV:
+		if (!s || !parse_u32(&p, &r->dev_major) || *p++ != ':' ||
+		    !parse_u32(&p, &r->dev_minor) || *p)
+			return "expected \"major:minor\"";
+		break;
+	}
+	if (f->has)
+		*(bool *)((char *)r + f->has - 1) = true;
+	return NULL;
+}
+
+int record_from_json(const struct jval *obj, struct record *r, char *err, size_t errlen)
+{
+	const char *key = "event", *why = NULL;
+
+	record_init(r);
+	if (!obj || obj->type != JSON_OBJ)
+		why = "expected a JSON object";
+	else if (!jval_get(obj, "type") || !jval_get(obj, "ts_ns"))
+		why = jval_get(obj, "type") ? "no ts_ns" : "no type";
+	for (size_t m = 0; !why && m < obj->obj.n; m++) {
+		for (size_t k = 0; k < sizeof(fields) / sizeof(fields[0]); k++) {
+			if (strcmp(fields[k].key, obj->obj.m[m].key) == 0) {
+				key = fields[k].key;
+				why = set_field(r, &fields[k], &obj->obj.m[m].val);
+				break;
+			}
+		}
+	}
+	if (!why)
+		return 0;
+	snprintf(err, errlen, "%s: %s", key, why);
+	record_free(r);
+	return -1;
+}

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * The event contract: one struct record as one JSON object, the unit of a recording line and
+ * of JSON export. Keys, in order, each only when the event has it:
+ *   ts_ns type pid tid ppid comm cgroup_id mntns syscall ret errno path path2 cwd fstype data
+ *   dev ino func line msg fd flags
+ * errno is a name ("ENOENT"), dev is "major:minor". Readers ignore keys they do not know, so a
+ * newer fstrace may add keys without a format version bump.
+ */
+#ifndef FSTRACE_EVENT_JSON_H
+#define FSTRACE_EVENT_JSON_H
+
+#include <stddef.h>
+
+#include "json.h"
+#include "record.h"
+
+/* Appends the object to out, without a newline. Check out->oom afterwards. */
+void record_to_json(const struct record *r, struct jbuf *out);
+
+/*
+ * Fills r (initialised here; free it with record_free) from a parsed object. Returns 0, or -1
+ * with "key: problem" in err and r left empty. type and ts_ns are required; a type this
+ * fstrace does not know gives r->type == REC_NONE, for the caller to skip.
+ */
+int record_from_json(const struct jval *obj, struct record *r, char *err, size_t errlen);
+
+#endif

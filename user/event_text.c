@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#include <inttypes.h>
+#include "errnames.h"
+#include "event_text.h"
+
+static void print_call(FILE *out, const struct record *r)
+{
+	const char *sc = r->syscall ? r->syscall : "?";
+
+	switch (r->type) {
+	case REC_REMOVE:
+		fprintf(out, "removed %s (%s)", r->path ? r->path : "?", sc);
+		return;
+	case REC_RENAME:
+		fprintf(out, "renamed %s -> %s (%s)", r->path ? r->path : "?", r->path2 ? r->path2 : "?", sc);
+		return;
+	case REC_MOUNT:
+		fprintf(out, "%s", sc);
+		if (r->fstype)
+			fprintf(out, " %s", r->fstype);
+		if (r->path2)
+			fprintf(out, " from %s", r->path2);
+		if (r->path)
+			fprintf(out, " on %s", r->path);
+		if (r->data)
+			fprintf(out, " \"%s\"", r->data);
+		if (r->err)
+			fprintf(out, " -> %s", errno_name(r->err));
+		else
+			fprintf(out, " -> %" PRId64, r->ret);
+		return;
+	default:
+		fprintf(out, "%s %s %s", sc, errno_name(r->err), r->path ? r->path : "(no path)");
+		if (r->path2)
+			fprintf(out, " %s", r->path2);
+	}
+}
+
+void event_text_line(FILE *out, const struct record *r, uint64_t base_ns)
+{
+	double t = (double)(r->ts_ns - (base_ns <= r->ts_ns ? base_ns : 0)) / 1e9;
+
+	fprintf(out, "%s%.6fs  ", base_ns ? "+" : "", t);
+	switch (r->type) {
+	case REC_SYSCALL:
+	case REC_MOUNT:
+	case REC_REMOVE:
+	case REC_RENAME:
+		print_call(out, r);
+		break;
+	case REC_EXT4_ERROR:
+		fprintf(out, "ext4 error on %u:%u in %s:%u", r->dev_major, r->dev_minor,
+			r->func ? r->func : "?", r->line);
+		break;
+	case REC_KMSG:
+		fprintf(out, "kernel: %s", r->msg ? r->msg : "");
+		break;
+	case REC_PROC:
+		fprintf(out, "%s", r->syscall ? r->syscall : "proc");
+		if (r->path)
+			fprintf(out, " %s", r->path);
+		if (r->has_ret)
+			fprintf(out, " status %" PRId64, r->ret);
+		break;
+	default:
+		fprintf(out, "event");
+	}
+	fprintf(out, "  [pid %u %s]\n", r->pid, r->comm);
+}

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#include <stdlib.h>
+#include <string.h>
+#include "groups.h"
+
+static uint64_t hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ull; /* FNV-1a */
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
+	return h;
+}
+
+static int grow(struct group_table *t)
+{
+	size_t n = t->nbuckets ? t->nbuckets * 2 : 256;
+	struct group **b = calloc(n, sizeof(*b));
+
+	if (!b)
+		return -1;
+	for (size_t i = 0; i < t->nbuckets; i++) {
+		for (struct group *g = t->buckets[i], *next; g; g = next) {
+			next = g->next;
+			g->next = b[hash(g->key) % n];
+			b[hash(g->key) % n] = g;
+		}
+	}
+	free(t->buckets);
+	t->buckets = b;
+	t->nbuckets = n;
+	return 0;
+}
+
+struct group *groups_add(struct group_table *t, const char *key, const struct record *r)
+{
+	struct group *g;
+
+	if (t->count >= t->nbuckets && grow(t))
+		return NULL;
+	for (g = t->buckets[hash(key) % t->nbuckets]; g; g = g->next) {
+		if (strcmp(g->key, key) == 0) {
+			g->count++;
+			record_free(&g->last);
+			if (record_copy(&g->last, r))
+				record_init(&g->last);
+			return g;
+		}
+	}
+	g = calloc(1, sizeof(*g));
+	if (!g || !(g->key = strdup(key)) || record_copy(&g->first, r)) {
+		if (g)
+			free(g->key);
+		free(g);
+		return NULL;
+	}
+	if (record_copy(&g->last, r))
+		record_init(&g->last);
+	g->count = 1;
+	g->next = t->buckets[hash(key) % t->nbuckets];
+	t->buckets[hash(key) % t->nbuckets] = g;
+	t->count++;
+	return g;
+}
+
+struct group *groups_find(const struct group_table *t, const char *key)
+{
+	if (!t->nbuckets)
+		return NULL;
+	for (struct group *g = t->buckets[hash(key) % t->nbuckets]; g; g = g->next)
+		if (strcmp(g->key, key) == 0)
+			return g;
+	return NULL;
+}
+
+static int by_count(const void *a, const void *b)
+{
+	const struct group *x = *(struct group *const *)a, *y = *(struct group *const *)b;
+
+	if (x->count != y->count)
+		return x->count < y->count ? 1 : -1;
+	return x->first.ts_ns < y->first.ts_ns ? -1 : x->first.ts_ns > y->first.ts_ns;
+}
+
+struct group **groups_sorted(const struct group_table *t)
+{
+	struct group **all = malloc((t->count + 1) * sizeof(*all));
+	size_t n = 0;
+
+	if (!all)
+		return NULL;
+	for (size_t i = 0; i < t->nbuckets; i++)
+		for (struct group *g = t->buckets[i]; g; g = g->next)
+			all[n++] = g;
+	qsort(all, n, sizeof(*all), by_count);
+	all[n] = NULL;
+	return all;
+}
+
+void groups_free(struct group_table *t)
+{
+	for (size_t i = 0; i < t->nbuckets; i++) {
+		for (struct group *g = t->buckets[i], *next; g; g = next) {
+			next = g->next;
+			free(g->key);
+			record_free(&g->first);
+			record_free(&g->last);
+			free(g);
+		}
+	}
+	free(t->buckets);
+	memset(t, 0, sizeof(*t));
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/* Events grouped by a key (e.g. syscall + errno + path): a count and the first event of each. */
+#ifndef FSTRACE_GROUPS_H
+#define FSTRACE_GROUPS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "record.h"
+
+struct group {
+	char *key;
+	uint64_t count;
+	struct record first;
+	struct record last;
+	struct group *next; /* bucket chain */
+};
+
+struct group_table {
+	struct group **buckets;
+	size_t nbuckets, count;
+};
+
+/* Counts r under key; NULL only when memory runs out. */
+struct group *groups_add(struct group_table *t, const char *key, const struct record *r);
+/* The group counted under key, or NULL. */
+struct group *groups_find(const struct group_table *t, const char *key);
+/* The groups, most frequent first (ties: earliest first); free() the array, not the groups. */
+struct group **groups_sorted(const struct group_table *t);
+void groups_free(struct group_table *t);
+
+#endif

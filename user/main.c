@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* fstrace: capture (bpf/) -> collect (collector.c) -> correlate and report (report.c). */
+#include <stdbool.h>
+#include "commands.h"
+#include "options.h"
+
+int main(int argc, char **argv)
+{
+	struct options o;
+	bool done;
+	int ret = options_parse(argc, argv, &o, &done);
+
+	if (ret || done)
+		return ret;
+	switch (o.command) {
+	case CMD_RUN:
+		return cmd_run(&o);
+	case CMD_RECORD:
+		return cmd_record(&o);
+	case CMD_REPORT:
+		return cmd_report(&o);
+	}
+	return EXIT_USAGE;
+}

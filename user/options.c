@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "options.h"
+#include "util.h"
+
+void usage(FILE *out)
+{
+	fprintf(out,
+"Usage: fstrace run [OPTIONS] -- COMMAND [ARGS...]\n"
+"       fstrace record -o FILE [OPTIONS]\n"
+"       fstrace report [--format text|json] FILE\n"
+"\n"
+"Traces filesystem failures with eBPF: failing file syscalls, the mounts, ext4 errors, the\n"
+"kernel's own messages, and who removed a path that a later call could not find.\n"
+"\n"
+"run: runs COMMAND (and every descendant) traced; its stdin/stdout/stderr pass through; exits\n"
+"with its exit code (128+N when killed by signal N); prints a report to stderr.\n"
+"  --record FILE        also keep the full recording (gzip JSON Lines)\n"
+"  -o, --output REPORT  write the report to REPORT instead of stderr\n"
+"  --format text|json   report format (default text)\n"
+"  --follow             print each event to stderr as it happens\n"
+"\n"
+"record: system-wide until SIGINT/SIGTERM or --duration; a complete file either way.\n"
+"  -o, --output FILE    the recording to write (required)\n"
+"  --duration SEC       stop after SEC seconds\n"
+"  --pid PID            only this process and the children it starts from now on\n"
+"  --cgroup PATH        only this cgroup (v2) and its descendants\n"
+"  --comm NAME          only tasks with this command name\n"
+"\n"
+"report: prints the report of a recording, the same as the live run printed.\n"
+"  --format text|json   report format (default text)\n"
+"\n"
+"Common options:\n"
+"  --force              replace an existing output file (never through a symlink)\n"
+"  --ringbuf-mb N       ring buffer size in MiB, a power of two (default 16)\n"
+"  -v, --verbose        libbpf's messages and attach details\n"
+"  -h, --help           this help;  -V, --version  the version\n"
+"\n"
+"Exit status: run passes the command's through (127: command not found); otherwise 0 on\n"
+"success, 1 on a runtime error, 2 on a usage error. Needs CAP_BPF and CAP_PERFMON (root).\n"
+"See fstrace(8) for the recording's event fields.\n");
+}
+
+enum { OPT_RECORD = 256, OPT_FORMAT, OPT_FOLLOW, OPT_FORCE, OPT_DURATION, OPT_PID, OPT_CGROUP,
+       OPT_COMM, OPT_RINGBUF };
+
+static const struct option long_options[] = {
+	{ "record", required_argument, NULL, OPT_RECORD },
+	{ "output", required_argument, NULL, 'o' },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "follow", no_argument, NULL, OPT_FOLLOW },
+	{ "force", no_argument, NULL, OPT_FORCE },
+	{ "duration", required_argument, NULL, OPT_DURATION },
+	{ "pid", required_argument, NULL, OPT_PID },
+	{ "cgroup", required_argument, NULL, OPT_CGROUP },
+	{ "comm", required_argument, NULL, OPT_COMM },
+	{ "ringbuf-mb", required_argument, NULL, OPT_RINGBUF },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{},
+};
+
+/* Which options each command accepts: the rest are a usage error, not silently ignored. */
+static bool allowed(enum command cmd, int opt)
+{
+	switch (opt) {
+	case OPT_RECORD: case OPT_FOLLOW:
+		return cmd == CMD_RUN;
+	case 'o':
+		return cmd != CMD_REPORT;
+	case OPT_FORMAT:
+		return cmd != CMD_RECORD;
+	case OPT_DURATION: case OPT_PID: case OPT_CGROUP: case OPT_COMM:
+		return cmd == CMD_RECORD;
+	case OPT_FORCE: case OPT_RINGBUF:
+		return cmd != CMD_REPORT;
+	default:
+		return true;
+	}
+}
+
+static int bad(const char *fmt, const char *what)
+{
+	fputs("fstrace: ", stderr);
+	fprintf(stderr, fmt, what);
+	fputs(" (see fstrace --help)\n", stderr);
+	return EXIT_USAGE;
+}
+
+static int parse_number(const char *s, double min, double max, double *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtod(s, &end);
+	return errno || end == s || *end || !(*out >= min && *out <= max) ? -1 : 0;
+}
+
+static int parse_option(struct options *o, int opt, const char *arg)
+{
+	double v;
+
+	switch (opt) {
+	case OPT_RECORD:
+		o->recording = arg;
+		break;
+	case 'o':
+		if (o->command == CMD_RUN)
+			o->report_out = arg;
+		else
+			o->recording = arg;
+		break;
+	case OPT_FORMAT:
+		if (report_format_parse(arg, &o->format))
+			return bad("unknown format '%s': use text or json", arg);
+		break;
+	case OPT_FOLLOW:
+		o->follow = true;
+		break;
+	case OPT_FORCE:
+		o->force = true;
+		break;
+	case OPT_DURATION:
+		if (parse_number(arg, 0.001, 1e9, &o->duration))
+			return bad("--duration wants a positive number of seconds, not '%s'", arg);
+		break;
+	case OPT_PID:
+		if (parse_number(arg, 1, INT_MAX, &v) || v != (pid_t)v)
+			return bad("--pid wants a process id, not '%s'", arg);
+		o->pid = (pid_t)v;
+		break;
+	case OPT_CGROUP:
+		o->cgroup = arg;
+		break;
+	case OPT_COMM:
+		if (strlen(arg) == 0 || strlen(arg) > 15)
+			return bad("--comm wants a command name of 1 to 15 characters, not '%s'", arg);
+		o->comm = arg;
+		break;
+	case OPT_RINGBUF:
+		if (parse_number(arg, 1, 1024, &v) || v != (int)v || ((int)v & ((int)v - 1)))
+			return bad("--ringbuf-mb wants a power of two from 1 to 1024, not '%s'", arg);
+		o->ringbuf_bytes = (uint32_t)v << 20;
+		break;
+	case 'v':
+		o->verbose = true;
+		break;
+	}
+	return 0;
+}
+
+int options_parse(int argc, char **argv, struct options *o, bool *done)
+{
+	const char *name = argc > 1 ? argv[1] : NULL;
+	int opt, ret;
+
+	memset(o, 0, sizeof(*o));
+	o->ringbuf_bytes = 16u << 20;
+	*done = false;
+	if (!name)
+		return bad("%s", "missing command: run, record or report");
+	if (!strcmp(name, "-h") || !strcmp(name, "--help") || !strcmp(name, "help")) {
+		usage(stdout);
+		*done = true;
+		return 0;
+	}
+	if (!strcmp(name, "-V") || !strcmp(name, "--version")) {
+		printf("fstrace %s\n", FSTRACE_VERSION);
+		*done = true;
+		return 0;
+	}
+	if (!strcmp(name, "run"))
+		o->command = CMD_RUN;
+	else if (!strcmp(name, "record"))
+		o->command = CMD_RECORD;
+	else if (!strcmp(name, "report"))
+		o->command = CMD_REPORT;
+	else
+		return bad("unknown command '%s': use run, record or report", name);
+
+	argc--;
+	argv++;
+	optind = 1;
+	opterr = 0;
+	/* '+': stop at the first non-option, so the traced command keeps its own options. */
+	while ((opt = getopt_long(argc, argv, "+o:vhV", long_options, NULL)) != -1) {
+		if (opt == 'h') {
+			usage(stdout);
+			*done = true;
+			return 0;
+		}
+		if (opt == 'V') {
+			printf("fstrace %s\n", FSTRACE_VERSION);
+			*done = true;
+			return 0;
+		}
+		if (opt == '?' || opt == ':') {
+			if (optopt && optopt < 256)
+				return bad("option -%s is unknown or lacks its argument", (char[]){ optopt, 0 });
+			return bad("option '%s' is unknown or lacks its argument", argv[optind - 1]);
+		}
+		if (!allowed(o->command, opt))
+			return bad("option '%s' does not apply to this command", argv[optind - 1]);
+		if ((ret = parse_option(o, opt, optarg)))
+			return ret;
+	}
+	argc -= optind;
+	argv += optind;
+
+	switch (o->command) {
+	case CMD_RUN:
+		if (argc == 0)
+			return bad("%s", "run needs a command: fstrace run [OPTIONS] -- COMMAND [ARGS...]");
+		o->argc = argc;
+		o->argv = argv;
+		break;
+	case CMD_RECORD:
+		if (argc)
+			return bad("record takes no arguments, found '%s' (did you mean run?)", argv[0]);
+		if (!o->recording)
+			return bad("%s", "record needs -o FILE");
+		break;
+	case CMD_REPORT:
+		if (argc != 1)
+			return bad("%s", "report needs exactly one recording FILE");
+		o->recording = argv[0];
+		break;
+	}
+	return 0;
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/* The command line: fstrace run | record | report, and the options of each. */
+#ifndef FSTRACE_OPTIONS_H
+#define FSTRACE_OPTIONS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "report.h"
+
+enum command { CMD_RUN, CMD_RECORD, CMD_REPORT };
+
+struct options {
+	enum command command;
+	const char *recording;   /* run --record FILE, record -o FILE, report FILE */
+	const char *report_out;  /* run -o REPORT */
+	enum report_format format;
+	bool follow, force, verbose;
+	double duration;         /* record --duration, 0 = until a signal */
+	pid_t pid;               /* record --pid */
+	const char *cgroup;      /* record --cgroup */
+	const char *comm;        /* record --comm */
+	uint32_t ringbuf_bytes;
+	int argc;                /* run: the command */
+	char **argv;
+};
+
+/* Exit statuses of fstrace's own (as opposed to the traced command's). */
+#define EXIT_USAGE 2
+#define EXIT_FAILURE_FSTRACE 1
+
+/* 0 with *o filled; else the status to exit with (0 after --help/--version), message printed. */
+int options_parse(int argc, char **argv, struct options *o, bool *done);
+void usage(FILE *out);
+
+#endif

@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#include <stdlib.h>
+#include <string.h>
+#include "fstrace.h"
+#include "paths.h"
+
+char *dir_from_kernel(const char *leaf_first)
+{
+	size_t len = strlen(leaf_first);
+	bool cut = false;
+	char *out, *o;
+
+	if (leaf_first[0] == FST_DIR_UNKNOWN)
+		return NULL;
+	out = malloc(len + 5);
+	if (!out)
+		return NULL;
+	o = out;
+	/* Walk the components from the end of the string backwards: that is root first. */
+	for (size_t end = len; end > 0;) {
+		size_t start = end;
+
+		while (start > 0 && leaf_first[start - 1] != '/')
+			start--;
+		if (end - start == 1 && leaf_first[start] == FST_DIR_TRUNCATED && end == len) {
+			cut = true;
+		} else {
+			*o++ = '/';
+			memcpy(o, leaf_first + start, end - start);
+			o += end - start;
+		}
+		end = start ? start - 1 : 0;
+	}
+	*o = '\0';
+	if (cut) {
+		memmove(out + 3, out, strlen(out) + 1);
+		memcpy(out, "...", 3);
+	} else if (o == out) {
+		strcpy(out, "/");
+	}
+	return out;
+}
+
+void path_normalize(char *path)
+{
+	bool absolute = path[0] == '/';
+	const char *in = path;
+	char *out = path; /* never ahead of in: the path only shrinks */
+	size_t poppable = 0;
+
+	while (*in) {
+		const char *end;
+		size_t len;
+
+		while (*in == '/')
+			in++;
+		if (!*in)
+			break;
+		end = strchrnul(in, '/');
+		len = end - in;
+		if (len == 1 && in[0] == '.') {
+			in = end;
+			continue;
+		}
+		if (len == 2 && in[0] == '.' && in[1] == '.') {
+			if (poppable) {
+				while (out > path && out[-1] != '/')
+					out--;
+				if (out > path)
+					out--;
+				poppable--;
+				in = end;
+				continue;
+			}
+			if (absolute) { /* "/.." is "/" */
+				in = end;
+				continue;
+			}
+		} else {
+			poppable++;
+		}
+		if (out > path || absolute)
+			*out++ = '/';
+		memmove(out, in, len);
+		out += len;
+		in = end;
+	}
+	if (out == path)
+		*out++ = absolute ? '/' : '.';
+	*out = '\0';
+}
+
+char *path_join(const char *dir, const char *rel)
+{
+	size_t dl = strlen(dir), rl = strlen(rel);
+	char *out = malloc(dl + rl + 2);
+
+	if (!out)
+		return NULL;
+	memcpy(out, dir, dl);
+	out[dl] = '/';
+	memcpy(out + dl + 1, rel, rl + 1);
+	/* A cut-short directory (".../a") stays as it is: folding ".." into it would invent a path. */
+	if (out[0] == '/')
+		path_normalize(out);
+	return out;
+}
+
+bool path_is_within(const char *path, const char *ancestor)
+{
+	size_t n = strlen(ancestor);
+
+	if (strcmp(ancestor, "/") == 0)
+		return path[0] == '/';
+	return strncmp(path, ancestor, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/* Path text helpers: the kernel's leaf-first directories, joining, and ancestry. */
+#ifndef FSTRACE_PATHS_H
+#define FSTRACE_PATHS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* "c/b/a" (leaf first, from the kernel) -> "/a/b/c"; "" -> "/"; a walk cut short -> ".../b/c".
+ * Returns NULL for an unresolved directory ("?") or on allocation failure. */
+char *dir_from_kernel(const char *leaf_first);
+/* dir + "/" + rel, with "." and ".." folded lexically (the kernel already resolved dir itself). */
+char *path_join(const char *dir, const char *rel);
+/* Folds "//", "/./" and "/../" in place; keeps a leading "/". */
+void path_normalize(char *path);
+/* True when ancestor is path itself or one of its parent directories. */
+bool path_is_within(const char *path, const char *ancestor);
+
+#endif

@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* struct record lifecycle: the one place that knows which members are owned strings. */
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "record.h"
+
+/* Indexed by enum rec_type; these names are the "type" values of the recording format. */
+static const char *const type_names[] = {
+	[REC_SYSCALL] = "syscall",
+	[REC_MOUNT] = "mount",
+	[REC_REMOVE] = "remove",
+	[REC_RENAME] = "rename",
+	[REC_EXT4_ERROR] = "ext4_error",
+	[REC_KMSG] = "kmsg",
+	[REC_PROC] = "proc",
+};
+#define NTYPES (sizeof(type_names) / sizeof(type_names[0]))
+
+const char *rec_type_name(enum rec_type type)
+{
+	if ((unsigned)type >= NTYPES || !type_names[type])
+		return "none";
+	return type_names[type];
+}
+
+enum rec_type rec_type_from_name(const char *name)
+{
+	for (size_t i = 1; name && i < NTYPES; i++)
+		if (type_names[i] && strcmp(type_names[i], name) == 0)
+			return (enum rec_type)i;
+	return REC_NONE;
+}
+
+void record_init(struct record *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->fd = -1;
+}
+
+/* Every owned string, so free and copy cannot drift apart when a field is added. */
+static const size_t str_offs[] = {
+	offsetof(struct record, syscall), offsetof(struct record, path),
+	offsetof(struct record, path2), offsetof(struct record, cwd),
+	offsetof(struct record, fstype), offsetof(struct record, data),
+	offsetof(struct record, func), offsetof(struct record, msg),
+};
+#define NSTRS (sizeof(str_offs) / sizeof(str_offs[0]))
+
+static char **str_at(const struct record *r, size_t i)
+{
+	return (char **)((char *)r + str_offs[i]);
+}
+
+void record_free(struct record *r)
+{
+	for (size_t i = 0; i < NSTRS; i++)
+		free(*str_at(r, i));
+	record_init(r);
+}
+
+int record_copy(struct record *dst, const struct record *src)
+{
+	*dst = *src;
+	for (size_t i = 0; i < NSTRS; i++)
+		*str_at(dst, i) = NULL;
+	for (size_t i = 0; i < NSTRS; i++) {
+		const char *s = *str_at(src, i);
+
+		if (s && !(*str_at(dst, i) = strdup(s))) {
+			record_free(dst);
+			return -1;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * One event as the collector, the recording and the report see it: decoded from the ring buffer
+ * live, or parsed back from a recording. Both paths meet here, so a report from a file is the
+ * same as a live one.
+ */
+#ifndef FSTRACE_RECORD_H
+#define FSTRACE_RECORD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum rec_type {
+	REC_NONE = 0,
+	REC_SYSCALL,
+	REC_MOUNT,
+	REC_REMOVE,
+	REC_RENAME,
+	REC_EXT4_ERROR,
+	REC_KMSG,
+	REC_PROC,
+};
+
+/* Strings are owned by the record (heap) and NULL when the event does not have them. */
+struct record {
+	enum rec_type type;
+	uint64_t ts_ns;       /* CLOCK_BOOTTIME nanoseconds */
+	uint32_t pid, tid, ppid;
+	char comm[16];
+	uint64_t cgroup_id;
+	uint32_t mntns;
+	char *syscall;        /* "openat", or for proc: "fork"/"exec"/"exit" */
+	bool has_ret;
+	int64_t ret;          /* return value; proc exit: the exit status */
+	int err;              /* errno number when ret < 0, else 0 */
+	char *path;           /* absolute where the kernel could resolve it */
+	char *path2;
+	char *cwd;            /* directory a relative path was resolved against */
+	char *fstype;
+	char *data;           /* mount data, fsconfig "key=value", exec filename */
+	uint32_t dev_major, dev_minor;
+	bool has_dev;
+	uint64_t ino;
+	char *func;           /* ext4_error function */
+	uint32_t line;
+	char *msg;            /* kernel message text */
+	int fd;               /* fsconfig/fsmount fd, or -1 */
+	uint32_t flags;
+	bool has_flags;
+};
+
+const char *rec_type_name(enum rec_type type);
+enum rec_type rec_type_from_name(const char *name);
+void record_init(struct record *r);
+void record_free(struct record *r);
+/* Deep copy of src into dst (dst uninitialised). Returns 0, or -1 on allocation failure. */
+int record_copy(struct record *dst, const struct record *src);
+
+#endif

@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* fstrace record: system-wide (or filtered in the kernel) until a signal or --duration. */
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/magic.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include "commands.h"
+#include "session.h"
+#include "util.h"
+
+#define CGROUP_ROOT "/sys/fs/cgroup"
+
+static volatile sig_atomic_t stop;
+
+static void on_stop(int sig)
+{
+	stop = sig;
+}
+
+/* A cgroup v2 directory's id is its inode number; its level, how deep it sits under the root. */
+static int resolve_cgroup(const char *arg, uint64_t *id, uint32_t *level)
+{
+	char path[4096], real[PATH_MAX];
+	struct statfs fs;
+	struct stat st;
+	const char *p;
+
+	if (arg[0] == '/' && strncmp(arg, CGROUP_ROOT "/", sizeof(CGROUP_ROOT)) != 0 &&
+	    access(arg, F_OK) != 0)
+		snprintf(path, sizeof(path), CGROUP_ROOT "%s", arg); /* "/kubepods/..." as cgroup names it */
+	else
+		snprintf(path, sizeof(path), "%s", arg);
+	if (!realpath(path, real) || stat(real, &st) || !S_ISDIR(st.st_mode)) {
+		say("--cgroup %s: %s", arg, errno ? strerror(errno) : "not a directory");
+		return -1;
+	}
+	if (statfs(real, &fs) || fs.f_type != CGROUP2_SUPER_MAGIC ||
+	    strncmp(real, CGROUP_ROOT, strlen(CGROUP_ROOT)) != 0) {
+		say("--cgroup %s: not a cgroup v2 directory under " CGROUP_ROOT, arg);
+		return -1;
+	}
+	*id = st.st_ino;
+	*level = 0;
+	for (p = real + strlen(CGROUP_ROOT); *p; p++)
+		if (*p == '/')
+			(*level)++;
+	return 0;
+}
+
+int cmd_record(const struct options *o)
+{
+	struct tracer_options to = { .use_traced = o->pid != 0, .seed_pid = o->pid, .comm = o->comm,
+				     .ringbuf_bytes = o->ringbuf_bytes, .verbose = o->verbose };
+	struct sigaction sa = { .sa_handler = on_stop };
+	uint64_t deadline = 0;
+	struct session s;
+	int ret;
+
+	if (o->pid && kill(o->pid, 0) && errno == ESRCH) {
+		say("--pid %d: no such process", o->pid);
+		return EXIT_FAILURE_FSTRACE;
+	}
+	if (o->cgroup && resolve_cgroup(o->cgroup, &to.cgroup_id, &to.cgroup_level))
+		return EXIT_FAILURE_FSTRACE;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	if (session_start(&s, o, &to))
+		return EXIT_FAILURE_FSTRACE;
+	if (o->duration > 0)
+		deadline = boottime_ns() + (uint64_t)(o->duration * 1e9);
+	while (!stop && (!deadline || boottime_ns() < deadline))
+		session_poll(&s, 100);
+	ret = session_finish(&s, -1, NULL, o->format);
+	fprintf(stderr, "fstrace: recorded %llu events (%llu lost) to %s\n",
+		(unsigned long long)s.collector.kept, (unsigned long long)tracer_lost(&s.tracer), o->recording);
+	return ret ? EXIT_FAILURE_FSTRACE : 0;
+}

@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* fstrace report FILE: the recording fed through the same report as a live run. */
+#include <stdio.h>
+#include <stdlib.h>
+#include "commands.h"
+#include "recording.h"
+#include "report.h"
+#include "util.h"
+
+int cmd_report(const struct options *o)
+{
+	struct recording_header h = {};
+	struct recording_reader *rd;
+	uint64_t events = 0, lost = 0, read_count = 0;
+	int exit_code = -1, ret, status = 0;
+	struct report *rep;
+	struct record r;
+	char err[512];
+
+	rd = recording_open(o->recording, &h, err, sizeof(err));
+	if (!rd) {
+		say("%s", err);
+		return EXIT_FAILURE_FSTRACE;
+	}
+	rep = report_new(&h);
+	if (!rep) {
+		say("out of memory");
+		recording_close_reader(rd);
+		recording_header_free(&h);
+		return EXIT_FAILURE_FSTRACE;
+	}
+	while ((ret = recording_next(rd, &r)) == 1) {
+		report_add(rep, &r);
+		record_free(&r);
+		read_count++;
+	}
+	if (ret < 0) {
+		/* Nothing past the damage is trusted: say where, print no half report. */
+		say("%s: %s", o->recording, recording_error(rd));
+		status = EXIT_FAILURE_FSTRACE;
+	} else {
+		bool whole = recording_trailer(rd, &events, &lost, &exit_code);
+
+		report_end(rep, whole ? events : read_count, lost, exit_code,
+			   NULL, recording_truncated(rd));
+		if (report_write(rep, stdout, o->format))
+			status = EXIT_FAILURE_FSTRACE;
+	}
+	report_free(rep);
+	recording_close_reader(rd);
+	recording_header_free(&h);
+	return status;
+}

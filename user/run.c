@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * fstrace run: the command starts only once the programs are attached and it is in the traced
+ * set, so its very first syscall is seen. It waits on a pipe for the go-ahead; if fstrace dies
+ * before giving it, the pipe closes and the command never runs untraced.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/wait.h>
+#include "commands.h"
+#include "session.h"
+#include "util.h"
+
+static volatile sig_atomic_t child_pid;
+
+/* A signal sent to fstrace is passed to the command; fstrace keeps recording until the command
+ * exits. A terminal's ^C already reaches the command (same process group): not sent twice. */
+static void forward_signal(int sig, siginfo_t *info, void *ucontext)
+{
+	if (child_pid > 0 && info->si_code != SI_KERNEL)
+		kill(child_pid, sig);
+}
+
+static void install_forwarding(void)
+{
+	struct sigaction sa = { .sa_sigaction = forward_signal, .sa_flags = SA_SIGINFO | SA_RESTART };
+	int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
+/* The child: wait for the go-ahead, then become the command. */
+static void __attribute__((noreturn)) exec_when_released(int go_fd, char **argv)
+{
+	char go;
+
+	if (read(go_fd, &go, 1) != 1)
+		_exit(EXIT_FAILURE_FSTRACE); /* fstrace failed to attach: run nothing */
+	close(go_fd);
+	execvp(argv[0], argv);
+	/* Like a shell: 127 when the command is not found, 126 when it cannot be run. */
+	fprintf(stderr, "fstrace: %s: %s\n", argv[0], errno == ENOENT ? "command not found" : strerror(errno));
+	_exit(errno == ENOENT ? 127 : 126);
+}
+
+static int exit_status(int status)
+{
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
+
+static FILE *open_report(const struct options *o)
+{
+	FILE *out;
+
+	if (!o->report_out)
+		return stderr;
+	out = fopen(o->report_out, "w");
+	if (!out)
+		say("cannot write the report to %s: %s", o->report_out, strerror(errno));
+	return out;
+}
+
+int cmd_run(const struct options *o)
+{
+	struct tracer_options to = { .use_traced = true, .ringbuf_bytes = o->ringbuf_bytes,
+				     .verbose = o->verbose };
+	struct session s;
+	int go[2], status = 0, exit_code;
+	FILE *report_out;
+	pid_t pid;
+
+	if (session_start(&s, o, &to))
+		return EXIT_FAILURE_FSTRACE;
+	if (pipe2(go, O_CLOEXEC)) {
+		say("pipe: %s", strerror(errno));
+		session_finish(&s, -1, NULL, o->format);
+		return EXIT_FAILURE_FSTRACE;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		say("fork: %s", strerror(errno));
+		session_finish(&s, -1, NULL, o->format);
+		return EXIT_FAILURE_FSTRACE;
+	}
+	if (pid == 0) {
+		close(go[1]);
+		exec_when_released(go[0], o->argv);
+	}
+	close(go[0]);
+	child_pid = pid;
+	install_forwarding();
+	if (tracer_trace_pid(&s.tracer, pid) || write(go[1], "g", 1) != 1) {
+		say("cannot start the command traced: %s", strerror(errno));
+		kill(pid, SIGKILL);
+		close(go[1]);
+		waitpid(pid, NULL, 0);
+		session_finish(&s, -1, NULL, o->format);
+		return EXIT_FAILURE_FSTRACE;
+	}
+	close(go[1]);
+
+	for (;;) {
+		pid_t done = waitpid(pid, &status, WNOHANG);
+
+		if (done == pid || (done < 0 && errno == ECHILD))
+			break;
+		session_poll(&s, 100);
+	}
+	child_pid = 0;
+	exit_code = exit_status(status);
+	report_out = open_report(o);
+	if (session_finish(&s, exit_code, report_out, o->format) && exit_code == 0)
+		exit_code = EXIT_FAILURE_FSTRACE; /* a lost recording must not look like success */
+	if (report_out && report_out != stderr)
+		fclose(report_out);
+	return exit_code;
+}

@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include "session.h"
+#include "util.h"
+
+#define FLUSH_EVERY_NS 1000000000ull
+/* Kernel messages can trail the syscall that caused them by a little (console flushing). */
+#define SETTLE_MS 50
+
+int session_start(struct session *s, const struct options *o, const struct tracer_options *to)
+{
+	const char *mode = o->command == CMD_RUN ? "run" : "record";
+	char err[512];
+
+	memset(s, 0, sizeof(*s));
+	if (recording_header_fill(&s->header, mode, o->command == CMD_RUN ? o->argc : 0,
+				  o->command == CMD_RUN ? o->argv : NULL, err, sizeof(err))) {
+		say("%s", err);
+		return -1;
+	}
+	if (tracer_start(&s->tracer, to, err, sizeof(err))) {
+		say("%s", err);
+		recording_header_free(&s->header);
+		return -1;
+	}
+	for (int i = 0; i < s->tracer.mode_count; i++)
+		recording_header_add_attach(&s->header, s->tracer.modes[i].hook, s->tracer.modes[i].mode);
+	if (o->verbose) {
+		say("attached in %.3f s", s->tracer.attach_seconds);
+		for (int i = 0; i < s->tracer.mode_count; i++)
+			say("  %-10s %s", s->tracer.modes[i].hook, s->tracer.modes[i].mode);
+	}
+	if (o->recording &&
+	    !(s->writer = recording_create(o->recording, o->force, &s->header, err, sizeof(err)))) {
+		say("%s", err);
+		goto fail;
+	}
+	s->report = report_new(&s->header);
+	if (!s->report || collector_init(&s->collector, &s->tracer, o->command == CMD_RUN, err, sizeof(err))) {
+		say("%s", s->report ? err : "out of memory");
+		goto fail;
+	}
+	s->collector.writer = s->writer;
+	s->collector.report = s->report;
+	if (o->follow) {
+		s->collector.follow = stderr;
+		s->collector.follow_base_ns = s->header.started_boot_ns;
+	}
+	s->next_flush_ns = boottime_ns() + FLUSH_EVERY_NS;
+	s->started = true;
+	return 0;
+fail:
+	if (s->writer) {
+		recording_close(s->writer, 0, 0, -1);
+		unlink(o->recording);
+	}
+	report_free(s->report);
+	tracer_stop(&s->tracer);
+	recording_header_free(&s->header);
+	return -1;
+}
+
+void session_poll(struct session *s, int timeout_ms)
+{
+	uint64_t now;
+
+	collector_poll(&s->collector, timeout_ms);
+	now = boottime_ns();
+	if (now >= s->next_flush_ns) {
+		if (s->writer && recording_flush(s->writer) && !s->collector.write_error)
+			s->collector.write_error = errno ? errno : EIO;
+		s->next_flush_ns = now + FLUSH_EVERY_NS;
+	}
+}
+
+int session_finish(struct session *s, int exit_code, FILE *report_out, enum report_format fmt)
+{
+	char ended[32];
+	uint64_t lost;
+	int ret = 0;
+
+	collector_poll(&s->collector, SETTLE_MS);
+	tracer_detach(&s->tracer);
+	collector_drain(&s->collector);
+	lost = tracer_lost(&s->tracer);
+	collector_free(&s->collector);
+	tracer_stop(&s->tracer);
+	if (s->collector.malformed)
+		say("%llu events could not be decoded (kernel/userspace schema mismatch?)",
+		    (unsigned long long)s->collector.malformed);
+	if (s->writer && recording_close(s->writer, s->collector.kept, lost, exit_code) &&
+	    !s->collector.write_error)
+		s->collector.write_error = errno ? errno : EIO;
+	if (s->collector.write_error) {
+		say("writing the recording failed: %s", strerror(s->collector.write_error));
+		ret = -1;
+	}
+	recording_timestamp(ended, sizeof(ended));
+	report_end(s->report, s->collector.kept, lost, exit_code, ended, false);
+	if (report_out && report_write(s->report, report_out, fmt)) {
+		say("writing the report failed: %s", strerror(errno));
+		ret = -1;
+	}
+	report_free(s->report);
+	recording_header_free(&s->header);
+	s->started = false;
+	return ret;
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * What `run` and `record` share: attach, open the recording, collect until told to stop, then
+ * drain, detach, and close the recording with its trailer so the file is complete.
+ */
+#ifndef FSTRACE_SESSION_H
+#define FSTRACE_SESSION_H
+
+#include <stdio.h>
+#include "attach.h"
+#include "collector.h"
+#include "options.h"
+#include "recording.h"
+#include "report.h"
+
+struct session {
+	struct tracer tracer;
+	struct collector collector;
+	struct recording_header header;
+	struct recording_writer *writer;
+	struct report *report;
+	uint64_t next_flush_ns;
+	bool started;
+};
+
+/* 0, or -1 after saying why (nothing stays attached then). */
+int session_start(struct session *s, const struct options *o, const struct tracer_options *to);
+/* Collects for up to timeout_ms; flushes the recording about once a second. */
+void session_poll(struct session *s, int timeout_ms);
+/* Drains, detaches, closes the recording and writes the report (when report_out).
+ * Returns 0, or -1 when the recording could not be completed (said why). */
+int session_finish(struct session *s, int exit_code, FILE *report_out, enum report_format fmt);
+
+#endif
