@@ -200,7 +200,7 @@ int fst_console(struct trace_event_raw_console *ctx)
 	if (!e)
 		return 0;
 	/* Read here, not through put_kernel_string: a pointer into ctx cannot pass as a scalar. */
-	n = bpf_probe_read_kernel_str(e->strings, FST_MSG_MAX, text);
+	n = bpf_probe_read_kernel_str((char *)e + sizeof(*e), FST_MSG_MAX, text);
 	if (n <= 0)
 		return 0;
 	e->str_len[FST_STR_DATA] = n;

@@ -78,7 +78,7 @@ struct fst_event {
 	__u32 in_scope;   /* 1 when the task is traced: out-of-scope removals only explain failures */
 	__u16 str_len[FST_STR_COUNT]; /* bytes of each string including its NUL, 0 when absent */
 	char comm[FST_COMM_LEN];
-	char strings[];
+	/* the strings follow at sizeof(struct fst_event), after the padding */
 };
 
 /* Per-syscall argument layout, indexed by syscall number in the programs' read-only data. */

@@ -33,7 +33,8 @@ static int on_event(void *ctx, void *data, size_t size)
 		c->malformed++;
 		return 0;
 	}
-	if (c->window && !e->in_scope) {
+	/* ext4 errors and kernel messages are kept whoever caused them; calls only from the tree. */
+	if (c->window && !e->in_scope && (r.type == REC_REMOVE || r.type == REC_RENAME || r.type == REC_MOUNT)) {
 		explain_outsider(c->window, &r);
 	} else {
 		keep(&r, c);
