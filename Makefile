@@ -46,8 +46,8 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/unit/%,$(UNIT_SRCS))
 
 all: $(OUT)/fstrace
 
-$(OUT):
-	$(Q)mkdir -p $(OUT) $(OUT)/unit
+$(OUT) $(OUT)/unit:
+	$(Q)mkdir -p $@
 
 $(OUT)/fstrace.bpf.o: bpf/fstrace.bpf.c $(BPF_HDRS) vmlinux/$(ARCH)/vmlinux.h | $(OUT)
 	$(call msg,BPF,$@)
@@ -65,7 +65,7 @@ $(OUT)/fstrace: $(USER_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(OUT)/unit/%: tests/unit/%.c $(LIB_OBJS) | $(OUT)
+$(OUT)/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(LIB_OBJS) | $(OUT)/unit
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIB_OBJS) $(LDLIBS) -o $@
 

@@ -290,10 +290,18 @@ static void text_removed_by(const struct report *rep, FILE *out, const struct re
 {
 	const struct record *g = removal_before(rep, fail);
 
-	if (g)
-		fprintf(out, "      %s %s by pid %u (%s, %s), %.1f ms before\n",
-			g->type == REC_RENAME ? "renamed away:" : "removed:", g->path, g->pid, g->comm,
-			g->syscall ? g->syscall : "?", ((double)fail->ts_ns - (double)g->ts_ns) / 1e6);
+	double ms;
+
+	if (!g)
+		return;
+	ms = ((double)fail->ts_ns - (double)g->ts_ns) / 1e6;
+	fprintf(out, "      %s %s by pid %u (%s, %s), ", g->type == REC_RENAME ? "renamed away:" : "removed:",
+		g->path, g->pid, g->comm, g->syscall ? g->syscall : "?");
+	/* Both are timed at syscall exit: the remover's call can return just after its victim's. */
+	if (ms >= 0)
+		fprintf(out, "%.1f ms before\n", ms);
+	else
+		fprintf(out, "at the same moment (its call returned %.1f ms after)\n", -ms);
 }
 
 /* One section: a heading with its count, then up to TEXT_ROWS rows. */

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# `make demo`: reproduce every fault of the scenario table under `fstrace run` and show fstrace's
+# report for each. The triggers are meant to fail; the demo exits 0 when every fault was reproduced
+# (the trigger failed) and caught (the recording shows it), non-zero otherwise.
+#
+#   FSTRACE=build/fstrace scripts/demo.sh [SCENARIO...]
+set -euo pipefail
+
+FST_PROG=demo
+# shellcheck source=scenarios/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/scenarios/lib.sh"
+SCENARIO=$FST_REPO/scripts/scenario.sh
+FSTRACE=${FSTRACE:-$FST_REPO/build/fstrace}
+
+fst_need_root
+[[ -x $FSTRACE ]] || die "no fstrace binary at $FSTRACE (run make first)"
+command -v jq >/dev/null || die "jq is missing (run make deps)"
+
+if [[ $# -gt 0 ]]; then names=("$@"); else mapfile -t names < <(fst_scenarios); fi
+
+bold=
+plain=
+if [[ -t 1 ]]; then
+	bold=$(printf '\033[1m')
+	plain=$(printf '\033[0m')
+fi
+
+dir=
+cleanup() {
+	if [[ -n $dir ]]; then "$SCENARIO" cleanup "$name" "$dir" >/dev/null 2>&1 || true; fi
+	dir=
+}
+fst_on_exit cleanup
+
+results=()
+failed=0
+i=0
+for name in "${names[@]}"; do
+	i=$((i + 1))
+	printf '\n%s=== [%d/%d] %s: %s%s\n' "$bold" "$i" "${#names[@]}" "$name" "$("$SCENARIO" describe "$name")" "$plain"
+	dir=$(fst_mktemp "demo-$name")
+	"$SCENARIO" setup "$name" "$dir"
+
+	printf '%s$ fstrace run --record %s -- scenario.sh trigger %s DIR%s\n' \
+		"$bold" "$dir/rec.jsonl.gz" "$name" "$plain"
+	rc=0
+	env "${FST_TRIGGER_ENV[@]}" "$FSTRACE" run --record "$dir/rec.jsonl.gz" -o "$dir/report.txt" -- \
+		/bin/bash "$SCENARIO" trigger "$name" "$dir" </dev/null || rc=$?
+
+	printf '%s--- fstrace report (the command exited %d)%s\n' "$bold" "$rc" "$plain"
+	if [[ -s $dir/report.txt ]]; then cat "$dir/report.txt"; else echo "(no report written)"; fi
+
+	verdict=ok
+	if [[ $rc -eq 0 ]]; then
+		verdict="not reproduced: the trigger succeeded"
+	elif [[ ! -s $dir/rec.jsonl.gz ]]; then
+		verdict="not caught: fstrace wrote no recording"
+	elif ! "$SCENARIO" caught "$name" "$dir" "$dir/rec.jsonl.gz" 2>/dev/null; then
+		verdict="not caught: the recording does not show the fault"
+	fi
+	[[ $verdict == ok ]] || failed=$((failed + 1))
+	results+=("$(printf '%-28s %s' "$name" "$verdict")")
+	cleanup
+done
+
+printf '\n%s=== summary%s\n' "$bold" "$plain"
+printf '%s\n' "${results[@]}"
+[[ $failed -eq 0 ]] || die "$failed of ${#names[@]} faults not reproduced or not caught"

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# `make deps`: install the Debian 12 packages fstrace needs to build and test, only those missing.
+# Nothing to do costs one dpkg-query. apt-get update runs only when an install fails for want of
+# package lists (a fresh machine).
+set -euo pipefail
+
+PACKAGES=(
+	clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev make gcc # build: BPF object, skeleton, static link
+	jq e2fsprogs util-linux gzip kmod python3                    # tests: assertions, ext4 images, mounts, dirfd probe
+)
+
+# "installed" is the only status that counts: a package removed but not purged is "config-files".
+missing=()
+mapfile -t installed < <(dpkg-query -W -f='${db:Status-Status} ${Package}\n' "${PACKAGES[@]}" 2>/dev/null |
+	awk '$1 == "installed" { print $2 }')
+for p in "${PACKAGES[@]}"; do
+	[[ " ${installed[*]} " == *" $p "* ]] || missing+=("$p")
+done
+
+if ! command -v npm >/dev/null; then
+	echo "deps: warning: npm not found (not needed to build or test fstrace; the seeds' npm failures are reproduced without it)" >&2
+fi
+
+[[ ${#missing[@]} -gt 0 ]] || exit 0
+
+if [[ $(id -u) -ne 0 ]]; then
+	echo "deps: missing packages: ${missing[*]}; install them as root (sudo make deps)" >&2
+	exit 1
+fi
+
+echo "deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+log=$(mktemp /tmp/fstrace-deps.XXXXXX)
+trap 'rm -f "$log"' EXIT
+install() {
+	apt-get install -y -q --no-install-recommends "${missing[@]}" >"$log" 2>&1
+}
+if ! install; then
+	if grep -qE 'Unable to locate package|has no installation candidate|Failed to fetch|404 +Not Found' "$log"; then
+		apt-get update -q >>"$log" 2>&1 || { tail -n 5 "$log" >&2; echo "deps: apt-get update failed" >&2; exit 1; }
+		install || { tail -n 5 "$log" >&2; echo "deps: apt-get install failed" >&2; exit 1; }
+	else
+		tail -n 5 "$log" >&2
+		echo "deps: apt-get install failed" >&2
+		exit 1
+	fi
+fi

@@ -1,0 +1,107 @@
+# shellcheck shell=bash
+# Sourced by every tests/test_*.sh. tests/run.sh gives each test TEST_DIR (a fresh directory under
+# /tmp, swept after the test) and FSTRACE (the binary). A test prints what it does, and on the first
+# failed check one line "FAIL: reason" (tests/run.sh shows it) followed by what helps to debug it.
+
+set -euo pipefail
+
+FST_PROG=${0##*/}
+# shellcheck source=../scripts/scenarios/lib.sh
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/scripts/scenarios/lib.sh"
+# shellcheck disable=SC2034 # SCENARIO and T are for the tests that source this file
+SCENARIO=$FST_REPO/scripts/scenario.sh
+FST_PROG_PREFIX=${FST_PROG_PREFIX:-fst_}
+
+# shellcheck disable=SC2034
+T=${TEST_DIR:?run the tests through tests/run.sh, which sets TEST_DIR}
+FSTRACE=${FSTRACE:?run the tests through tests/run.sh, which sets FSTRACE}
+FST_RUN_TIMEOUT=${FST_RUN_TIMEOUT:-60}
+FST_REC=           # the recording the checks are about; dumped on failure
+RUN_RC=0           # exit code of the last fst_run
+exec {FST_LOG}>&1  # notes go to the log even where a test redirects stdout
+
+# The checks' verdict. Anything after the FAIL line is context for a human.
+fail() {
+	echo "FAIL: $*"
+	if [[ -n $FST_REC && -f $FST_REC ]]; then
+		echo "--- recording $FST_REC: $(zcat "$FST_REC" 2>/dev/null | jq -s -c 'group_by(.type) |
+			map({(.[0].type): length}) | add' 2>/dev/null)"
+		echo "--- its events other than syscall and proc (at most 30):"
+		zcat "$FST_REC" 2>/dev/null | jq -c 'select(.type | IN("syscall", "proc", "header", "trailer") | not) |
+			del(.ts_ns, .cgroup_id, .mntns)' 2>/dev/null | head -n 30 || true
+		echo "--- its last 30 syscall events:"
+		zcat "$FST_REC" 2>/dev/null | jq -c 'select(.type == "syscall") | del(.ts_ns, .cgroup_id, .mntns)' 2>/dev/null |
+			tail -n 30 || true
+	fi
+	exit 1
+}
+
+note() {
+	echo "  $*" >&"$FST_LOG"
+}
+
+[[ -x $FSTRACE ]] || fail "no fstrace binary at $FSTRACE"
+
+# fst_run RECORDING [RUN-OPTIONS...] -- CMD...: `fstrace run --record RECORDING ...`, bounded in
+# time; its exit code lands in RUN_RC and never stops the test by itself.
+fst_run() {
+	local rec=$1
+	shift
+	FST_REC=$rec
+	RUN_RC=0
+	note "fstrace run --record ${rec##*/} $*"
+	timeout -k 5 "$FST_RUN_TIMEOUT" "$FSTRACE" run --record "$rec" "$@" || RUN_RC=$?
+	[[ $RUN_RC -ne 124 ]] || fail "fstrace run did not finish within ${FST_RUN_TIMEOUT}s"
+}
+
+# fst_run_trigger RECORDING NAME DIR: scenario NAME's trigger under fstrace run, in the quiet
+# environment the demo uses too.
+fst_run_trigger() {
+	local rec=$1 name=$2 dir=$3
+	FST_REC=$rec
+	RUN_RC=0
+	note "fstrace run --record ${rec##*/} -- scenario.sh trigger $name $dir"
+	env "${FST_TRIGGER_ENV[@]}" timeout -k 5 "$FST_RUN_TIMEOUT" "$FSTRACE" run --record "$rec" -- \
+		/bin/bash "$SCENARIO" trigger "$name" "$dir" || RUN_RC=$?
+	[[ $RUN_RC -ne 124 ]] || fail "fstrace run did not finish within ${FST_RUN_TIMEOUT}s"
+}
+
+# zcat RECORDING | jq -s ARGS...: the whole recording as one array.
+rec_jq() {
+	local rec=$1
+	shift
+	zcat "$rec" | jq -s "$@"
+}
+
+# Pass when jq FILTER (over the recording as an array, with ARGS) yields true.
+expect_rec() {
+	local rec=$1 msg=$2
+	shift 2
+	rec_jq "$rec" -e "$@" >/dev/null || fail "$msg"
+}
+
+# The recording's frame: gzip, JSON on every line, a header first, a trailer last whose events
+# count the lines between them.
+check_recording() {
+	local rec=$1 n
+	FST_REC=$rec
+	[[ -s $rec ]] || fail "no recording at $rec (fstrace exited $RUN_RC)"
+	gzip -t "$rec" 2>/dev/null || fail "recording $rec is not a complete gzip file"
+	zcat "$rec" | jq -e -s 'all(.[]; type == "object" and (.type | type == "string"))' >/dev/null 2>&1 ||
+		fail "recording $rec has a line that is not a JSON object with a type"
+	expect_rec "$rec" "recording does not start with a header line" '.[0].type == "header"'
+	expect_rec "$rec" "recording does not end with a trailer line" '.[-1].type == "trailer"'
+	n=$(zcat "$rec" | wc -l)
+	expect_rec "$rec" "trailer.events is not the number of event lines ($((n - 2)))" \
+		--argjson n "$((n - 2))" '.[-1].events == $n'
+}
+
+check_no_loss() {
+	expect_rec "$1" "the trailer reports lost events (or has no lost field)" '.[-1].lost == 0'
+}
+
+# Ids of the fstrace BPF programs loaded now, one a line.
+fst_bpf_progs() {
+	bpftool -j prog show 2>/dev/null |
+		jq -r --arg p "$FST_PROG_PREFIX" '.[] | select((.name // "") | startswith($p)) | .id'
+}

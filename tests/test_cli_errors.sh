@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# A usage or input error ends with a non-zero exit (not a crash) and exactly one line on stderr.
+source "$(dirname "$0")/lib.sh"
+
+: >"$T/empty.jsonl.gz"
+printf '{"type":"header"}\n' >"$T/plain.jsonl"
+head -c 4096 /dev/urandom >"$T/random.bin"
+
+expect_usage_error() {
+	local what=$1 rc=0 lines
+	shift
+	timeout -k 5 20 "$FSTRACE" "$@" </dev/null >"$T/out" 2>"$T/err" || rc=$?
+	[[ $rc -ne 124 ]] || fail "$what (fstrace $*): did not finish within 20 s"
+	[[ $rc -ne 0 ]] || fail "$what (fstrace $*): exit code 0"
+	[[ $rc -lt 126 ]] || fail "$what (fstrace $*): exit code $rc (a crash or a signal)"
+	lines=$(wc -l <"$T/err")
+	[[ $lines -eq 1 && $(tail -c 1 "$T/err" | od -An -c | tr -d ' ') == '\n' ]] ||
+		fail "$what (fstrace $*): $lines lines on stderr, expected exactly one: $(head -n 5 "$T/err" | cat -v)"
+	[[ -n $(tr -d '[:space:]' <"$T/err") ]] || fail "$what (fstrace $*): the stderr line is empty"
+	note "$what: exit $rc: $(cat "$T/err")"
+}
+
+expect_usage_error "unknown command" no-such-command
+expect_usage_error "unknown option" --no-such-option
+expect_usage_error "unknown run option" run --no-such-option -- true
+expect_usage_error "no command after --" run --
+expect_usage_error "bad --format" run --format xml -- true
+expect_usage_error "record without -o" record --duration 1
+expect_usage_error "report of a missing file" report "$T/missing.jsonl.gz"
+expect_usage_error "report of an empty file" report "$T/empty.jsonl.gz"
+expect_usage_error "report of a file that is not gzip" report "$T/plain.jsonl"
+expect_usage_error "report of random bytes" report "$T/random.bin"
+echo "ok"

@@ -1,0 +1,460 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * recording.h: what is written reads back identically; a recorder killed mid-way leaves a
+ * readable file; damage, foreign files and unsafe output paths are refused with one line.
+ */
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "recording.h"
+#include "records.h"
+
+static char dir[256];
+
+/* dir/name; the result is overwritten by the fourth call after. */
+static const char *in_dir(const char *name)
+{
+	static char path[4][512];
+	static int n;
+
+	n = (n + 1) % 4;
+	snprintf(path[n], sizeof(path[n]), "%s/%s", dir, name);
+	return path[n];
+}
+
+static void write_file(const char *path, const void *data, size_t len)
+{
+	FILE *f = fopen(path, "we");
+
+	REQUIRE(f && fwrite(data, 1, len, f) == len && fclose(f) == 0);
+}
+
+static char *read_file(const char *path, size_t *len)
+{
+	struct stat st;
+	FILE *f = fopen(path, "re");
+	char *buf;
+
+	REQUIRE(f && fstat(fileno(f), &st) == 0);
+	buf = malloc((size_t)st.st_size + 1);
+	REQUIRE(buf && fread(buf, 1, (size_t)st.st_size, f) == (size_t)st.st_size);
+	fclose(f);
+	*len = (size_t)st.st_size;
+	return buf;
+}
+
+static size_t file_size(const char *path)
+{
+	struct stat st;
+
+	REQUIRE(stat(path, &st) == 0);
+	return (size_t)st.st_size;
+}
+
+/* A gzip file of the given text, to craft recordings the writer would never produce. */
+static void write_gz(const char *path, const char *text)
+{
+	gzFile gz = gzopen(path, "wb");
+
+	REQUIRE(gz && gzwrite(gz, text, (unsigned)strlen(text)) == (int)strlen(text));
+	REQUIRE(gzclose(gz) == Z_OK);
+}
+
+#define HEADER "{\"type\":\"header\",\"format\":\"fstrace.recording\",\"format_version\":1}\n"
+#define EVENT "{\"ts_ns\":1,\"type\":\"kmsg\",\"msg\":\"m\"}\n"
+
+static void make_header(struct recording_header *h, const char *mode, int argc, char **argv)
+{
+	char err[256];
+
+	REQUIRE(recording_header_fill(h, mode, argc, argv, err, sizeof(err)) == 0);
+	REQUIRE(recording_header_add_attach(h, "syscalls", "tracepoint") == 0);
+	REQUIRE(recording_header_add_attach(h, "ext4_error", "tracepoint") == 0);
+}
+
+static bool header_equal(const struct recording_header *a, const struct recording_header *b)
+{
+	bool eq = a->format_version == b->format_version && str_eq(a->fstrace_version, b->fstrace_version) &&
+		  str_eq(a->kernel, b->kernel) && str_eq(a->hostname, b->hostname) &&
+		  str_eq(a->boot_id, b->boot_id) && str_eq(a->started, b->started) &&
+		  a->started_boot_ns == b->started_boot_ns && str_eq(a->mode, b->mode) &&
+		  a->argc == b->argc && !a->argv == !b->argv && a->nattach == b->nattach;
+
+	for (int i = 0; eq && i < a->argc; i++)
+		eq = str_eq(a->argv[i], b->argv[i]);
+	for (size_t i = 0; eq && i < a->nattach; i++)
+		eq = str_eq(a->attach[i].hook, b->attach[i].hook) && str_eq(a->attach[i].mode, b->attach[i].mode);
+	return eq;
+}
+
+/* Reads path; returns how many events came back equal to sample_record(0..), -1 if one differed. */
+static int read_events(const char *path, int *last_rc, struct recording_reader **keep)
+{
+	struct recording_header h;
+	struct recording_reader *r;
+	struct record got, want;
+	char err[512];
+	int n = 0, rc;
+
+	r = recording_open(path, &h, err, sizeof(err));
+	if (!r)
+		fprintf(stderr, "open: %s\n", err);
+	REQUIRE(r);
+	while ((rc = recording_next(r, &got)) == 1) {
+		sample_record(&want, (unsigned)n);
+		if (!record_equal(&got, &want))
+			n = -1000000;
+		n++;
+		record_free(&want);
+		record_free(&got);
+	}
+	*last_rc = rc;
+	recording_header_free(&h);
+	if (keep)
+		*keep = r;
+	else
+		recording_close_reader(r);
+	return n < 0 ? -1 : n;
+}
+
+static void round_trip(void)
+{
+	char *argv[] = { "make", "-C", "dir with space", "\xe2\x9c\x93" };
+	struct recording_header h, got;
+	struct recording_reader *r;
+	struct recording_writer *w;
+	char err[512];
+	uint64_t events, lost;
+	int code, rc;
+
+	make_header(&h, "run", 4, argv);
+	CHECK(h.kernel && h.hostname && h.started && strlen(h.started) == 20 && h.started[10] == 'T');
+	CHECK(h.started_boot_ns > 0 && h.argv && h.argv[4] == NULL && h.format_version == 1);
+	w = recording_create(in_dir("full.fst.gz"), false, &h, err, sizeof(err));
+	REQUIRE(w);
+	for (unsigned i = 0; i < 1000; i++) {
+		struct record rec;
+
+		sample_record(&rec, i);
+		CHECK(recording_write(w, &rec) == 0);
+		record_free(&rec);
+		if (i % 300 == 0)
+			CHECK(recording_flush(w) == 0);
+	}
+	CHECK(recording_close(w, 1000, 7, 3) == 0);
+	CHECK((file_size(in_dir("full.fst.gz")) > 0));
+
+	r = recording_open(in_dir("full.fst.gz"), &got, err, sizeof(err));
+	REQUIRE(r);
+	CHECK(header_equal(&h, &got));
+	recording_close_reader(r);
+	recording_header_free(&got);
+	CHECK(read_events(in_dir("full.fst.gz"), &rc, &r) == 1000 && rc == 0);
+	CHECK(!recording_truncated(r) && recording_next(r, &(struct record){ 0 }) == 0);
+	CHECK(recording_trailer(r, &events, &lost, &code) && events == 1000 && lost == 7 && code == 3);
+	recording_close_reader(r);
+	recording_header_free(&h);
+
+	/* record mode: no command, no exit code */
+	make_header(&h, "record", 0, NULL);
+	w = recording_create(in_dir("rec.fst.gz"), false, &h, err, sizeof(err));
+	REQUIRE(w);
+	CHECK(recording_close(w, 0, 0, -1) == 0);
+	r = recording_open(in_dir("rec.fst.gz"), &got, err, sizeof(err));
+	REQUIRE(r);
+	CHECK(header_equal(&h, &got) && got.argv == NULL && strcmp(got.mode, "record") == 0);
+	CHECK(recording_next(r, &(struct record){ 0 }) == 0 && !recording_truncated(r));
+	CHECK(recording_trailer(r, &events, NULL, &code) && events == 0 && code == -1);
+	recording_close_reader(r);
+	recording_header_free(&got);
+	recording_header_free(&h);
+}
+
+/* Lines far past the reader's first buffer: a long argv in the header, escaped strings. */
+static void long_lines(void)
+{
+	static char arg[300000], path[1024], data[4096];
+	char *argv[] = { "sh", arg };
+	struct recording_header h, got;
+	struct recording_reader *r;
+	struct recording_writer *w;
+	struct record rec, back;
+	char err[512];
+
+	memset(arg, '\x01', sizeof(arg) - 1);
+	memset(path, '"', sizeof(path) - 1);
+	memset(data, '\x1f', sizeof(data) - 1);
+	make_header(&h, "run", 2, argv);
+	w = recording_create(in_dir("long.fst.gz"), false, &h, err, sizeof(err));
+	REQUIRE(w);
+	record_init(&rec);
+	rec.type = REC_MOUNT;
+	rec.path = path, rec.path2 = path, rec.cwd = path, rec.data = data;
+	CHECK(recording_write(w, &rec) == 0);
+	CHECK(recording_close(w, 1, 0, 0) == 0);
+	r = recording_open(in_dir("long.fst.gz"), &got, err, sizeof(err));
+	REQUIRE(r);
+	CHECK(header_equal(&h, &got));
+	CHECK(recording_next(r, &back) == 1 && record_equal(&rec, &back));
+	CHECK(recording_next(r, &(struct record){ 0 }) == 0);
+	record_free(&back);
+	recording_close_reader(r);
+	recording_header_free(&got);
+	recording_header_free(&h);
+}
+
+/* A recorder killed at any point: everything before the cut that was flushed reads back. */
+static void truncated(void)
+{
+	struct recording_header h;
+	struct recording_writer *w;
+	struct recording_reader *r;
+	char path[512];
+	size_t len, at_100 = 0, at_250 = 0;
+	unsigned i = 0;
+	char err[512], *bytes;
+	int rc, n;
+
+	snprintf(path, sizeof(path), "%s", in_dir("killed.fst.gz"));
+	make_header(&h, "record", 0, NULL);
+	w = recording_create(path, false, &h, err, sizeof(err));
+	REQUIRE(w);
+	recording_header_free(&h);
+	for (struct record rec; i < 300; i++) {
+		sample_record(&rec, i);
+		CHECK(recording_write(w, &rec) == 0);
+		record_free(&rec);
+		if (i == 99 || i == 249)
+			CHECK(recording_flush(w) == 0);
+		if (i == 99)
+			at_100 = file_size(path);
+		if (i == 249)
+			at_250 = file_size(path);
+	}
+	bytes = read_file(path, &len); /* the last 50 events are still in zlib's buffer */
+	const size_t cuts[] = { at_100, at_100 + 1, at_100 + 9, (at_100 + at_250) / 2, at_250 - 1, at_250, len };
+	for (size_t c = 0; c < sizeof(cuts) / sizeof(cuts[0]); c++) {
+		write_file(in_dir("cut.fst.gz"), bytes, cuts[c]);
+		n = read_events(in_dir("cut.fst.gz"), &rc, &r);
+		CHECK(rc == 0 && n >= 100 && n <= 250);
+		CHECK(cuts[c] != at_100 || n == 100);
+		CHECK(cuts[c] < at_250 || n == 250);
+		CHECK(recording_truncated(r) && !recording_trailer(r, NULL, NULL, NULL));
+		CHECK(strcmp(recording_error(r), "no error") == 0);
+		recording_close_reader(r);
+	}
+	free(bytes);
+	CHECK(recording_close(w, 300, 0, -1) == 0);
+
+	/* Cut before the header was complete: refused, but told apart from a foreign file. */
+	bytes = read_file(path, &len);
+	write_file(in_dir("cut.fst.gz"), bytes, 12); /* gzip's own header is 10 bytes */
+	CHECK(!recording_open(in_dir("cut.fst.gz"), &h, err, sizeof(err)) && strstr(err, "cut short"));
+	write_file(in_dir("cut.fst.gz"), bytes, 1);
+	CHECK(!recording_open(in_dir("cut.fst.gz"), &h, err, sizeof(err)) && strstr(err, "not gzip"));
+	/* Only the gzip trailer missing: every line, the trailer line included, is there. */
+	write_file(in_dir("cut.fst.gz"), bytes, len - 8);
+	CHECK(read_events(in_dir("cut.fst.gz"), &rc, &r) == 300 && rc == 0);
+	CHECK(recording_trailer(r, NULL, NULL, NULL) && !recording_truncated(r));
+	recording_close_reader(r);
+	free(bytes);
+	recording_header_free(&h);
+}
+
+/*
+ * Bytes overwritten in the middle: the events before are returned, then -1, and it stays -1.
+ * The header is fixed (no hostname or time) so the compressed bytes, and so what the garbage
+ * lands on, are the same on every run.
+ */
+static void damaged(void)
+{
+	struct recording_header fixed = { .format_version = 1, .mode = "record" };
+	struct recording_writer *w;
+	struct recording_reader *r;
+	char err[512], *bytes;
+	size_t len;
+	int rc, n;
+
+	w = recording_create(in_dir("fixed.fst.gz"), false, &fixed, err, sizeof(err));
+	REQUIRE(w);
+	for (unsigned i = 0; i < 1000; i++) {
+		struct record rec;
+
+		sample_record(&rec, i);
+		CHECK(recording_write(w, &rec) == 0);
+		record_free(&rec);
+		if (i % 300 == 0)
+			CHECK(recording_flush(w) == 0);
+	}
+	CHECK(recording_close(w, 1000, 0, -1) == 0);
+	bytes = read_file(in_dir("fixed.fst.gz"), &len);
+
+	for (size_t off = len / 5; off < len - 64; off += len / 7) {
+		char *copy = malloc(len);
+
+		REQUIRE(copy);
+		memcpy(copy, bytes, len);
+		for (size_t k = 0; k < 32; k++)
+			copy[off + k] = (char)(0xa5 ^ (k * 37));
+		write_file(in_dir("bad.fst.gz"), copy, len);
+		free(copy);
+		n = read_events(in_dir("bad.fst.gz"), &rc, &r);
+		if (rc != -1)
+			fprintf(stderr, "garbage at %zu of %zu: rc %d after %d events\n", off, len, rc, n);
+		CHECK(rc == -1 && n >= 0 && n < 1000);
+		CHECK(strncmp(recording_error(r), "line ", 5) == 0 && !strchr(recording_error(r), '\n'));
+		CHECK(recording_next(r, &(struct record){ 0 }) == -1);
+		recording_close_reader(r);
+	}
+	free(bytes);
+
+	static const struct { const char *text, *msg; } bad[] = {
+		{ HEADER EVENT "{\"ts_ns\":1,\n" EVENT, "line 3: offset" },
+		{ HEADER EVENT "{\"ts_ns\":1,\"type\":\"kmsg\",\"pid\":-1}\n" EVENT, "line 3: pid:" },
+		{ HEADER EVENT "\n" EVENT, "line 3:" },
+		{ HEADER EVENT HEADER EVENT, "line 3: a second header" },
+		{ HEADER EVENT "{\"type\":\"trailer\",\"events\":1,\"lost\":0}\n" EVENT, "line 4: data after" },
+		{ HEADER EVENT "{\"type\":\"trailer\",\"events\":1,\"lost\":0}\n{", "line 4: data after" },
+		{ HEADER EVENT "{\"type\":\"trailer\",\"events\":-1,\"lost\":0}\n", "line 3: trailer" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct recording_header h;
+		struct record rec;
+
+		write_gz(in_dir("bad.fst.gz"), bad[i].text);
+		r = recording_open(in_dir("bad.fst.gz"), &h, err, sizeof(err));
+		REQUIRE(r);
+		CHECK(recording_next(r, &rec) == 1 && rec.type == REC_KMSG);
+		record_free(&rec);
+		CHECK(recording_next(r, &rec) == -1 && recording_next(r, &rec) == -1);
+		CHECK(rec.path == NULL && rec.type == REC_NONE);
+		if (!strstr(recording_error(r), bad[i].msg))
+			fprintf(stderr, "case %zu: \"%s\", wanted \"%s\"\n", i, recording_error(r), bad[i].msg);
+		CHECK(strstr(recording_error(r), bad[i].msg) != NULL);
+		recording_close_reader(r);
+		recording_header_free(&h);
+	}
+}
+
+/* Newer writers may add event types and keys: skipped and ignored, not errors. */
+static void forward_compatible(void)
+{
+	struct recording_header h;
+	struct recording_reader *r;
+	struct record rec;
+	char err[512];
+
+	write_gz(in_dir("new.fst.gz"), "{\"type\":\"header\",\"format\":\"fstrace.recording\",\"format_version\":1,"
+		 "\"future\":[1]}\n{\"ts_ns\":1,\"type\":\"quota\"}\n"
+		 "{\"ts_ns\":2,\"type\":\"kmsg\",\"msg\":\"m\",\"extra\":{}}\n");
+	r = recording_open(in_dir("new.fst.gz"), &h, err, sizeof(err));
+	REQUIRE(r);
+	CHECK(h.kernel == NULL && h.nattach == 0);
+	CHECK(recording_next(r, &rec) == 1 && rec.ts_ns == 2);
+	record_free(&rec);
+	CHECK(recording_next(r, &rec) == 0 && recording_truncated(r));
+	recording_close_reader(r);
+	recording_header_free(&h);
+}
+
+static void check_refused(const char *path, const char *want)
+{
+	struct recording_header h;
+	char err[512] = "";
+	struct recording_reader *r = recording_open(path, &h, err, sizeof(err));
+
+	CHECK(r == NULL && !strchr(err, '\n'));
+	if (!strstr(err, want))
+		fprintf(stderr, "%s: \"%s\", wanted \"%s\"\n", path, err, want);
+	CHECK(strstr(err, want) != NULL);
+	recording_close_reader(r);
+}
+
+static void foreign_files(void)
+{
+	check_refused(in_dir("missing"), "No such file or directory");
+	check_refused(dir, "not a regular file");
+	write_file(in_dir("empty"), "", 0);
+	check_refused(in_dir("empty"), "empty file, not an fstrace recording");
+	write_file(in_dir("plain"), HEADER EVENT, strlen(HEADER EVENT));
+	check_refused(in_dir("plain"), "not gzip-compressed, not an fstrace recording");
+	write_file(in_dir("fakegz"), "\x1f\x8bnonsense", 10);
+	check_refused(in_dir("fakegz"), "line 1: damaged gzip data");
+	write_gz(in_dir("other.gz"), "hello\n");
+	check_refused(in_dir("other.gz"), "not an fstrace recording");
+	write_gz(in_dir("nolines.gz"), "");
+	check_refused(in_dir("nolines.gz"), "not an fstrace recording");
+	write_gz(in_dir("event-first.gz"), EVENT);
+	check_refused(in_dir("event-first.gz"), "not an fstrace recording");
+	write_gz(in_dir("future.gz"), "{\"type\":\"header\",\"format\":\"fstrace.recording\",\"format_version\":2}\n");
+	check_refused(in_dir("future.gz"), "recording format 2 is newer than this fstrace understands (1)");
+	write_gz(in_dir("badhdr.gz"), "{\"type\":\"header\",\"format\":\"fstrace.recording\",\"format_version\":1,"
+		 "\"command\":[1]}\n");
+	check_refused(in_dir("badhdr.gz"), "header: command:");
+}
+
+static void output_paths(void)
+{
+	struct recording_header h;
+	struct recording_writer *w;
+	struct stat st;
+	char err[512], *text;
+	size_t len;
+
+	make_header(&h, "record", 0, NULL);
+	write_file(in_dir("taken"), "keep", 4);
+	CHECK(!recording_create(in_dir("taken"), false, &h, err, sizeof(err)) && strstr(err, "already exists"));
+	text = read_file(in_dir("taken"), &len);
+	CHECK(len == 4 && memcmp(text, "keep", 4) == 0);
+	free(text);
+	w = recording_create(in_dir("taken"), true, &h, err, sizeof(err));
+	CHECK(w && recording_close(w, 0, 0, -1) == 0);
+	CHECK(stat(in_dir("taken"), &st) == 0 && (st.st_mode & 0777) == 0600);
+
+	REQUIRE(symlink(in_dir("target"), in_dir("link")) == 0); /* dangling */
+	CHECK(!recording_create(in_dir("link"), true, &h, err, sizeof(err)) && strstr(err, "symbolic link"));
+	CHECK(!recording_create(in_dir("link"), false, &h, err, sizeof(err)) && strstr(err, "already exists"));
+	CHECK(lstat(in_dir("target"), &st) == -1);
+	write_file(in_dir("target"), "keep", 4);
+	CHECK(!recording_create(in_dir("link"), true, &h, err, sizeof(err)) && strstr(err, "symbolic link"));
+	CHECK(!strchr(err, '\n'));
+	CHECK(file_size(in_dir("target")) == 4 && lstat(in_dir("link"), &st) == 0 && S_ISLNK(st.st_mode));
+	CHECK(!recording_create(dir, true, &h, err, sizeof(err)) && strstr(err, "not a regular file"));
+	CHECK(!recording_create(in_dir("nodir/x"), false, &h, err, sizeof(err)) && strstr(err, "No such file"));
+	recording_header_free(&h);
+}
+
+/* Registered with atexit, so a failed REQUIRE cleans up too. */
+static void remove_dir(void)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			unlink(in_dir(e->d_name));
+	closedir(d);
+	if (rmdir(dir))
+		perror(dir);
+}
+
+int main(void)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	snprintf(dir, sizeof(dir), "%s/fstrace-test-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	REQUIRE(mkdtemp(dir));
+	atexit(remove_dir);
+	round_trip();
+	long_lines();
+	truncated();
+	damaged();
+	forward_compatible();
+	foreign_files();
+	output_paths();
+	return CHECK_RESULT();
+}
