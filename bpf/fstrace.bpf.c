@@ -87,6 +87,18 @@ static __always_inline void emit_call(__u32 type, const struct pending_call *cal
 	event_submit(e, off);
 }
 
+#define TS_COMPAT 0x0002 /* arch/x86/include/asm/thread_info.h */
+
+/* A 32-bit task's syscall numbers index the ia32 table, not the layouts: leave them alone. */
+static __always_inline bool is_compat_task(void)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+
+	if (!bpf_core_field_exists(task->thread_info.status))
+		return false;
+	return BPF_CORE_READ(task, thread_info.status) & TS_COMPAT;
+}
+
 SEC("tp_btf/sys_enter")
 int BPF_PROG(fst_sys_enter, struct pt_regs *regs, long id)
 {
@@ -96,7 +108,7 @@ int BPF_PROG(fst_sys_enter, struct pt_regs *regs, long id)
 	__u32 tid;
 
 	/* Every syscall on the machine passes here: leave at once unless it is one of ours. */
-	if (!lay || !lay->class)
+	if (!lay || !lay->class || is_compat_task())
 		return 0;
 	pid_tgid = bpf_get_current_pid_tgid();
 	/* Removals, renames and mounts are wanted from everyone: the actor is rarely the victim. */

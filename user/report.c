@@ -145,25 +145,34 @@ static const char *mount_reason(const struct report *rep, const struct record *m
 	return NULL;
 }
 
-/* The removal or rename-away of the failing path or its nearest ancestor, before the failure. */
+/*
+ * The removal (or rename-away) that made the failing path vanish: of the path itself or of an
+ * ancestor, the latest one before the failure. `rm -rf d` removes d/x/f, then d/x, then d: the
+ * last is the one that explains a failure to create d/x/f.
+ */
 static const struct record *removal_before(const struct report *rep, const struct record *fail)
 {
-	char *path;
 	const struct record *found = NULL;
+	char *path;
 
 	if (!rep->removals.count || !fail->path || fail->path[0] != '/' ||
 	    (fail->err != ENOENT && fail->err != ESTALE && fail->err != ENOTDIR))
 		return NULL;
 	path = strdup(fail->path);
-	while (path && !found) {
+	while (path) {
 		const struct group *g = groups_find(&rep->removals, path);
 		char *slash = strrchr(path, '/');
 
-		/* Removed again and again (a cleanup loop): the latest one before the failure. */
-		if (g && g->last.ts_ns && g->last.ts_ns <= fail->ts_ns + REMOVAL_TRAIL_NS)
-			found = &g->last;
-		else if (g && g->first.ts_ns <= fail->ts_ns + REMOVAL_TRAIL_NS)
-			found = &g->first;
+		/* Removed again and again (a cleanup loop): its latest removal before the failure. */
+		for (int i = 0; g && i < 2; i++) {
+			const struct record *r = i ? &g->first : &g->last;
+
+			if (r->ts_ns && r->ts_ns <= fail->ts_ns + REMOVAL_TRAIL_NS &&
+			    (!found || r->ts_ns > found->ts_ns)) {
+				found = r;
+				break;
+			}
+		}
 		if (!slash || slash == path)
 			break;
 		*slash = '\0';
