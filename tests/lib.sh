@@ -55,13 +55,14 @@ fst_run() {
 }
 
 # fst_run_trigger RECORDING NAME DIR: scenario NAME's trigger under fstrace run, in the quiet
-# environment the demo uses too.
+# environment the demo uses too; FST_RUN_OPTS holds extra run options.
+FST_RUN_OPTS=()
 fst_run_trigger() {
 	local rec=$1 name=$2 dir=$3
 	FST_REC=$rec
 	RUN_RC=0
 	note "fstrace run --record ${rec##*/} -- scenario.sh trigger $name $dir"
-	env "${FST_TRIGGER_ENV[@]}" timeout -k 5 "$FST_RUN_TIMEOUT" "$FSTRACE" run --record "$rec" -- \
+	env "${FST_TRIGGER_ENV[@]}" timeout -k 5 "$FST_RUN_TIMEOUT" "$FSTRACE" run --record "$rec" "${FST_RUN_OPTS[@]}" -- \
 		/bin/bash "$SCENARIO" trigger "$name" "$dir" || RUN_RC=$?
 	[[ $RUN_RC -ne 124 ]] || fail "fstrace run did not finish within ${FST_RUN_TIMEOUT}s"
 }

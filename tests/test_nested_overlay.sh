@@ -19,6 +19,7 @@ check_variant() {
 	echo "== $name"
 	mkdir -p "$S"
 	"$SCENARIO" setup "$name" "$S"
+	FST_RUN_OPTS=(-o "$T/$name.live.json" --format json)
 	fst_run_trigger "$rec" "$name" "$S"
 	[[ $RUN_RC -ne 0 ]] || fail "$name: the nested overlay mount did not fail (fstrace run exited 0)"
 	[[ $RUN_RC -lt 125 ]] || fail "$name: fstrace run exited $RUN_RC, not the trigger's exit code"
@@ -49,8 +50,14 @@ check_variant() {
 	grep -q EINVAL "$T/$name.report.txt" || fail "$name: the text report does not mention EINVAL"
 	grep -q "not supported as upperdir" "$T/$name.report.txt" ||
 		fail "$name: the text report does not show overlayfs' reason (not supported as upperdir)"
-	"$FSTRACE" report --format json "$rec" | jq -e . >/dev/null ||
-		fail "$name: fstrace report --format json does not print valid JSON"
+	"$FSTRACE" report --format json "$rec" >"$T/$name.file.json" ||
+		fail "$name: fstrace report --format json failed"
+	jq -e . "$T/$name.file.json" >/dev/null || fail "$name: fstrace report --format json is not valid JSON"
+	# The same report from the recording as the live run wrote.
+	diff <(jq -S . "$T/$name.live.json") <(jq -S . "$T/$name.file.json") >&"$FST_LOG" ||
+		fail "$name: the report from the recording differs from the live run's"
+	jq -e '.failed_mounts[0].reason | contains("not supported as upperdir")' "$T/$name.file.json" >/dev/null ||
+		fail "$name: the JSON report's failed mount has no kernel reason"
 
 	"$SCENARIO" cleanup "$name" "$S"
 	scenario=

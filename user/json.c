@@ -132,7 +132,10 @@ void json_strn(struct jbuf *b, const char *str, size_t n)
 
 void json_str(struct jbuf *b, const char *s)
 {
-	json_strn(b, s, strlen(s));
+	if (s)
+		json_strn(b, s, strlen(s));
+	else
+		jbuf_puts(b, "null");
 }
 
 /* A comma, unless this is the first thing in a container, a line, or the value of a key. */

@@ -31,6 +31,7 @@ void jbuf_puts(struct jbuf *b, const char *s);
  * A quoted string. Control characters become \u00XX; bytes that are not valid UTF-8 become
  * \u00XX of the byte, so the output is always valid JSON. That is lossy: a reader sees
  * U+00XX (é for a lone 0xe9), but paths from a broken filesystem must not break the file.
+ * json_str(NULL) writes null.
  */
 void json_str(struct jbuf *b, const char *s);
 void json_strn(struct jbuf *b, const char *s, size_t n);

@@ -89,6 +89,8 @@ bool recording_truncated(const struct recording_reader *r);
 /* Whether a trailer was read; its counts (exit_code -1 when the recording had none). */
 bool recording_trailer(const struct recording_reader *r, uint64_t *events, uint64_t *lost,
 		       int *exit_code);
+/* The trailer's "ended" time, or NULL. */
+const char *recording_trailer_ended(const struct recording_reader *r);
 void recording_close_reader(struct recording_reader *r);
 
 #endif

@@ -54,9 +54,9 @@ static int set_argv(struct recording_header *h, int argc, const char *const *arg
 
 int recording_header_add_attach(struct recording_header *h, const char *hook, const char *mode)
 {
-	struct recording_attach *a = reallocarray(h->attach, h->nattach + 1, sizeof(*a));
+	struct recording_attach *a;
 
-	if (!a)
+	if (!hook || !mode || !(a = reallocarray(h->attach, h->nattach + 1, sizeof(*a))))
 		return -1;
 	h->attach = a;
 	a += h->nattach;
@@ -107,7 +107,7 @@ int recording_header_fill(struct recording_header *h, const char *mode, int argc
 	h->boot_id = read_boot_id();
 	if (!(h->fstrace_version = strdup(FSTRACE_VERSION)) || !(h->kernel = strdup(u.release)) ||
 	    !(h->hostname = strdup(host)) || !(h->started = strdup(started)) ||
-	    !(h->mode = strdup(mode)) || (argc > 0 && set_argv(h, argc, (const char *const *)argv))) {
+	    (mode && !(h->mode = strdup(mode))) || (argc > 0 && set_argv(h, argc, (const char *const *)argv))) {
 		recording_header_free(h);
 		snprintf(err, errlen, "out of memory");
 		return -1;

@@ -36,6 +36,7 @@ struct recording_reader {
 	bool damaged, have_trailer, truncated;
 	uint64_t events, lost;
 	int exit_code;
+	char *ended;            /* the trailer's end time */
 	char err[512];
 };
 
@@ -207,7 +208,14 @@ static int read_trailer(struct recording_reader *r, const struct jval *v)
 		return damage(r, r->line, "trailer: expected \"events\", \"lost\" and \"exit_code\" counts");
 	r->exit_code = (int)c;
 	r->have_trailer = true;
+	free(r->ended);
+	r->ended = jval_str(jval_get(v, "ended")) ? strdup(jval_str(jval_get(v, "ended"))) : NULL;
 	return 0;
+}
+
+const char *recording_trailer_ended(const struct recording_reader *r)
+{
+	return r->have_trailer ? r->ended : NULL;
 }
 
 int recording_next(struct recording_reader *r, struct record *out)
@@ -278,5 +286,6 @@ void recording_close_reader(struct recording_reader *r)
 	close(r->fd);
 	free(r->in);
 	free(r->buf);
+	free(r->ended);
 	free(r);
 }

@@ -42,7 +42,7 @@ int cmd_report(const struct options *o)
 		bool whole = recording_trailer(rd, &events, &lost, &exit_code);
 
 		report_end(rep, whole ? events : read_count, lost, exit_code,
-			   NULL, recording_truncated(rd));
+			   recording_trailer_ended(rd), recording_truncated(rd));
 		if (report_write(rep, stdout, o->format))
 			status = EXIT_FAILURE_FSTRACE;
 	}

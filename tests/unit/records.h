@@ -11,12 +11,12 @@
 #include "check.h"
 #include "record.h"
 
-static bool str_eq(const char *a, const char *b)
+static inline bool str_eq(const char *a, const char *b)
 {
 	return (!a && !b) || (a && b && strcmp(a, b) == 0);
 }
 
-static bool record_equal(const struct record *a, const struct record *b)
+static inline bool record_equal(const struct record *a, const struct record *b)
 {
 	return a->type == b->type && a->ts_ns == b->ts_ns && a->pid == b->pid && a->tid == b->tid &&
 	       a->ppid == b->ppid && memcmp(a->comm, b->comm, sizeof(a->comm)) == 0 &&
@@ -30,7 +30,7 @@ static bool record_equal(const struct record *a, const struct record *b)
 	       a->has_flags == b->has_flags;
 }
 
-static char *dup_or_die(const char *s)
+static inline char *dup_or_die(const char *s)
 {
 	char *d = strdup(s);
 
@@ -39,7 +39,7 @@ static char *dup_or_die(const char *s)
 }
 
 /* Record number i: cycles through every event type, each with the fields it carries. */
-static void sample_record(struct record *r, unsigned i)
+static inline void sample_record(struct record *r, unsigned i)
 {
 	static const char *const proc_kinds[] = { "fork", "exec", "exit" };
 	char buf[256];

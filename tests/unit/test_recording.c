@@ -1,78 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * recording.h: what is written reads back identically; a recorder killed mid-way leaves a
- * readable file; damage, foreign files and unsafe output paths are refused with one line.
+ * recording.h: what is written reads back identically, a recorder killed mid-way leaves a
+ * readable file, and damage stops the read at the first bad line.
  */
-#include <dirent.h>
-#include <sys/stat.h>
-#include <unistd.h>
-#include <zlib.h>
-
-#include "recording.h"
 #include "records.h"
-
-static char dir[256];
-
-/* dir/name; the result is overwritten by the fourth call after. */
-static const char *in_dir(const char *name)
-{
-	static char path[4][512];
-	static int n;
-
-	n = (n + 1) % 4;
-	snprintf(path[n], sizeof(path[n]), "%s/%s", dir, name);
-	return path[n];
-}
-
-static void write_file(const char *path, const void *data, size_t len)
-{
-	FILE *f = fopen(path, "we");
-
-	REQUIRE(f && fwrite(data, 1, len, f) == len && fclose(f) == 0);
-}
-
-static char *read_file(const char *path, size_t *len)
-{
-	struct stat st;
-	FILE *f = fopen(path, "re");
-	char *buf;
-
-	REQUIRE(f && fstat(fileno(f), &st) == 0);
-	buf = malloc((size_t)st.st_size + 1);
-	REQUIRE(buf && fread(buf, 1, (size_t)st.st_size, f) == (size_t)st.st_size);
-	fclose(f);
-	*len = (size_t)st.st_size;
-	return buf;
-}
-
-static size_t file_size(const char *path)
-{
-	struct stat st;
-
-	REQUIRE(stat(path, &st) == 0);
-	return (size_t)st.st_size;
-}
-
-/* A gzip file of the given text, to craft recordings the writer would never produce. */
-static void write_gz(const char *path, const char *text)
-{
-	gzFile gz = gzopen(path, "wb");
-
-	REQUIRE(gz && gzwrite(gz, text, (unsigned)strlen(text)) == (int)strlen(text));
-	REQUIRE(gzclose(gz) == Z_OK);
-}
-
-#define HEADER "{\"type\":\"header\",\"format\":\"fstrace.recording\",\"format_version\":1}\n"
-#define EVENT "{\"ts_ns\":1,\"type\":\"kmsg\",\"msg\":\"m\"}\n"
-
-static void make_header(struct recording_header *h, const char *mode, int argc, char **argv)
-{
-	char err[256];
-
-	REQUIRE(recording_header_fill(h, mode, argc, argv, err, sizeof(err)) == 0);
-	REQUIRE(recording_header_add_attach(h, "syscalls", "tracepoint") == 0);
-	REQUIRE(recording_header_add_attach(h, "ext4_error", "tracepoint") == 0);
-}
+#include "scratch.h"
 
 static bool header_equal(const struct recording_header *a, const struct recording_header *b)
 {
@@ -359,102 +291,13 @@ static void forward_compatible(void)
 	recording_header_free(&h);
 }
 
-static void check_refused(const char *path, const char *want)
-{
-	struct recording_header h;
-	char err[512] = "";
-	struct recording_reader *r = recording_open(path, &h, err, sizeof(err));
-
-	CHECK(r == NULL && !strchr(err, '\n'));
-	if (!strstr(err, want))
-		fprintf(stderr, "%s: \"%s\", wanted \"%s\"\n", path, err, want);
-	CHECK(strstr(err, want) != NULL);
-	recording_close_reader(r);
-}
-
-static void foreign_files(void)
-{
-	check_refused(in_dir("missing"), "No such file or directory");
-	check_refused(dir, "not a regular file");
-	write_file(in_dir("empty"), "", 0);
-	check_refused(in_dir("empty"), "empty file, not an fstrace recording");
-	write_file(in_dir("plain"), HEADER EVENT, strlen(HEADER EVENT));
-	check_refused(in_dir("plain"), "not gzip-compressed, not an fstrace recording");
-	write_file(in_dir("fakegz"), "\x1f\x8bnonsense", 10);
-	check_refused(in_dir("fakegz"), "line 1: damaged gzip data");
-	write_gz(in_dir("other.gz"), "hello\n");
-	check_refused(in_dir("other.gz"), "not an fstrace recording");
-	write_gz(in_dir("nolines.gz"), "");
-	check_refused(in_dir("nolines.gz"), "not an fstrace recording");
-	write_gz(in_dir("event-first.gz"), EVENT);
-	check_refused(in_dir("event-first.gz"), "not an fstrace recording");
-	write_gz(in_dir("future.gz"), "{\"type\":\"header\",\"format\":\"fstrace.recording\",\"format_version\":2}\n");
-	check_refused(in_dir("future.gz"), "recording format 2 is newer than this fstrace understands (1)");
-	write_gz(in_dir("badhdr.gz"), "{\"type\":\"header\",\"format\":\"fstrace.recording\",\"format_version\":1,"
-		 "\"command\":[1]}\n");
-	check_refused(in_dir("badhdr.gz"), "header: command:");
-}
-
-static void output_paths(void)
-{
-	struct recording_header h;
-	struct recording_writer *w;
-	struct stat st;
-	char err[512], *text;
-	size_t len;
-
-	make_header(&h, "record", 0, NULL);
-	write_file(in_dir("taken"), "keep", 4);
-	CHECK(!recording_create(in_dir("taken"), false, &h, err, sizeof(err)) && strstr(err, "already exists"));
-	text = read_file(in_dir("taken"), &len);
-	CHECK(len == 4 && memcmp(text, "keep", 4) == 0);
-	free(text);
-	w = recording_create(in_dir("taken"), true, &h, err, sizeof(err));
-	CHECK(w && recording_close(w, 0, 0, -1) == 0);
-	CHECK(stat(in_dir("taken"), &st) == 0 && (st.st_mode & 0777) == 0600);
-
-	REQUIRE(symlink(in_dir("target"), in_dir("link")) == 0); /* dangling */
-	CHECK(!recording_create(in_dir("link"), true, &h, err, sizeof(err)) && strstr(err, "symbolic link"));
-	CHECK(!recording_create(in_dir("link"), false, &h, err, sizeof(err)) && strstr(err, "already exists"));
-	CHECK(lstat(in_dir("target"), &st) == -1);
-	write_file(in_dir("target"), "keep", 4);
-	CHECK(!recording_create(in_dir("link"), true, &h, err, sizeof(err)) && strstr(err, "symbolic link"));
-	CHECK(!strchr(err, '\n'));
-	CHECK(file_size(in_dir("target")) == 4 && lstat(in_dir("link"), &st) == 0 && S_ISLNK(st.st_mode));
-	CHECK(!recording_create(dir, true, &h, err, sizeof(err)) && strstr(err, "not a regular file"));
-	CHECK(!recording_create(in_dir("nodir/x"), false, &h, err, sizeof(err)) && strstr(err, "No such file"));
-	recording_header_free(&h);
-}
-
-/* Registered with atexit, so a failed REQUIRE cleans up too. */
-static void remove_dir(void)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-
-	if (!d)
-		return;
-	while ((e = readdir(d)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-			unlink(in_dir(e->d_name));
-	closedir(d);
-	if (rmdir(dir))
-		perror(dir);
-}
-
 int main(void)
 {
-	const char *tmp = getenv("TMPDIR");
-
-	snprintf(dir, sizeof(dir), "%s/fstrace-test-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	REQUIRE(mkdtemp(dir));
-	atexit(remove_dir);
+	scratch_setup();
 	round_trip();
 	long_lines();
 	truncated();
 	damaged();
 	forward_compatible();
-	foreign_files();
-	output_paths();
 	return CHECK_RESULT();
 }
