@@ -95,6 +95,8 @@ check_recording() {
 	n=$(zcat "$rec" | wc -l)
 	expect_rec "$rec" "trailer.events is not the number of event lines ($((n - 2)))" \
 		--argjson n "$((n - 2))" '.[-1].events == $n'
+	# None of the tests comes near filling the ring buffer: a loss here is a bug.
+	check_no_loss "$rec"
 }
 
 check_no_loss() {

@@ -79,6 +79,6 @@ int cmd_record(const struct options *o)
 		session_poll(&s, 100);
 	ret = session_finish(&s, -1, NULL, o->format);
 	fprintf(stderr, "fstrace: recorded %llu events (%llu lost) to %s\n",
-		(unsigned long long)s.collector.kept, (unsigned long long)tracer_lost(&s.tracer), o->recording);
+		(unsigned long long)s.collector.kept, (unsigned long long)s.lost, o->recording);
 	return ret ? EXIT_FAILURE_FSTRACE : 0;
 }

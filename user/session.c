@@ -84,7 +84,7 @@ int session_finish(struct session *s, int exit_code, FILE *report_out, enum repo
 	collector_poll(&s->collector, SETTLE_MS);
 	tracer_detach(&s->tracer);
 	collector_drain(&s->collector);
-	lost = tracer_lost(&s->tracer);
+	lost = s->lost = tracer_lost(&s->tracer);
 	collector_free(&s->collector);
 	tracer_stop(&s->tracer);
 	if (s->collector.malformed)

@@ -20,6 +20,7 @@ struct session {
 	struct recording_writer *writer;
 	struct report *report;
 	uint64_t next_flush_ns;
+	uint64_t lost; /* set by session_finish */
 	bool started;
 };
 
