@@ -76,6 +76,8 @@ static __always_inline void emit_call(__u32 type, const struct pending_call *cal
 		off = put_user_string(off, FST_STR_PATH2, call->args[path2], FST_PATH_MAX);
 	if (dirfd != FST_ARG_NONE && is_relative(e, path_at, FST_STR_PATH))
 		off = put_base_dir(off, FST_STR_DIR, dirfd_of(call, dirfd));
+	else if (class & FST_SC_MOUNT) /* overlay's relative lowerdirs are taken from the cwd */
+		off = put_base_dir(off, FST_STR_DIR, AT_FDCWD);
 	if (dirfd2 != FST_ARG_NONE && is_relative(e, path2_at, FST_STR_PATH2))
 		off = put_base_dir(off, FST_STR_DIR2, dirfd_of(call, dirfd2));
 	if (fstype < 6)

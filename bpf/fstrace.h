@@ -39,7 +39,8 @@ enum fst_event_type {
 enum fst_str {
 	FST_STR_PATH,   /* first path argument; removals: the removed path */
 	FST_STR_PATH2,  /* second path argument (rename/link target, mount source) */
-	FST_STR_DIR,    /* directory PATH is relative to (cwd or dirfd), resolved in the kernel */
+	FST_STR_DIR,    /* directory PATH is relative to (cwd or dirfd), resolved in the kernel;
+			 * for the mount family always there: the caller's cwd */
 	FST_STR_DIR2,   /* directory PATH2 is relative to */
 	FST_STR_FSTYPE, /* mount fstype, fsopen fs name, fsconfig key */
 	FST_STR_DATA,   /* mount data, fsconfig value, kmsg text, ext4 function, exec filename */

@@ -56,8 +56,15 @@ check_variant() {
 	# The same report from the recording as the live run wrote.
 	diff <(jq -S . "$T/$name.live.json") <(jq -S . "$T/$name.file.json") >&"$FST_LOG" ||
 		fail "$name: the report from the recording differs from the live run's"
-	jq -e '.failed_mounts[0].reason | contains("not supported as upperdir")' "$T/$name.file.json" >/dev/null ||
-		fail "$name: the JSON report's failed mount has no kernel reason"
+	# The finding: class overlay_mount, cause nested_overlay, the kernel's reason, the layers.
+	jq -e --arg t "$S/$target" '[.findings[] | select(.class == "overlay_mount")] | length == 1 and
+		(.[0] | .cause == "nested_overlay" and .errno == "EINVAL" and .path == $t and
+		 (.reason | contains("not supported as upperdir")) and (.remedy | length > 0) and
+		 any(.evidence[]; .type == "layer" and .data == "upperdir" and .fstype == "overlay"))' \
+		"$T/$name.file.json" >/dev/null ||
+		fail "$name: no overlay_mount finding with cause nested_overlay, the kernel's reason and an upperdir layer on overlay"
+	jq -e '.findings[0].command_output | any(.line | contains("wrong fs type"))' "$T/$name.file.json" >/dev/null ||
+		fail "$name: the finding does not quote the command's own error line"
 
 	"$SCENARIO" cleanup "$name" "$S"
 	scenario=

@@ -4,6 +4,7 @@
 #include <bpf/libbpf.h>
 #include "fstrace.h"
 #include "collector.h"
+#include "context.h"
 #include "decode.h"
 #include "event_text.h"
 #include "explain.h"
@@ -21,6 +22,13 @@ static void keep(const struct record *r, void *ctx)
 		report_add(c->report, r);
 	if (c->follow)
 		event_text_line(c->follow, r, c->follow_base_ns);
+	if (c->context)
+		context_follow(c->context, r);
+}
+
+void collector_add(struct collector *c, const struct record *r)
+{
+	keep(r, c);
 }
 
 static int on_event(void *ctx, void *data, size_t size)
@@ -33,6 +41,8 @@ static int on_event(void *ctx, void *data, size_t size)
 		c->malformed++;
 		return 0;
 	}
+	if (c->context)
+		context_annotate(c->context, &r);
 	/* ext4 errors and kernel messages are kept whoever caused them; calls only from the tree. */
 	if (c->window && !e->in_scope && (r.type == REC_REMOVE || r.type == REC_RENAME || r.type == REC_MOUNT)) {
 		explain_outsider(c->window, &r);
@@ -45,13 +55,21 @@ static int on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-int collector_init(struct collector *c, const struct tracer *t, bool run_mode, char *err, size_t errlen)
+int collector_init(struct collector *c, const struct tracer *t, bool run_mode, bool kube, char *err,
+		   size_t errlen)
 {
 	memset(c, 0, sizeof(*c));
+	c->context = context_new(keep, c, kube);
+	if (!c->context) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	if (run_mode) {
 		c->window = explain_new(keep, c);
 		if (!c->window) {
 			snprintf(err, errlen, "out of memory");
+			context_free(c->context);
+			c->context = NULL;
 			return -1;
 		}
 	}
@@ -59,7 +77,9 @@ int collector_init(struct collector *c, const struct tracer *t, bool run_mode, c
 	if (!c->rb) {
 		snprintf(err, errlen, "creating the ring buffer consumer failed: %s", strerror(errno));
 		explain_free(c->window);
+		context_free(c->context);
 		c->window = NULL;
+		c->context = NULL;
 		return -1;
 	}
 	return 0;
@@ -78,10 +98,23 @@ void collector_drain(struct collector *c)
 		;
 }
 
+int collector_fd(const struct collector *c)
+{
+	return ring_buffer__epoll_fd(c->rb);
+}
+
+void collector_finish(struct collector *c)
+{
+	if (c->context)
+		context_finish(c->context);
+}
+
 void collector_free(struct collector *c)
 {
 	ring_buffer__free(c->rb);
 	explain_free(c->window);
+	context_free(c->context);
 	c->rb = NULL;
 	c->window = NULL;
+	c->context = NULL;
 }

@@ -16,6 +16,7 @@
 struct recording_writer;
 struct report;
 struct explain_window;
+struct context;
 
 struct collector {
 	struct ring_buffer *rb;
@@ -24,13 +25,21 @@ struct collector {
 	FILE *follow;                    /* optional: one line per kept event */
 	uint64_t follow_base_ns;         /* --follow prints times relative to this */
 	struct explain_window *window;   /* run mode only */
+	struct context *context;         /* devices and layers, written beside the events */
 	uint64_t kept;
 	uint64_t malformed;              /* events that failed to decode (a schema mismatch) */
 	int write_error;                 /* first recording write errno, 0 if none */
 };
 
 /* run_mode: only the traced tree is kept, plus the outsiders that explain its failures. */
-int collector_init(struct collector *c, const struct tracer *t, bool run_mode, char *err, size_t errlen);
+int collector_init(struct collector *c, const struct tracer *t, bool run_mode, bool kube, char *err,
+		   size_t errlen);
+/* The last device records, with what the devices say at the end. */
+void collector_finish(struct collector *c);
+/* Keeps an event made in userspace (a line of the command's output), like a kernel one. */
+void collector_add(struct collector *c, const struct record *r);
+/* The descriptor that becomes readable when the ring buffer has data. */
+int collector_fd(const struct collector *c);
 /* Consumes what is ready, waiting up to timeout_ms for more. Returns events handled or -errno. */
 int collector_poll(struct collector *c, int timeout_ms);
 /* Consumes everything already in the ring buffer, without waiting. */

@@ -44,12 +44,27 @@ static void resolve(const char *arg, const char *leaf_first_dir, char **path, ch
 {
 	char *dir = leaf_first_dir ? dir_from_kernel(leaf_first_dir) : NULL;
 
+	if (arg && dir && arg[0] == '/') {
+		/* The mount family sends the caller's cwd even for an absolute target: overlay's
+		 * relative lowerdirs are taken from it. */
+		*path = strdup(arg);
+		if (cwd)
+			*cwd = dir;
+		else
+			free(dir);
+		return;
+	}
 	if (arg && dir) {
 		*path = path_join(dir, arg);
 		if (cwd)
 			*cwd = dir;
 		else
 			free(dir);
+		return;
+	}
+	if (!arg && dir && cwd) { /* fsconfig and friends: no path, just the cwd */
+		*cwd = dir;
+		*path = NULL;
 		return;
 	}
 	free(dir);

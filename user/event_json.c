@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "devices.h"
 #include "errnames.h"
 #include "event_json.h"
 
@@ -46,6 +47,10 @@ void record_to_json(const struct record *r, struct jbuf *out)
 		jobj_i64(out, "fd", r->fd);
 	if (r->has_flags)
 		jobj_u64(out, "flags", r->flags);
+	if (r->device) {
+		jobj_key(out, "device");
+		device_info_to_json(r->device, out);
+	}
 	jobj_end(out);
 }
 
@@ -174,6 +179,16 @@ int record_from_json(const struct jval *obj, struct record *r, char *err, size_t
 	else if (!jval_get(obj, "type") || !jval_get(obj, "ts_ns"))
 		why = jval_get(obj, "type") ? "no ts_ns" : "no type";
 	for (size_t m = 0; !why && m < obj->obj.n; m++) {
+		if (strcmp(obj->obj.m[m].key, "device") == 0) {
+			char derr[200];
+
+			key = "device";
+			if (!(r->device = calloc(1, sizeof(*r->device))))
+				why = "out of memory";
+			else if (device_info_from_json(&obj->obj.m[m].val, r->device, derr, sizeof(derr)))
+				why = "malformed device object"; /* derr names the member; kept short */
+			continue;
+		}
 		for (size_t k = 0; k < sizeof(fields) / sizeof(fields[0]); k++) {
 			if (strcmp(fields[k].key, obj->obj.m[m].key) == 0) {
 				key = fields[k].key;

@@ -55,6 +55,20 @@ void event_text_line(FILE *out, const struct record *r, uint64_t base_ns)
 	case REC_KMSG:
 		fprintf(out, "kernel: %s", r->msg ? r->msg : "");
 		break;
+	case REC_LAYER:
+		fprintf(out, "overlay %s %s", r->data ? r->data : "layer", r->path ? r->path : "?");
+		if (r->err)
+			fprintf(out, ": %s", errno_name(r->err));
+		else
+			fprintf(out, " on %s at %s%s", r->fstype ? r->fstype : "?", r->path2 ? r->path2 : "?",
+				r->has_flags && r->flags ? " (read-only)" : "");
+		break;
+	case REC_DEVICE:
+		fprintf(out, "device %u:%u described", r->dev_major, r->dev_minor);
+		break;
+	case REC_OUTPUT:
+		fprintf(out, "%s: %s", r->data ? r->data : "output", r->msg ? r->msg : "");
+		break;
 	case REC_PROC:
 		fprintf(out, "%s", r->syscall ? r->syscall : "proc");
 		if (r->path)

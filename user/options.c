@@ -13,7 +13,7 @@ void usage(FILE *out)
 	fprintf(out,
 "Usage: fstrace run [OPTIONS] -- COMMAND [ARGS...]\n"
 "       fstrace record -o FILE [OPTIONS]\n"
-"       fstrace report [--format text|json] FILE\n"
+"       fstrace report [--format text|json|md] FILE\n"
 "\n"
 "Traces filesystem failures with eBPF: failing file syscalls, the mounts, ext4 errors, the\n"
 "kernel's own messages, and who removed a path that a later call could not find.\n"
@@ -22,8 +22,9 @@ void usage(FILE *out)
 "with its exit code (128+N when killed by signal N); prints a report to stderr.\n"
 "  --record FILE        also keep the full recording (gzip JSON Lines)\n"
 "  -o, --output REPORT  write the report to REPORT instead of stderr\n"
-"  --format text|json   report format (default text)\n"
+"  --format text|json|md  report format (default text; md: a Markdown ticket)\n"
 "  --follow             print each event to stderr as it happens\n"
+"  --kube               read the Longhorn volume behind a device with kubectl (run, record)\n"
 "\n"
 "record: system-wide until SIGINT/SIGTERM or --duration; a complete file either way.\n"
 "  -o, --output FILE    the recording to write (required)\n"
@@ -33,7 +34,7 @@ void usage(FILE *out)
 "  --comm NAME          only tasks with this command name\n"
 "\n"
 "report: prints the report of a recording, the same as the live run printed.\n"
-"  --format text|json   report format (default text)\n"
+"  --format text|json|md  report format (default text)\n"
 "\n"
 "Common options:\n"
 "  --force              replace an existing output file (never through a symlink)\n"
@@ -47,7 +48,7 @@ void usage(FILE *out)
 }
 
 enum { OPT_RECORD = 256, OPT_FORMAT, OPT_FOLLOW, OPT_FORCE, OPT_DURATION, OPT_PID, OPT_CGROUP,
-       OPT_COMM, OPT_RINGBUF };
+       OPT_COMM, OPT_RINGBUF, OPT_KUBE };
 
 static const struct option long_options[] = {
 	{ "record", required_argument, NULL, OPT_RECORD },
@@ -60,6 +61,7 @@ static const struct option long_options[] = {
 	{ "cgroup", required_argument, NULL, OPT_CGROUP },
 	{ "comm", required_argument, NULL, OPT_COMM },
 	{ "ringbuf-mb", required_argument, NULL, OPT_RINGBUF },
+	{ "kube", no_argument, NULL, OPT_KUBE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -78,7 +80,7 @@ static bool allowed(enum command cmd, int opt)
 		return cmd != CMD_RECORD;
 	case OPT_DURATION: case OPT_PID: case OPT_CGROUP: case OPT_COMM:
 		return cmd == CMD_RECORD;
-	case OPT_FORCE: case OPT_RINGBUF:
+	case OPT_FORCE: case OPT_RINGBUF: case OPT_KUBE:
 		return cmd != CMD_REPORT;
 	default:
 		return true;
@@ -118,7 +120,7 @@ static int parse_option(struct options *o, int opt, const char *arg)
 		break;
 	case OPT_FORMAT:
 		if (report_format_parse(arg, &o->format))
-			return bad("unknown format '%s': use text or json", arg);
+			return bad("unknown format '%s': use text, json or md", arg);
 		break;
 	case OPT_FOLLOW:
 		o->follow = true;
@@ -150,6 +152,9 @@ static int parse_option(struct options *o, int opt, const char *arg)
 		break;
 	case 'v':
 		o->verbose = true;
+		break;
+	case OPT_KUBE:
+		o->kube = true;
 		break;
 	}
 	return 0;

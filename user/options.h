@@ -16,6 +16,7 @@ struct options {
 	const char *report_out;  /* run -o REPORT */
 	enum report_format format;
 	bool follow, force, verbose;
+	bool kube;               /* run, record: read Longhorn volumes with kubectl */
 	double duration;         /* record --duration, 0 = until a signal */
 	pid_t pid;               /* record --pid */
 	const char *cgroup;      /* record --cgroup */

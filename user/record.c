@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "devices.h"
 #include "record.h"
 
 /* Indexed by enum rec_type; these names are the "type" values of the recording format. */
@@ -15,6 +16,9 @@ static const char *const type_names[] = {
 	[REC_EXT4_ERROR] = "ext4_error",
 	[REC_KMSG] = "kmsg",
 	[REC_PROC] = "proc",
+	[REC_DEVICE] = "device",
+	[REC_LAYER] = "layer",
+	[REC_OUTPUT] = "output",
 };
 #define NTYPES (sizeof(type_names) / sizeof(type_names[0]))
 
@@ -57,6 +61,10 @@ void record_free(struct record *r)
 {
 	for (size_t i = 0; i < NSTRS; i++)
 		free(*str_at(r, i));
+	if (r->device) {
+		device_info_free(r->device);
+		free(r->device);
+	}
 	record_init(r);
 }
 
@@ -65,6 +73,7 @@ int record_copy(struct record *dst, const struct record *src)
 	*dst = *src;
 	for (size_t i = 0; i < NSTRS; i++)
 		*str_at(dst, i) = NULL;
+	dst->device = NULL;
 	for (size_t i = 0; i < NSTRS; i++) {
 		const char *s = *str_at(src, i);
 
@@ -72,6 +81,11 @@ int record_copy(struct record *dst, const struct record *src)
 			record_free(dst);
 			return -1;
 		}
+	}
+	if (src->device && (!(dst->device = calloc(1, sizeof(*dst->device))) ||
+			    device_info_copy(dst->device, src->device))) {
+		record_free(dst);
+		return -1;
 	}
 	return 0;
 }

@@ -19,7 +19,13 @@ enum rec_type {
 	REC_EXT4_ERROR,
 	REC_KMSG,
 	REC_PROC,
+	/* Context the collector adds while it runs, so a report read later needs nothing else: */
+	REC_DEVICE, /* what a device number is (devices.h), in `device` */
+	REC_LAYER,  /* the filesystem an overlay layer sat on when its mount failed */
+	REC_OUTPUT, /* a line the traced command printed: data = "stdout"|"stderr", msg = the line */
 };
+
+struct device_info;
 
 /* Strings are owned by the record (heap) and NULL when the event does not have them. */
 struct record {
@@ -47,6 +53,7 @@ struct record {
 	int fd;               /* fsconfig/fsmount fd, or -1 */
 	uint32_t flags;
 	bool has_flags;
+	struct device_info *device; /* REC_DEVICE only; owned */
 };
 
 const char *rec_type_name(enum rec_type type);

@@ -13,10 +13,17 @@
 #include <unistd.h>
 #include <sys/wait.h>
 #include "commands.h"
+#include "output_capture.h"
 #include "session.h"
 #include "util.h"
 
 static volatile sig_atomic_t child_pid;
+static volatile sig_atomic_t resized;
+
+static void on_winch(int sig)
+{
+	resized = 1;
+}
 
 /* A signal sent to fstrace is passed to the command; fstrace keeps recording until the command
  * exits. A terminal's ^C already reaches the command (same process group): not sent twice. */
@@ -34,13 +41,19 @@ static void install_forwarding(void)
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		sigaction(sigs[i], &sa, NULL);
+	sa.sa_handler = on_winch;
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGWINCH, &sa, NULL);
 }
 
 /* The child: wait for the go-ahead, then become the command. */
-static void __attribute__((noreturn)) exec_when_released(int go_fd, char **argv)
+static void __attribute__((noreturn)) exec_when_released(int go_fd, char **argv,
+							 struct output_capture *capture)
 {
 	char go;
 
+	if (capture)
+		output_capture_child(capture);
 	if (read(go_fd, &go, 1) != 1)
 		_exit(EXIT_FAILURE_FSTRACE); /* fstrace failed to attach: run nothing */
 	close(go_fd);
@@ -73,7 +86,10 @@ int cmd_run(const struct options *o)
 {
 	struct tracer_options to = { .use_traced = true, .ringbuf_bytes = o->ringbuf_bytes,
 				     .verbose = o->verbose };
+	struct output_capture capture;
+	bool captured;
 	struct session s;
+	char err[256];
 	int go[2], status = 0, exit_code;
 	FILE *report_out;
 	pid_t pid;
@@ -85,6 +101,10 @@ int cmd_run(const struct options *o)
 		session_finish(&s, -1, NULL, o->format);
 		return EXIT_FAILURE_FSTRACE;
 	}
+	/* Without a capture the command still runs, its output just not linked to findings. */
+	captured = output_capture_start(&capture, err, sizeof(err)) == 0;
+	if (!captured)
+		say("%s", err);
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
@@ -94,10 +114,17 @@ int cmd_run(const struct options *o)
 	}
 	if (pid == 0) {
 		close(go[1]);
-		exec_when_released(go[0], o->argv);
+		exec_when_released(go[0], o->argv, captured ? &capture : NULL);
 	}
 	close(go[0]);
 	child_pid = pid;
+	if (captured) {
+		output_capture_parent(&capture);
+		s.capture = &capture;
+	}
+	s.command_pid = pid;
+	snprintf(s.command_comm, sizeof(s.command_comm), "%s",
+		 strrchr(o->argv[0], '/') ? strrchr(o->argv[0], '/') + 1 : o->argv[0]);
 	install_forwarding();
 	if (tracer_trace_pid(&s.tracer, pid) || write(go[1], "g", 1) != 1) {
 		say("cannot start the command traced: %s", strerror(errno));
@@ -114,8 +141,13 @@ int cmd_run(const struct options *o)
 
 		if (done == pid || (done < 0 && errno == ECHILD))
 			break;
+		if (resized && s.capture) {
+			resized = 0;
+			output_capture_resize(s.capture);
+		}
 		session_poll(&s, 100);
 	}
+	session_command_done(&s);
 	child_pid = 0;
 	exit_code = exit_status(status);
 	report_out = open_report(o);

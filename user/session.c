@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
 #include <unistd.h>
 #include "session.h"
@@ -38,7 +39,7 @@ int session_start(struct session *s, const struct options *o, const struct trace
 		goto fail;
 	}
 	s->report = report_new(&s->header);
-	if (!s->report || collector_init(&s->collector, &s->tracer, o->command == CMD_RUN, err, sizeof(err))) {
+	if (!s->report || collector_init(&s->collector, &s->tracer, o->command == CMD_RUN, o->kube, err, sizeof(err))) {
 		say("%s", s->report ? err : "out of memory");
 		goto fail;
 	}
@@ -62,11 +63,35 @@ fail:
 	return -1;
 }
 
+static void keep_output_line(const char *stream, const char *line, size_t len, void *ctx)
+{
+	struct session *s = ctx;
+	struct record r;
+
+	record_init(&r);
+	r.type = REC_OUTPUT;
+	r.ts_ns = boottime_ns();
+	r.pid = r.tid = s->command_pid;
+	memcpy(r.comm, s->command_comm, sizeof(r.comm));
+	r.data = (char *)stream;
+	r.msg = (char *)line;
+	collector_add(&s->collector, &r);
+	(void)len;
+}
+
 void session_poll(struct session *s, int timeout_ms)
 {
+	struct pollfd fds[3] = { { .fd = collector_fd(&s->collector), .events = POLLIN } };
+	int n = 1;
 	uint64_t now;
 
-	collector_poll(&s->collector, timeout_ms);
+	if (s->capture)
+		n += output_capture_pollfds(s->capture, fds + 1);
+	if (poll(fds, n, timeout_ms) > 0) {
+		collector_drain(&s->collector);
+		if (s->capture)
+			output_capture_pump(s->capture, keep_output_line, s);
+	}
 	now = boottime_ns();
 	if (now >= s->next_flush_ns) {
 		if (s->writer && recording_flush(s->writer) && !s->collector.write_error)
@@ -75,15 +100,24 @@ void session_poll(struct session *s, int timeout_ms)
 	}
 }
 
+void session_command_done(struct session *s)
+{
+	if (s->capture)
+		output_capture_finish(s->capture, keep_output_line, s);
+	s->capture = NULL;
+}
+
 int session_finish(struct session *s, int exit_code, FILE *report_out, enum report_format fmt)
 {
 	char ended[32];
 	uint64_t lost;
 	int ret = 0;
 
+	session_command_done(s);
 	collector_poll(&s->collector, SETTLE_MS);
 	tracer_detach(&s->tracer);
 	collector_drain(&s->collector);
+	collector_finish(&s->collector);
 	lost = s->lost = tracer_lost(&s->tracer);
 	collector_free(&s->collector);
 	tracer_stop(&s->tracer);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include "attach.h"
 #include "collector.h"
+#include "output_capture.h"
 #include "options.h"
 #include "recording.h"
 #include "report.h"
@@ -21,13 +22,19 @@ struct session {
 	struct report *report;
 	uint64_t next_flush_ns;
 	uint64_t lost; /* set by session_finish */
+	struct output_capture *capture; /* run: the command's output, relayed and kept as lines */
+	uint32_t command_pid;
+	char command_comm[16];
 	bool started;
 };
 
 /* 0, or -1 after saying why (nothing stays attached then). */
 int session_start(struct session *s, const struct options *o, const struct tracer_options *to);
-/* Collects for up to timeout_ms; flushes the recording about once a second. */
+/* Collects (events, and the command's output when captured) for up to timeout_ms; flushes the
+ * recording about once a second. */
 void session_poll(struct session *s, int timeout_ms);
+/* The command has exited: the rest of its output. */
+void session_command_done(struct session *s);
 /* Drains, detaches, closes the recording and writes the report (when report_out).
  * Returns 0, or -1 when the recording could not be completed (said why). */
 int session_finish(struct session *s, int exit_code, FILE *report_out, enum report_format fmt);

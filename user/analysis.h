@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * Correlate, part two: everything a report rests on, gathered from the kept events in one pass
+ * (live, or read back from a recording: the same records either way). Findings (findings.h) are
+ * drawn from it when the report is written.
+ */
+#ifndef FSTRACE_ANALYSIS_H
+#define FSTRACE_ANALYSIS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "groups.h"
+#include "output_match.h"
+#include "record.h"
+#include "recording.h"
+
+struct record_list {
+	struct record *v;
+	size_t n, cap;
+	uint64_t dropped; /* past the list's bound */
+};
+
+struct output_line {
+	struct record rec;      /* REC_OUTPUT: data = stream, msg = the line */
+	struct output_match m;  /* what the line says */
+};
+
+struct analysis {
+	struct recording_header h;
+	uint64_t events, lost;
+	int exit_code;          /* -1: none (record mode) */
+	char *ended;
+	bool truncated;
+	struct group_table calls;    /* failing calls, by "syscall errno path path2" */
+	struct group_table removals; /* removals and renames-away, by the path that went away */
+	struct group_table ext4;     /* ext4 errors, by "dev func line" */
+	struct record_list mounts;   /* failing mount-family calls */
+	struct record_list layers;   /* what each failing overlay mount's layers sat on */
+	struct record_list kmsgs;    /* filesystem kernel messages */
+	struct record_list devices;  /* the latest description of each device */
+	struct output_line *outputs; /* the command's lines that name a failure */
+	size_t noutputs;
+	uint64_t output_lines;       /* all lines the command printed */
+	struct record_list notes;    /* things the recorder could not do (e.g. no kubectl), as msg */
+};
+
+struct analysis *analysis_new(const struct recording_header *h);
+void analysis_add(struct analysis *a, const struct record *r);
+void analysis_end(struct analysis *a, uint64_t events, uint64_t lost, int exit_code, const char *ended,
+		  bool truncated);
+void analysis_free(struct analysis *a);
+
+/* The latest description of a device, or NULL. */
+const struct record *analysis_device(const struct analysis *a, uint32_t major, uint32_t minor);
+
+#endif

@@ -1,0 +1,333 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+#include "context.h"
+#include "devices.h"
+#include "mountinfo.h"
+#include "overlay_opts.h"
+#include "util.h"
+
+#define DIR_CACHE 4096   /* directories whose device is known; cleared when full */
+#define MAX_DEVICES 256  /* devices described in one recording */
+#define MAX_FS_CONTEXTS 64 /* overlay fsopen contexts being configured at once */
+
+struct dir_dev {
+	char *dir;
+	uint32_t major, minor;
+};
+
+/* An fsopen("overlay") fd being configured with fsconfig, for the new mount API's failures. */
+struct fs_context {
+	uint32_t pid;
+	int fd;
+	struct overlay_opts opts;
+	bool used;
+};
+
+struct context {
+	context_emit_fn emit;
+	void *ctx;
+	bool kube;
+	struct dir_dev dirs[DIR_CACHE];
+	size_t ndirs;
+	struct { uint32_t major, minor; } devices[MAX_DEVICES];
+	size_t ndevices;
+	struct fs_context fsc[MAX_FS_CONTEXTS];
+};
+
+struct context *context_new(context_emit_fn emit, void *ctx, bool kube)
+{
+	struct context *c = calloc(1, sizeof(*c));
+
+	if (c) {
+		c->emit = emit;
+		c->ctx = ctx;
+		c->kube = kube;
+	}
+	return c;
+}
+
+static void forget_dirs(struct context *c)
+{
+	for (size_t i = 0; i < c->ndirs; i++)
+		free(c->dirs[i].dir);
+	c->ndirs = 0;
+}
+
+/* The device of a path's directory, one stat per distinct directory (a failure storm in one
+ * directory costs one). A path that failed may not exist: its nearest existing ancestor counts. */
+static int dir_device(struct context *c, const char *path, uint32_t *major, uint32_t *minor)
+{
+	const char *slash = strrchr(path, '/');
+	size_t len = slash && slash != path ? (size_t)(slash - path) : 1;
+	char *dir;
+
+	for (size_t i = 0; i < c->ndirs; i++) {
+		if (strlen(c->dirs[i].dir) == len && strncmp(c->dirs[i].dir, path, len) == 0) {
+			*major = c->dirs[i].major;
+			*minor = c->dirs[i].minor;
+			return 0;
+		}
+	}
+	if (!(dir = strndup(path, len)) || path_device(dir, major, minor)) {
+		free(dir);
+		return -1;
+	}
+	if (c->ndirs == DIR_CACHE)
+		forget_dirs(c);
+	c->dirs[c->ndirs++] = (struct dir_dev){ dir, *major, *minor };
+	return 0;
+}
+
+/* Errors that point at the filesystem itself rather than at the path. */
+static bool is_fs_error(int err)
+{
+	return err == EUCLEAN || err == EIO || err == EBADMSG || err == ESTALE || err == EROFS;
+}
+
+static void emit_device(struct context *c, uint32_t major, uint32_t minor)
+{
+	struct device_info *d = calloc(1, sizeof(*d));
+	struct record r;
+	char note[256] = "";
+
+	if (!d || device_resolve(major, minor, &device_roots_default, d)) {
+		free(d);
+		return;
+	}
+	record_init(&r);
+	r.type = REC_DEVICE;
+	r.ts_ns = boottime_ns();
+	r.has_dev = true;
+	r.dev_major = major;
+	r.dev_minor = minor;
+	r.device = d;
+	if (c->kube && d->longhorn_volume && device_read_longhorn(d, note, sizeof(note)))
+		r.msg = strdup(note); /* e.g. "kubectl not found": said once, never fatal */
+	c->emit(&r, c->ctx);
+	record_free(&r);
+}
+
+/* Describes a device once (major 0 is an anonymous device: nothing to describe). */
+static void want_device(struct context *c, uint32_t major, uint32_t minor)
+{
+	if (!major || c->ndevices == MAX_DEVICES)
+		return;
+	for (size_t i = 0; i < c->ndevices; i++)
+		if (c->devices[i].major == major && c->devices[i].minor == minor)
+			return;
+	c->devices[c->ndevices].major = major;
+	c->devices[c->ndevices].minor = minor;
+	c->ndevices++;
+	emit_device(c, major, minor);
+}
+
+void context_annotate(struct context *c, struct record *r)
+{
+	uint32_t major, minor;
+
+	if (r->type != REC_SYSCALL || !r->path || r->path[0] != '/' || r->has_dev)
+		return;
+	if (dir_device(c, r->path, &major, &minor) == 0) {
+		r->has_dev = true;
+		r->dev_major = major;
+		r->dev_minor = minor;
+	}
+}
+
+/* A path as the mounting process sees it: through its root, when it is still there. */
+static void in_root_of(uint32_t pid, const char *path, char *out, size_t len)
+{
+	char root[64];
+
+	snprintf(root, sizeof(root), "/proc/%u/root", pid);
+	if (access(root, X_OK) == 0)
+		snprintf(out, len, "%s%s", root, path);
+	else
+		snprintf(out, len, "%s", path);
+}
+
+/* What one overlay layer sat on when the mount failed. */
+static void emit_layer(struct context *c, const struct record *m, const struct mount_table *mt,
+		       const char *role, const char *dir)
+{
+	char at[4096];
+	struct record r;
+	struct stat st;
+
+	record_init(&r);
+	r.type = REC_LAYER;
+	r.ts_ns = m->ts_ns; /* with pid: which mount it belongs to */
+	r.pid = m->pid;
+	r.tid = m->tid;
+	r.ppid = m->ppid;
+	memcpy(r.comm, m->comm, sizeof(r.comm));
+	r.data = strdup(role);
+	r.path = strdup(dir);
+	in_root_of(m->pid, dir, at, sizeof(at));
+	if (dir[0] != '/' || stat(at, &st)) {
+		r.has_ret = true;
+		r.err = dir[0] != '/' ? ENOENT : errno;
+		r.ret = -r.err;
+	} else {
+		const struct mount_entry *e = mount_table_find_path(mt, dir);
+
+		r.has_dev = true;
+		r.dev_major = major(st.st_dev);
+		r.dev_minor = minor(st.st_dev);
+		if (e) {
+			r.fstype = e->fstype ? strdup(e->fstype) : NULL;
+			r.path2 = e->mountpoint ? strdup(e->mountpoint) : NULL;
+			r.has_flags = true;
+			r.flags = e->readonly;
+			/* On overlay: its own layers, and the device its upper layer is really on. */
+			if (e->fstype && strcmp(e->fstype, "overlay") == 0 && e->super_options) {
+				struct overlay_opts inner = {};
+				char err[128];
+				uint32_t major, minor;
+
+				r.msg = strdup(e->super_options);
+				if (overlay_opts_parse(e->super_options, NULL, &inner, err, sizeof(err)) == 0 &&
+				    inner.upper) {
+					in_root_of(m->pid, inner.upper, at, sizeof(at));
+					if (path_device(at, &major, &minor) == 0) {
+						r.dev_major = major;
+						r.dev_minor = minor;
+					}
+				}
+				overlay_opts_free(&inner);
+			}
+		}
+		want_device(c, r.dev_major, r.dev_minor);
+	}
+	c->emit(&r, c->ctx);
+	record_free(&r);
+}
+
+static void emit_layers(struct context *c, const struct record *m, const struct overlay_opts *o)
+{
+	struct mount_table mt = {};
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%u/mountinfo", m->pid);
+	if (mount_table_load(&mt, path))
+		mount_table_load(&mt, "/proc/self/mountinfo");
+	for (size_t i = 0; i < o->nlower; i++)
+		emit_layer(c, m, &mt, "lowerdir", o->lower[i]);
+	for (size_t i = 0; i < o->ndata; i++)
+		emit_layer(c, m, &mt, "datadir", o->data[i]);
+	if (o->upper)
+		emit_layer(c, m, &mt, "upperdir", o->upper);
+	if (o->work)
+		emit_layer(c, m, &mt, "workdir", o->work);
+	mount_table_free(&mt);
+}
+
+static struct fs_context *fs_context_of(struct context *c, uint32_t pid, int fd, bool create)
+{
+	struct fs_context *free_slot = NULL;
+
+	for (int i = 0; i < MAX_FS_CONTEXTS; i++) {
+		struct fs_context *f = &c->fsc[i];
+
+		if (f->used && f->pid == pid && f->fd == fd)
+			return f;
+		if (!f->used && !free_slot)
+			free_slot = f;
+	}
+	if (!create)
+		return NULL;
+	if (!free_slot) { /* contexts whose fds were never mounted: recycle the first */
+		free_slot = &c->fsc[0];
+		overlay_opts_free(&free_slot->opts);
+	}
+	memset(free_slot, 0, sizeof(*free_slot));
+	free_slot->used = true;
+	free_slot->pid = pid;
+	free_slot->fd = fd;
+	return free_slot;
+}
+
+/* The new mount API: fsopen("overlay") -> fsconfig(key, value)... -> CMD_CREATE / fsmount. */
+static void follow_fs_context(struct context *c, const struct record *r)
+{
+	struct fs_context *f;
+	char err[128], *eq;
+
+	if (strcmp(r->syscall, "fsopen") == 0) {
+		if (!r->err && r->fstype && strcmp(r->fstype, "overlay") == 0)
+			fs_context_of(c, r->pid, (int)r->ret, true);
+		return;
+	}
+	if (!(f = fs_context_of(c, r->pid, r->fd, false)))
+		return;
+	if (strcmp(r->syscall, "fsconfig") == 0 && r->data) {
+		char *kv = strdup(r->data);
+
+		if (kv) {
+			eq = strchr(kv, '=');
+			if (eq)
+				*eq++ = '\0';
+			overlay_opts_add(&f->opts, kv, eq ? eq : "", r->cwd, err, sizeof(err));
+			free(kv);
+		}
+	}
+	if (r->err)
+		emit_layers(c, r, &f->opts);
+	if (r->err || strcmp(r->syscall, "fsmount") == 0) {
+		overlay_opts_free(&f->opts);
+		f->used = false;
+	}
+}
+
+void context_follow(struct context *c, const struct record *r)
+{
+	switch (r->type) {
+	case REC_SYSCALL:
+		if (r->has_dev && is_fs_error(r->err))
+			want_device(c, r->dev_major, r->dev_minor);
+		break;
+	case REC_EXT4_ERROR:
+		want_device(c, r->dev_major, r->dev_minor);
+		break;
+	case REC_MOUNT:
+		if (!r->syscall)
+			break;
+		if (strcmp(r->syscall, "mount") == 0) {
+			struct overlay_opts o = {};
+			char err[128];
+
+			if (r->err && r->fstype && strcmp(r->fstype, "overlay") == 0 &&
+			    overlay_opts_parse(r->data ? r->data : "", r->cwd, &o, err, sizeof(err)) == 0)
+				emit_layers(c, r, &o);
+			overlay_opts_free(&o);
+		} else {
+			follow_fs_context(c, r);
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+void context_finish(struct context *c)
+{
+	for (size_t i = 0; i < c->ndevices; i++)
+		emit_device(c, c->devices[i].major, c->devices[i].minor);
+}
+
+void context_free(struct context *c)
+{
+	if (!c)
+		return;
+	forget_dirs(c);
+	for (int i = 0; i < MAX_FS_CONTEXTS; i++)
+		if (c->fsc[i].used)
+			overlay_opts_free(&c->fsc[i].opts);
+	free(c);
+}

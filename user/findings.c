@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "findings.h"
+#include "paths.h"
+
+const char *severity_name(enum severity s)
+{
+	static const char *const names[] = { "low", "medium", "high", "critical" };
+
+	return (unsigned)s < 4 ? names[s] : "low";
+}
+
+struct finding *findings_new(struct findings *f, const char *class, const char *cause, enum severity sev)
+{
+	struct finding *x;
+
+	if (f->n == f->cap) {
+		size_t cap = f->cap ? f->cap * 2 : 16;
+		struct finding *v = realloc(f->v, cap * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		f->v = v;
+		f->cap = cap;
+	}
+	x = &f->v[f->n++];
+	memset(x, 0, sizeof(*x));
+	x->class = class;
+	x->cause = cause;
+	x->severity = sev;
+	return x;
+}
+
+static char *vformat(const char *fmt, va_list ap)
+{
+	char *s;
+
+	return vasprintf(&s, fmt, ap) < 0 ? NULL : s;
+}
+
+void finding_title(struct finding *x, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	free(x->title);
+	x->title = vformat(fmt, ap);
+	va_end(ap);
+}
+
+void finding_detail(struct finding *x, const char *fmt, ...)
+{
+	char **v = realloc(x->details, (x->ndetails + 1) * sizeof(*v));
+	va_list ap;
+
+	if (!v)
+		return;
+	x->details = v;
+	va_start(ap, fmt);
+	if ((v[x->ndetails] = vformat(fmt, ap)))
+		x->ndetails++;
+	va_end(ap);
+}
+
+void finding_evidence(struct finding *x, const struct record *r)
+{
+	const struct record **v;
+
+	for (size_t i = 0; i < x->nevidence; i++)
+		if (x->evidence[i] == r)
+			return;
+	if (!(v = realloc(x->evidence, (x->nevidence + 1) * sizeof(*v))))
+		return;
+	x->evidence = v;
+	v[x->nevidence++] = r;
+}
+
+/* The claimed groups: an open-addressing set of pointers, so a big run stays linear. */
+static size_t slot_of(const struct group *g, size_t cap)
+{
+	return ((uintptr_t)g >> 4) * 11400714819323198485ull % cap;
+}
+
+void findings_claim(struct findings *f, const struct group *g)
+{
+	if ((f->nclaimed + 1) * 2 > f->capclaimed) {
+		size_t cap = f->capclaimed ? f->capclaimed * 2 : 256;
+		const struct group **v = calloc(cap, sizeof(*v));
+
+		if (!v)
+			return;
+		for (size_t i = 0; i < f->capclaimed; i++) {
+			size_t j;
+
+			if (!f->claimed[i])
+				continue;
+			for (j = slot_of(f->claimed[i], cap); v[j]; j = (j + 1) % cap)
+				;
+			v[j] = f->claimed[i];
+		}
+		free(f->claimed);
+		f->claimed = v;
+		f->capclaimed = cap;
+	}
+	for (size_t j = slot_of(g, f->capclaimed);; j = (j + 1) % f->capclaimed) {
+		if (f->claimed[j] == g)
+			return;
+		if (!f->claimed[j]) {
+			f->claimed[j] = g;
+			f->nclaimed++;
+			return;
+		}
+	}
+}
+
+bool findings_claimed(const struct findings *f, const struct group *g)
+{
+	if (!f->capclaimed)
+		return false;
+	for (size_t j = slot_of(g, f->capclaimed); f->claimed[j]; j = (j + 1) % f->capclaimed)
+		if (f->claimed[j] == g)
+			return true;
+	return false;
+}
+
+/* A printed path names ours when equal, or when it is relative and ours ends with it. */
+static bool names_path(const char *printed, const char *path)
+{
+	size_t pl, l;
+
+	if (!printed || !path)
+		return false;
+	if (strcmp(printed, path) == 0)
+		return true;
+	if (printed[0] == '/')
+		return false;
+	pl = strlen(printed);
+	l = strlen(path);
+	return pl < l && strcmp(path + l - pl, printed) == 0 && path[l - pl - 1] == '/';
+}
+
+void finding_link_output(const struct analysis *a, struct finding *x, const char *path, bool mount)
+{
+	for (size_t i = 0; i < a->noutputs; i++) {
+		const struct output_line *o = &a->outputs[i];
+		const struct output_line **v;
+		bool ours;
+
+		if (mount)
+			ours = o->m.kind == OUTPUT_MOUNT_ERROR &&
+			       (!o->m.target || !path || names_path(o->m.target, path));
+		else
+			ours = o->m.kind == OUTPUT_FS_ERROR &&
+			       (names_path(o->m.path, path) || names_path(o->m.path2, path) ||
+				(o->m.path && o->m.path[0] == '/' && path && path_is_within(o->m.path, path)));
+		if (!ours || !(v = realloc(x->output, (x->noutput + 1) * sizeof(*v))))
+			continue;
+		x->output = v;
+		v[x->noutput++] = o;
+	}
+}
+
+/* Errors a program asks for: "mkdir -p" meets EEXIST, realpath() readlinks every component. */
+static bool is_answer(const struct record *r)
+{
+	const char *sc = r->syscall ? r->syscall : "";
+
+	return (r->err == EEXIST && !strncmp(sc, "mkdir", 5)) || (r->err == EINVAL && !strncmp(sc, "readlink", 8)) ||
+	       ((r->err == ENXIO || r->err == ENOTTY) && r->path && !strcmp(r->path, "/dev/tty"));
+}
+
+/* Failures no finding explains and that are not "no such file": listed, briefly. */
+static void collect_other(const struct analysis *a, struct findings *f)
+{
+	struct group **all = groups_sorted(&a->calls);
+
+	for (size_t i = 0; all && all[i]; i++) {
+		const struct group **v;
+
+		if (findings_claimed(f, all[i]) || all[i]->first.err == ENOENT)
+			continue;
+		if (is_answer(&all[i]->first)) {
+			f->routine.answers += all[i]->count;
+			continue;
+		}
+		if (!(v = realloc(f->other, (f->nother + 1) * sizeof(*v))))
+			break;
+		f->other = v;
+		v[f->nother++] = all[i];
+	}
+	free(all);
+}
+
+static int by_severity(const void *pa, const void *pb)
+{
+	const struct finding *x = pa, *y = pb;
+
+	if (x->severity != y->severity)
+		return x->severity > y->severity ? -1 : 1;
+	if (!x->failure || !y->failure)
+		return 0;
+	return x->failure->ts_ns < y->failure->ts_ns ? -1 : x->failure->ts_ns > y->failure->ts_ns;
+}
+
+int findings_build(const struct analysis *a, struct findings *f)
+{
+	memset(f, 0, sizeof(*f));
+	/* Most specific first: a path removed by someone is a race before it is a missing path. */
+	find_overlay(a, f);
+	find_race(a, f);
+	find_corruption(a, f);
+	find_missing(a, f);
+	collect_other(a, f);
+	qsort(f->v, f->n, sizeof(*f->v), by_severity);
+	return 0;
+}
+
+void findings_free(struct findings *f)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		struct finding *x = &f->v[i];
+
+		free(x->title);
+		free(x->first_syscall);
+		for (size_t j = 0; j < x->ndetails; j++)
+			free(x->details[j]);
+		free(x->details);
+		free(x->evidence);
+		free(x->output);
+	}
+	free(f->v);
+	free(f->other);
+	free(f->claimed);
+	memset(f, 0, sizeof(*f));
+}

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * Findings: what the events amount to. Each has a class, a cause, the events it rests on and a
+ * remedy. Built from an analysis when a report is written; they borrow its records.
+ *
+ *   overlay_mount   a failing overlay mount, and why (find_overlay.c)
+ *   enoent_race     a path another process removed or renamed away just before (find_race.c)
+ *   fs_corruption   ext4 errors on a device, and the failures on it (find_corruption.c)
+ *   missing_path    a path that simply was not there (find_missing.c)
+ */
+#ifndef FSTRACE_FINDINGS_H
+#define FSTRACE_FINDINGS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "analysis.h"
+
+enum severity { SEV_LOW, SEV_MEDIUM, SEV_HIGH, SEV_CRITICAL };
+
+const char *severity_name(enum severity s);
+
+struct finding_actor {
+	bool present;
+	const struct record *removal; /* the remove/rename event */
+	double delta_ms;              /* failure time minus removal time (negative: queued late) */
+};
+
+struct finding {
+	const char *class;
+	const char *cause;
+	enum severity severity;
+	char *title;                 /* one line, names the cause (owned) */
+	const struct record *failure; /* the representative failing event (syscall, mount) */
+	char *first_syscall;         /* the call that failed first on that path, when not failure's */
+	uint64_t count;              /* failing calls it covers */
+	const char *reason;          /* the kernel's words */
+	uint64_t inode;
+	const struct record *device; /* a REC_DEVICE record */
+	struct finding_actor actor;
+	char **details;              /* more lines of explanation (owned) */
+	size_t ndetails;
+	const struct record **evidence;
+	size_t nevidence;
+	const struct output_line **output; /* the command's lines about it */
+	size_t noutput;
+	const char *remedy;
+};
+
+struct routine_misses {
+	uint64_t total;
+	uint64_t search;    /* the same name tried in several directories: PATH, libraries, modules */
+	uint64_t probe;     /* existence checks (stat, access, readlink) answered "no" */
+	uint64_t system;    /* files a libc or loader looks for and rarely finds (locale, ld.so.preload) */
+	uint64_t answers;   /* errors that are answers, not failures: mkdir EEXIST, readlink EINVAL */
+};
+
+struct findings {
+	struct finding *v;
+	size_t n, cap;
+	struct routine_misses routine;
+	const struct group **other;  /* failing calls no finding covers (not ENOENT): listed briefly */
+	size_t nother;
+	/* internal: failure groups already explained, so no class claims one twice */
+	const struct group **claimed;
+	size_t nclaimed, capclaimed;
+};
+
+int findings_build(const struct analysis *a, struct findings *f);
+void findings_free(struct findings *f);
+
+/* For the find_*.c builders. */
+struct finding *findings_new(struct findings *f, const char *class, const char *cause, enum severity sev);
+void finding_detail(struct finding *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void finding_title(struct finding *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void finding_evidence(struct finding *x, const struct record *r);
+void findings_claim(struct findings *f, const struct group *g);
+bool findings_claimed(const struct findings *f, const struct group *g);
+/* The remedy for a class/cause (remedies.c). */
+const char *remedy_for(const char *class, const char *cause, const struct record *device);
+/* Links the command's output lines that speak of this path (or, for mounts, this mount). */
+void finding_link_output(const struct analysis *a, struct finding *x, const char *path, bool mount);
+
+void find_overlay(const struct analysis *a, struct findings *f);
+void find_race(const struct analysis *a, struct findings *f);
+void find_corruption(const struct analysis *a, struct findings *f);
+void find_missing(const struct analysis *a, struct findings *f);
+
+#endif

@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * What to do about each cause: concrete, and drawn from the incidents fstrace was built for (a
+ * Docker build inside a Kubernetes dev pod; npm installs on a corrupted single-replica Longhorn
+ * volume; installers racing each other).
+ */
+#include <string.h>
+#include "devices.h"
+#include "findings.h"
+
+static const struct remedy {
+	const char *class, *cause, *text;
+} remedies[] = {
+	{ "overlay_mount", "nested_overlay",
+	  "The kernel does not take an overlayfs directory as an overlay's upper or work dir. Build "
+	  "outside the pod (a CI runner or a remote BuildKit), or give /var/lib/docker (or the "
+	  "containerd snapshotter root, /var/lib/containerd) a volume that is not overlay: an emptyDir "
+	  "on disk, a hostPath, or a tmpfs (emptyDir medium: Memory). Docker's vfs storage driver also "
+	  "works, slowly." },
+	{ "overlay_mount", "layer_not_found",
+	  "A layer directory was missing when the mount ran: check that every lowerdir exists (a "
+	  "snapshot removed under the runtime, a relative lowerdir resolved against the wrong cwd)." },
+	{ "overlay_mount", "upper_work_different_mounts",
+	  "Put upperdir and workdir on the same mount (the same filesystem and the same mount point): "
+	  "overlayfs renames between them." },
+	{ "overlay_mount", "readonly_upper",
+	  "The upper layer must be writable: mount its filesystem read-write, or use a different "
+	  "writable directory for upperdir and workdir." },
+	{ "overlay_mount", "missing_option",
+	  "Give overlay its options: lowerdir is required, and upperdir and workdir go together." },
+	{ "overlay_mount", NULL,
+	  "Read the kernel's message above: it says which option overlayfs refused." },
+	{ "enoent_race", NULL,
+	  "Another process removed the path while this one was using it. Serialise the two (run the "
+	  "installers one after the other, or lock around them), give each its own directory (its own "
+	  "node_modules or cache), or keep the cleanup job named above away from the tree during builds." },
+	{ "fs_corruption", "ext4_errors_single_replica",
+	  "The filesystem is damaged and the Longhorn volume has a single replica, so there is nothing "
+	  "to heal from. Scale the workload down, then fsck the volume from the node (fsck.ext4 -f "
+	  "/dev/longhorn/<volume>); recreate the volume with 3 replicas (numberOfReplicas: 3 in the "
+	  "StorageClass or on the volume) and restore the data. Meanwhile build on a tmpfs (node_modules "
+	  "and the package store on an emptyDir with medium Memory, e.g. pnpm --store-dir /tmp/store)." },
+	{ "fs_corruption", "longhorn",
+	  "The filesystem on this Longhorn volume is damaged. Scale the workload down, fsck the volume "
+	  "from the node (fsck.ext4 -f /dev/longhorn/<volume>), and check its replica count: with fewer "
+	  "than 3 replicas Longhorn cannot heal it; recreate it with 3. Meanwhile build on a tmpfs "
+	  "(node_modules and the package store on an emptyDir with medium Memory)." },
+	{ "fs_corruption", NULL,
+	  "The filesystem is damaged: stop writing to it, unmount it and run fsck.ext4 -f on the "
+	  "device; look for I/O errors under it (dmesg, SMART), and restore from a backup if fsck "
+	  "cannot repair it." },
+	{ "missing_path", NULL,
+	  "Nothing removed it while fstrace watched, and its filesystem reported no error: the path was "
+	  "never there. Check the path the command was given, and the step that should have created it." },
+};
+
+const char *remedy_for(const char *class, const char *cause, const struct record *device)
+{
+	/* On a Longhorn volume the remedy names Longhorn, whatever the replica count we could read. */
+	if (!strcmp(class, "fs_corruption") && !strcmp(cause, "ext4_errors") && device && device->device &&
+	    device->device->longhorn_volume)
+		cause = "longhorn";
+	for (size_t i = 0; i < sizeof(remedies) / sizeof(remedies[0]); i++)
+		if (!strcmp(remedies[i].class, class) && (!remedies[i].cause || !strcmp(remedies[i].cause, cause)))
+			return remedies[i].text;
+	return "";
+}

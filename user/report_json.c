@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* The JSON report, schema "fstrace.report/1" (README: "The JSON report"). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "devices.h"
+#include "errnames.h"
+#include "event_json.h"
+#include "report_render.h"
+
+static void device_json(struct jbuf *b, const struct record *devrec)
+{
+	jobj_key(b, "device");
+	if (devrec && devrec->device) {
+		device_info_to_json(devrec->device, b);
+	} else {
+		char dev[32];
+
+		snprintf(dev, sizeof(dev), "%u:%u", devrec->dev_major, devrec->dev_minor);
+		jobj_begin(b);
+		jobj_str(b, "dev", dev);
+		jobj_end(b);
+	}
+}
+
+static void actor_json(struct jbuf *b, const struct finding_actor *a)
+{
+	const struct record *r = a->removal;
+	char num[32];
+
+	jobj_key(b, "actor");
+	jobj_begin(b);
+	jobj_u64(b, "pid", r->pid);
+	jobj_str(b, "comm", r->comm);
+	jobj_str(b, "syscall", r->syscall);
+	jobj_str(b, "path", r->path);
+	jobj_str(b, "type", rec_type_name(r->type));
+	snprintf(num, sizeof(num), "%.1f", a->delta_ms); /* to 0.1 ms */
+	jobj_raw(b, "delta_ms", num);
+	jobj_end(b);
+}
+
+static void finding_json(struct jbuf *b, const struct finding *x)
+{
+	const struct record *fail = x->failure;
+
+	jobj_begin(b);
+	jobj_str(b, "class", x->class);
+	jobj_str(b, "cause", x->cause);
+	jobj_str(b, "severity", severity_name(x->severity));
+	jobj_str(b, "title", x->title);
+	if (fail) {
+		jobj_str(b, "syscall", fail->syscall);
+		if (fail->err)
+			jobj_str(b, "errno", errno_name(fail->err));
+		jobj_str(b, "path", fail->path);
+		jobj_u64(b, "pid", fail->pid);
+		jobj_str(b, "comm", fail->comm);
+		if (fail->type == REC_MOUNT) {
+			jobj_str(b, "fstype", fail->fstype);
+			jobj_str(b, "data", fail->data);
+		}
+	}
+	jobj_u64(b, "count", x->count);
+	jobj_str(b, "reason", x->reason);
+	if (x->inode)
+		jobj_u64(b, "inode", x->inode);
+	if (x->device)
+		device_json(b, x->device);
+	if (x->actor.present)
+		actor_json(b, &x->actor);
+	jobj_key(b, "details");
+	jarr_begin(b);
+	for (size_t i = 0; i < x->ndetails; i++)
+		jarr_str(b, x->details[i]);
+	jarr_end(b);
+	jobj_key(b, "command_output");
+	jarr_begin(b);
+	for (size_t i = 0; i < x->noutput; i++) {
+		const struct output_line *o = x->output[i];
+
+		jobj_begin(b);
+		jobj_str(b, "stream", o->rec.data);
+		jobj_str(b, "line", o->rec.msg);
+		jobj_str(b, "syscall", o->m.syscall);
+		jobj_str(b, "path", o->m.path ? o->m.path : o->m.target);
+		jobj_end(b);
+	}
+	jarr_end(b);
+	jobj_str(b, "remedy", x->remedy);
+	jobj_key(b, "evidence");
+	jarr_begin(b);
+	for (size_t i = 0; i < x->nevidence; i++)
+		record_to_json(x->evidence[i], b);
+	jarr_end(b);
+	jobj_end(b);
+}
+
+int render_json(const struct render *r)
+{
+	const struct analysis *a = r->a;
+	struct jbuf b = {};
+	char *cmd = render_command(a);
+	int ret;
+
+	jobj_begin(&b);
+	jobj_str(&b, "schema", "fstrace.report/1");
+	jobj_str(&b, "command", a->h.argc ? cmd : NULL);
+	if (a->exit_code >= 0)
+		jobj_i64(&b, "exit_code", a->exit_code);
+	jobj_str(&b, "mode", a->h.mode);
+	jobj_str(&b, "hostname", a->h.hostname);
+	jobj_str(&b, "kernel", a->h.kernel);
+	jobj_key(&b, "attach_mode");
+	jobj_begin(&b);
+	for (size_t i = 0; i < a->h.nattach; i++)
+		jobj_str(&b, a->h.attach[i].hook, a->h.attach[i].mode);
+	jobj_end(&b);
+	jobj_str(&b, "started", a->h.started);
+	jobj_str(&b, "ended", a->ended);
+	jobj_u64(&b, "events_total", a->events);
+	jobj_u64(&b, "events_lost", a->lost);
+	jobj_bool(&b, "truncated", a->truncated);
+	jobj_key(&b, "findings");
+	jarr_begin(&b);
+	for (size_t i = 0; i < r->f->n; i++)
+		finding_json(&b, &r->f->v[i]);
+	jarr_end(&b);
+	jobj_key(&b, "routine_misses");
+	jobj_begin(&b);
+	jobj_u64(&b, "total", r->f->routine.total);
+	jobj_u64(&b, "search", r->f->routine.search);
+	jobj_u64(&b, "probe", r->f->routine.probe);
+	jobj_u64(&b, "system", r->f->routine.system);
+	jobj_u64(&b, "expected_errors", r->f->routine.answers);
+	jobj_end(&b);
+	jobj_key(&b, "other_failures");
+	jarr_begin(&b);
+	for (size_t i = 0; i < r->f->nother; i++) {
+		const struct record *o = &r->f->other[i]->first;
+
+		jobj_begin(&b);
+		jobj_str(&b, "syscall", o->syscall);
+		jobj_str(&b, "errno", errno_name(o->err));
+		jobj_str(&b, "path", o->path);
+		jobj_u64(&b, "count", r->f->other[i]->count);
+		jobj_u64(&b, "pid", o->pid);
+		jobj_str(&b, "comm", o->comm);
+		jobj_end(&b);
+	}
+	jarr_end(&b);
+	jobj_key(&b, "notes");
+	jarr_begin(&b);
+	for (size_t i = 0; i < a->notes.n; i++)
+		jarr_str(&b, a->notes.v[i].msg);
+	jarr_end(&b);
+	jobj_end(&b);
+	jbuf_putc(&b, '\n');
+	ret = b.oom || fwrite(b.p, 1, b.len, r->out) != b.len ? -1 : 0;
+	jbuf_free(&b);
+	free(cmd);
+	return ret;
+}

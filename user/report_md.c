@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* The Markdown report: a ticket. Title, summary table, a section per finding, its evidence. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include "devices.h"
+#include "errnames.h"
+#include "event_text.h"
+#include "report_render.h"
+
+/* Text inside a table cell: a '|' would end the cell, a newline the row. */
+static void cell(FILE *out, const char *s)
+{
+	for (; s && *s; s++) {
+		if (*s == '|')
+			fputs("\\|", out);
+		else if (*s == '\n')
+			fputc(' ', out);
+		else
+			fputc(*s, out);
+	}
+}
+
+/* Inline code that holds any text: a fence longer than any run of backticks inside. */
+static void code(FILE *out, const char *s)
+{
+	int run = 0, longest = 0;
+
+	for (const char *p = s; *p; p++) {
+		run = *p == '`' ? run + 1 : 0;
+		if (run > longest)
+			longest = run;
+	}
+	for (int i = 0; i <= longest; i++)
+		fputc('`', out);
+	fprintf(out, longest ? " %s " : "%s", s);
+	for (int i = 0; i <= longest; i++)
+		fputc('`', out);
+}
+
+static void section(const struct render *r, size_t n, const struct finding *x)
+{
+	const struct record *fail = x->failure;
+	char buf[1024];
+
+	fprintf(r->out, "\n## %zu. ", n);
+	cell(r->out, x->title);
+	fprintf(r->out, "\n\n- **Class / cause:** %s / %s (severity %s)\n", x->class, x->cause,
+		severity_name(x->severity));
+	if (fail) {
+		render_call(fail, buf, sizeof(buf));
+		fprintf(r->out, "- **Failed:** ");
+		code(r->out, buf);
+		fprintf(r->out, " by pid %u (%s)", fail->pid, fail->comm);
+		if (x->count > 1)
+			fprintf(r->out, ", %" PRIu64 " calls", x->count);
+		fprintf(r->out, "\n");
+		if (fail->type == REC_MOUNT && fail->data) {
+			fprintf(r->out, "- **Options:** ");
+			code(r->out, fail->data);
+			fprintf(r->out, "\n");
+		}
+	}
+	if (x->reason) {
+		fprintf(r->out, "- **Kernel:** ");
+		code(r->out, x->reason);
+		fprintf(r->out, "\n");
+	}
+	if (x->inode)
+		fprintf(r->out, "- **Inode:** %" PRIu64 "\n", x->inode);
+	if (x->device) {
+		render_device(x->device, buf, sizeof(buf));
+		fprintf(r->out, "- **Device:** %s\n", buf);
+	}
+	if (x->actor.present) {
+		fprintf(r->out, "- **Actor:** pid %u (%s), %s ", x->actor.removal->pid, x->actor.removal->comm,
+			x->actor.removal->syscall);
+		code(r->out, x->actor.removal->path);
+		fprintf(r->out, ", %.1f ms before\n", x->actor.delta_ms > 0 ? x->actor.delta_ms : 0.0);
+	}
+	for (size_t i = 0; i < x->ndetails; i++) {
+		fprintf(r->out, "- ");
+		cell(r->out, x->details[i]);
+		fprintf(r->out, "\n");
+	}
+	if (x->noutput) {
+		fprintf(r->out, "\nThe command said:\n\n```\n");
+		for (size_t i = 0; i < x->noutput; i++)
+			fprintf(r->out, "%s\n", x->output[i]->rec.msg);
+		fprintf(r->out, "```\n");
+	}
+	if (x->remedy && *x->remedy)
+		fprintf(r->out, "\n**Remedy:** %s\n", x->remedy);
+	fprintf(r->out, "\n<details><summary>Evidence (%zu events)</summary>\n\n```\n", x->nevidence);
+	for (size_t i = 0; i < x->nevidence; i++)
+		event_text_line(r->out, x->evidence[i], r->a->h.started_boot_ns);
+	fprintf(r->out, "```\n\n</details>\n");
+}
+
+int render_md(const struct render *r)
+{
+	const struct analysis *a = r->a;
+	char *cmd = render_command(a);
+
+	fprintf(r->out, "# fstrace: ");
+	cell(r->out, r->f->n ? r->f->v[0].title : "no filesystem failure found");
+	fprintf(r->out, "\n\n");
+	if (a->h.argc) {
+		code(r->out, cmd);
+		if (a->exit_code >= 0)
+			fprintf(r->out, " exited %d", a->exit_code);
+	} else {
+		fprintf(r->out, "System-wide recording");
+	}
+	fprintf(r->out, " on %s (kernel %s), %s to %s. %" PRIu64 " events, %" PRIu64 " lost.\n",
+		a->h.hostname ? a->h.hostname : "?", a->h.kernel ? a->h.kernel : "?",
+		a->h.started ? a->h.started : "?", a->ended ? a->ended : "?", a->events, a->lost);
+	free(cmd);
+	if (a->lost)
+		fprintf(r->out, "\n**Warning:** %" PRIu64 " events were lost; findings may be missing.\n", a->lost);
+	for (size_t i = 0; i < a->notes.n; i++)
+		fprintf(r->out, "\nNote: %s\n", a->notes.v[i].msg);
+	if (r->f->n) {
+		fprintf(r->out, "\n| # | Severity | Class | Cause | Finding |\n|---|---|---|---|---|\n");
+		for (size_t i = 0; i < r->f->n; i++) {
+			fprintf(r->out, "| %zu | %s | %s | %s | ", i + 1, severity_name(r->f->v[i].severity),
+				r->f->v[i].class, r->f->v[i].cause);
+			cell(r->out, r->f->v[i].title);
+			fprintf(r->out, " |\n");
+		}
+	}
+	if (r->f->routine.total)
+		fprintf(r->out, "\nRoutine misses not listed: %" PRIu64 " (search %" PRIu64 ", existence checks %"
+			PRIu64 ", system files %" PRIu64 ").\n", r->f->routine.total, r->f->routine.search,
+			r->f->routine.probe, r->f->routine.system);
+	for (size_t i = 0; i < r->f->n; i++)
+		section(r, i + 1, &r->f->v[i]);
+	return 0;
+}

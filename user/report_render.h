@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/* What the three report renderers share. */
+#ifndef FSTRACE_REPORT_RENDER_H
+#define FSTRACE_REPORT_RENDER_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include "analysis.h"
+#include "findings.h"
+
+struct render {
+	const struct analysis *a;
+	const struct findings *f;
+	FILE *out;
+	bool color;
+};
+
+int render_text(const struct render *r);
+int render_json(const struct render *r);
+int render_md(const struct render *r);
+
+/* The traced command as one line ("" in record mode); free() it. */
+char *render_command(const struct analysis *a);
+/* "Longhorn volume pvc-1 (/dev/longhorn/pvc-1, loop0, 7:0)" or "loop0 (7:0)". */
+void render_device(const struct record *devrec, char *buf, size_t len);
+/* "openat ENOENT /path": the failing call of a finding. */
+void render_call(const struct record *r, char *buf, size_t len);
+
+#endif
