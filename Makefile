@@ -42,7 +42,7 @@ UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/unit/%,$(UNIT_SRCS))
 
 .DELETE_ON_ERROR:
-.PHONY: all deps demo test unit-test install clean vmlinux
+.PHONY: all deps demo test unit-test install clean vmlinux fuzz
 
 all: $(OUT)/fstrace
 
@@ -86,9 +86,29 @@ demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)FSTRACE=$(CURDIR)/$(OUT)/fstrace bash scripts/demo.sh
 
+# libFuzzer harnesses (clang 14, libclang-rt-14-dev), linked with every user object but main's.
+# `make fuzz FUZZ_SECONDS=3600` for a long run; the corpora under tests/fuzz/corpus/ grow as it goes.
+FUZZ_SECONDS ?= 30
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(FUZZ_SRCS))
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE -Ibpf -Iuser -Ibuild \
+	-DFSTRACE_VERSION='"$(VERSION)"'
+
+build-fuzz/%: tests/fuzz/%.c $(filter-out user/main.c,$(USER_SRCS)) $(OUT)/fstrace.skel.h
+	$(call msg,FUZZ-CC,$@)
+	$(Q)mkdir -p build-fuzz
+	$(Q)clang $(FUZZ_CFLAGS) $< $(filter-out user/main.c,$(USER_SRCS)) $(LDLIBS) -o $@
+
+fuzz: $(FUZZ_BINS)
+	$(Q)for f in $(FUZZ_BINS); do n=$${f#build-fuzz/fuzz_}; mkdir -p build-fuzz/corpus-$$n; \
+		echo "  FUZZ     $$n ($(FUZZ_SECONDS) s)"; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -print_final_stats=1 build-fuzz/corpus-$$n \
+			tests/fuzz/corpus/$$n 2>build-fuzz/$$n.log || { tail -n 30 build-fuzz/$$n.log; exit 1; }; \
+		grep -E "stat::number_of_executed_units" build-fuzz/$$n.log; done
+
 install: $(OUT)/fstrace
 	install -D -m 0755 $(OUT)/fstrace $(DESTDIR)$(PREFIX)/sbin/fstrace
 	install -D -m 0644 user/fstrace.8 $(DESTDIR)$(PREFIX)/share/man/man8/fstrace.8
 
 clean:
-	$(Q)rm -rf build build-san
+	$(Q)rm -rf build build-san build-fuzz

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * Recognising a tool's own error line with plain string scans, no regex engine: the lines are
- * whatever the traced command wrote (colour codes, binary, megabytes without a newline), so every
- * scan is bounded by the NUL of a cleaned copy and is linear in the line.
+ * A tool's own error line, recognised by plain string scans rather than a regex engine: lines are
+ * whatever the traced command wrote (colours, binary, megabytes), so every scan stops at the NUL
+ * of a cleaned copy and stays linear in the line.
  *
  * A match always names something: FS_ERROR has a path, MOUNT_ERROR came with an "err:". Lines
  * that give an errno but no path ("npm error code ENOENT") return 0; npm prints the path-bearing
  * node message on a later line ("npm error enoent ... open '/p'"), which does match.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -22,11 +23,6 @@
 static bool is_word(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-}
-
-static bool is_space(char c)
-{
-	return c == ' ' || c == '\t';
 }
 
 static int set(char **dst, const char *s, size_t n)
@@ -47,27 +43,21 @@ static char *clean(const char *line, size_t len)
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = line[i];
 
-		if (c == 0x1b && i + 1 < len && line[i + 1] == '[') { /* CSI: params, intermediates, final */
-			size_t j = i + 2;
-
-			while (j < len && (unsigned char)line[j] >= 0x20 && (unsigned char)line[j] <= 0x3f)
-				j++;
-			if (j < len && (unsigned char)line[j] >= 0x40 && (unsigned char)line[j] <= 0x7e)
-				j++;
-			i = j - 1;
+		if (c == 0x1b && i + 1 < len && line[i + 1] == '[') { /* CSI: params, intermediates */
+			for (i += 2; i < len && (unsigned char)line[i] - 0x20u <= 0x1f; i++)
+				;
+			i -= !(i < len && (unsigned char)line[i] - 0x40u <= 0x3e); /* keep a non-final */
 		} else if (c == 0x1b && i + 1 < len && line[i + 1] == ']') { /* OSC: hyperlinks, titles */
-			i += 2;
-			while (i < len && line[i] != 0x07 && !(line[i] == 0x1b && i + 1 < len))
-				i++;
-			if (i < len && line[i] == 0x1b)
-				i++; /* ESC '\' string terminator */
+			for (i += 2; i < len && line[i] != 0x07 && line[i] != 0x1b; i++)
+				;
+			i += i + 1 < len && line[i] == 0x1b; /* ESC '\' ends it too */
 		} else if (c == 0x1b) {
 			i += i + 1 < len; /* two-byte escapes such as ESC ( B */
 		} else if (c) {
 			*o++ = (char)c;
 		}
 	}
-	while (o > out && (o[-1] == '\r' || o[-1] == '\n' || is_space(o[-1])))
+	while (o > out && strchr("\r\n\t ", o[-1])) /* no NUL left to match strchr's own */
 		o--;
 	*o = '\0';
 	cr = strrchr(out, '\r');
@@ -114,15 +104,12 @@ static const char *quote_end(const char *p, char quote)
 /* A Go %q string from after its opening quote: \" and \\ unescaped, other escapes left as printed. */
 static int go_string(const char *p, char **out, const char **end)
 {
-	char *o = malloc(strlen(p) + 1);
+	char *o;
 
-	if (!o)
+	if (set(out, p, strlen(p))) /* never longer than the rest of the line */
 		return -1;
-	free(*out);
-	*out = o;
-	for (; *p && *p != '"'; p++) {
-		if (*p == '\\' && (p[1] == '"' || p[1] == '\\'))
-			p++;
+	for (o = *out; *p && *p != '"'; p++) {
+		p += *p == '\\' && (p[1] == '"' || p[1] == '\\');
 		*o++ = *p;
 	}
 	*o = '\0';
@@ -130,16 +117,14 @@ static int go_string(const char *p, char **out, const char **end)
 	return 0;
 }
 
-/* label found at or after from, starting the text or following a space or ',', before stop. */
-static const char *find_label(const char *from, const char *label, const char *stop, const char *s)
+/* The first label at or after from that follows a space or ','; from is never the line's start. */
+static const char *label(const char *from, const char *l)
 {
-	for (const char *k = strstr(from, label); k; k = strstr(k + 1, label)) {
-		if (stop && k >= stop)
-			return NULL;
-		if (k == s || k[-1] == ' ' || k[-1] == ',')
-			return k;
-	}
-	return NULL;
+	const char *k = from;
+
+	while ((k = strstr(k, l)) && k[-1] != ' ' && k[-1] != ',')
+		k++;
+	return k;
 }
 
 /*
@@ -157,29 +142,28 @@ static int match_mount(const char *s, struct output_match *m)
 		return 0;
 	pos += strlen("mount source:");
 	for (size_t i = 0; i < 3; i++) {
-		const char *k = find_label(pos, labels[i], find_label(pos, "err: ", NULL, s), s), *v, *c;
+		const char *k = label(pos, labels[i]), *v, *c;
 
-		if (!k)
+		if (!k || ((e = label(pos, "err: ")) && e < k))
 			continue;
 		v = k + strlen(labels[i]);
-		while (is_space(*v))
-			v++;
+		v += strspn(v, " \t");
 		if (*v == '"') {
 			if (go_string(v + 1, dst[i], &pos))
 				return -1;
 			continue;
 		}
-		e = find_label(v, "err: ", NULL, s);
+		e = label(v, "err: ");
 		c = strstr(v, ", ");
 		if (!c || (e && e < c))
 			c = e ? e : v + strlen(v);
-		while (c > v && (c[-1] == ',' || is_space(c[-1])))
+		while (c > v && strchr(", \t", c[-1]))
 			c--;
 		if (set(dst[i], v, c - v))
 			return -1;
 		pos = c;
 	}
-	e = find_label(pos, "err: ", NULL, s);
+	e = label(pos, "err: ");
 	if (!e)
 		return 0;
 	m->kind = OUTPUT_MOUNT_ERROR;
@@ -188,6 +172,31 @@ static int match_mount(const char *s, struct output_match *m)
 	if (m->target && !(m->path = strdup(m->target)))
 		return -1;
 	return 1;
+}
+
+/*
+ * util-linux mount(8): "mount: <target>: wrong fs type, bad option, bad superblock on <source>, ..."
+ * is its text for EINVAL; "mount: <target>: mount(2) system call failed: <strerror>" for the rest.
+ */
+static int match_util_mount(const char *s, struct output_match *m)
+{
+	const char *t = s, *c, *why;
+
+	if (strncmp(t, "mount: ", 7) != 0)
+		return 0;
+	t += 7;
+	if ((why = strstr(t, ": wrong fs type, bad option")))
+		m->err = EINVAL;
+	else if ((why = strstr(t, ": mount(2) system call failed: ")))
+		m->err = errno_by_text(why + strlen(": mount(2) system call failed: "), NULL);
+	else
+		return 0;
+	for (c = t; c < why && *c != ' '; c++)
+		;
+	if (c != why || why == t) /* the target is one word: the path */
+		return 0;
+	m->kind = OUTPUT_MOUNT_ERROR;
+	return set(&m->target, t, why - t) || set(&m->path, t, why - t) ? -1 : 1;
 }
 
 /* ", <syscall> '" within the first NODE_DESC_MAX bytes of a node description: the opening quote. */
@@ -217,17 +226,14 @@ static int match_node(const char *s, struct output_match *m)
 		const char *w = c, *call, *q, *end;
 		size_t calllen;
 		char code[32];
-		bool letter = false;
 		int err;
 
 		while (w > s && ((w[-1] >= 'A' && w[-1] <= 'Z') || (w[-1] >= '0' && w[-1] <= '9')))
 			w--;
 		if (c - w < 2 || (size_t)(c - w) >= sizeof(code) || *w != 'E' || (w > s && is_word(w[-1])))
 			continue;
-		for (const char *p = w + 1; p < c; p++)
-			letter |= *p >= 'A' && *p <= 'Z';
-		if (!letter) /* "E2" is errnames' spelling of a number, never node's */
-			continue;
+		if (strspn(w + 1, "0123456789") >= (size_t)(c - w - 1))
+			continue; /* "E2" is errnames' spelling of a number, never node's */
 		memcpy(code, w, c - w);
 		code[c - w] = '\0';
 		err = errno_from_name(code);
@@ -279,38 +285,29 @@ static bool looks_like_path(const char *s, size_t n)
 
 static int head_path(const char *h, size_t n, struct output_match *m)
 {
-	const char *q = NULL, *end, *seg;
+	const char *q = strpbrk(h, "'\"`"), *end, *seg;
 
-	for (size_t i = 0; i < n && !q; i++)
-		if (h[i] == '\'' || h[i] == '"' || h[i] == '`')
-			q = h + i;
-	if (q) { /* coreutils quotes names: 'x', "it's", or `x' before 2012 */
+	if (q && q < h + n) { /* coreutils quotes names: 'x', "it's", or `x' before 2012 */
 		end = quote_end(q + 1, *q == '"' ? '"' : '\'');
 		if (!end || end > h + n)
 			return 0;
 		if (set(&m->path, q + 1, end - q - 1))
 			return -1;
-		for (q = end + 1; q < h + n && *q != '\'' && *q != '"'; q++)
-			;
-		if (q < h + n && (end = quote_end(q + 1, *q)) && end < h + n) /* mv's "'a' to 'b'" */
+		q = strpbrk(end + 1, "'\"");
+		if (q && q < h + n && (end = quote_end(q + 1, *q)) && end < h + n) /* mv's 'a' to 'b' */
 			return set(&m->path2, q + 1, end - q - 1) ? -1 : 1;
 		return 1;
 	}
-	/* "line 1: /x" (bash) names the path last; "/mnt: mount failed" first. */
-	for (seg = h + n; seg - h >= 2 && !(seg[-2] == ':' && seg[-1] == ' '); seg--)
+	/* "line 1: /x" (bash) names the path last, "/mnt: mount(2) system call failed" first. */
+	for (seg = h + n; seg - h >= 2 && memcmp(seg - 2, ": ", 2); seg--)
 		;
-	if (seg - h < 2)
-		seg = h;
-	if (!looks_like_path(seg, h + n - seg)) {
-		end = strstr(h, ": ");
-		seg = h;
-		if (!end || end > h + n || !looks_like_path(h, end - h))
-			return 0;
-		n = end - h;
-	} else {
-		n = h + n - seg;
-	}
-	return set(&m->path, seg, n) ? -1 : 1;
+	seg = seg - h < 2 ? h : seg;
+	if (looks_like_path(seg, h + n - seg))
+		return set(&m->path, seg, h + n - seg) ? -1 : 1;
+	end = strstr(h, ": ");
+	if (!end || end > h + n || !looks_like_path(h, end - h))
+		return 0;
+	return set(&m->path, h, end - h) ? -1 : 1;
 }
 
 /*
@@ -330,8 +327,7 @@ static int match_tool(const char *s, struct output_match *m)
 	for (c = s + len; c > head && c + TAIL_MAX > s + len && !t; c--) {
 		if (c[-2] != ':' || c[-1] != ' ' || !(err = errno_by_text(c, &k)))
 			continue;
-		for (rest = c + k; is_space(*rest) || *rest == '.'; rest++)
-			;
+		rest = c + k + strspn(c + k, " \t.");
 		if (!*rest || (*rest == '(' && strchr(rest, ')')))
 			t = c - 2;
 	}
@@ -358,25 +354,23 @@ static int match_tool(const char *s, struct output_match *m)
 /* The first word before ": ", or the word before a severity ("npm warn", "npm ERR!"). */
 static int set_tool(const char *s, struct output_match *m)
 {
-	const char *c = strstr(s, ": "), *sp = s, *w2;
+	const char *c = strstr(s, ": "), *w1 = s + strcspn(s, " \t"), *w2 = w1 + strspn(w1, " \t");
 
 	if (c && one_word(s, c))
 		return severity(s, c - s) ? 0 : set(&m->tool, s, c - s);
-	while (*sp && !is_space(*sp))
-		sp++;
-	for (w2 = sp; is_space(*w2); w2++)
-		;
-	for (c = w2; *c && !is_space(*c) && *c != ':'; c++)
-		;
-	if (one_word(s, sp) && !severity(s, sp - s) && severity(w2, c - w2))
-		return set(&m->tool, s, sp - s);
+	if (one_word(s, w1) && !severity(s, w1 - s) && severity(w2, strcspn(w2, " \t:")))
+		return set(&m->tool, s, w1 - s);
 	return 0;
 }
 
 int output_match_line(const char *line, size_t len, struct output_match *m)
 {
+	/* Mount first: its text holds ": " pairs the others would misread. */
+	static int (*const matchers[])(const char *, struct output_match *) = {
+		match_mount, match_util_mount, match_node, match_tool,
+	};
 	char *s;
-	int r;
+	int r = 0;
 
 	memset(m, 0, sizeof(*m));
 	if (!line)
@@ -384,14 +378,9 @@ int output_match_line(const char *line, size_t len, struct output_match *m)
 	s = clean(line, len);
 	if (!s)
 		return -1;
-	r = match_mount(s, m);
-	if (r == 0) {
-		output_match_free(m);
-		r = match_node(s, m);
-	}
-	if (r == 0) {
-		output_match_free(m);
-		r = match_tool(s, m);
+	for (size_t i = 0; i < sizeof(matchers) / sizeof(matchers[0]) && r == 0; i++) {
+		output_match_free(m); /* what a matcher that gave up had filled */
+		r = matchers[i](s, m);
 	}
 	if (r == 1 && set_tool(s, m))
 		r = -1;
