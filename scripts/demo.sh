@@ -51,14 +51,23 @@ for name in "${names[@]}"; do
 	if [[ -s $dir/report.txt ]]; then cat "$dir/report.txt"; else echo "(no report written)"; fi
 
 	verdict=ok
+	read -r class cause < <("$SCENARIO" finding "$name")
 	if [[ $rc -eq 0 ]]; then
 		verdict="not reproduced: the trigger succeeded"
 	elif [[ ! -s $dir/rec.jsonl.gz ]]; then
 		verdict="not caught: fstrace wrote no recording"
 	elif ! "$SCENARIO" caught "$name" "$dir" "$dir/rec.jsonl.gz" 2>/dev/null; then
 		verdict="not caught: the recording does not show the fault"
+	elif ! "$FSTRACE" report --format json "$dir/rec.jsonl.gz" >"$dir/report.json" ||
+		! jq -e -f "$FST_REPO/tests/report_schema.jq" "$dir/report.json" >/dev/null 2>&1; then
+		verdict="not diagnosed: the JSON report does not match its schema"
+	elif ! jq -e --arg c "$class" --arg k "$cause" 'any(.findings[]; .class == $c and (.cause | startswith($k)))' \
+		"$dir/report.json" >/dev/null; then
+		verdict="not diagnosed: no $class finding with cause $cause"
+	else
+		verdict="ok: $class/$(jq -r --arg c "$class" '[.findings[] | select(.class == $c)][0].cause' "$dir/report.json")"
 	fi
-	[[ $verdict == ok ]] || failed=$((failed + 1))
+	[[ $verdict == ok* ]] || failed=$((failed + 1))
 	results+=("$(printf '%-28s %s' "$name" "$verdict")")
 	cleanup
 done

@@ -10,6 +10,7 @@
 #                                          env "${FST_TRIGGER_ENV[@]}" fstrace run -- /bin/bash scenario.sh trigger ...
 #   scenario.sh cleanup NAME DIR           undo setup, whatever state it is in; idempotent
 #   scenario.sh caught NAME DIR RECORDING  exit 0 when the recording shows the fault
+#   scenario.sh finding NAME               the finding fstrace must make of it: "class cause"
 #   scenario.sh verify [NAME...]           without fstrace: set up, trigger, check the kernel's
 #                                          own evidence (dmesg, tracefs), clean up, check leftovers
 set -euo pipefail
@@ -79,6 +80,11 @@ caught)
 	need_args $# 3
 	fst_load_scenario "$1"
 	scenario_caught "$3" "$2"
+	;;
+finding)
+	need_args $# 1
+	fst_load_scenario "$1"
+	scenario_finding
 	;;
 verify)
 	fst_need_root

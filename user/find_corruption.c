@@ -149,7 +149,7 @@ void find_corruption(const struct analysis *a, struct findings *f)
 		describe_device(x, d);
 		x->remedy = remedy_for(x->class, x->cause, devrec);
 		if (x->failure)
-			finding_link_output(a, x, x->failure->path, false);
+			finding_link_output(a, x, x->failure->path, LINK_PATH);
 	}
 	free(all);
 }

@@ -3,8 +3,9 @@
  * missing_path: ENOENT with nothing competing: no one removed the path, no filesystem error on its
  * device. The path simply was not there. Most such misses are routine and must not drown the
  * report: a PATH or library search tries a name in several directories, a stat asks "does it
- * exist?" and "no" is an answer, a libc looks for locale files. Those are counted, not listed,
- * unless the command's own output names the path.
+ * exist?" and "no" is an answer, mkdir -p starts with the leaf, a libc looks for locale files.
+ * And a command that succeeded handled every miss it met (npm looks for a dozen optional files).
+ * Those are counted, not listed, unless the command's own output names the path.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -32,8 +33,10 @@ static bool is_system_noise(const char *path)
 /* Calls that ask whether something exists; "no" is an answer, not a failure. */
 static bool is_probe(const char *sc)
 {
+	/* mkdir too: mkdir -p (and node's recursive mkdir) try the leaf first, then its parents. */
 	static const char *const probes[] = { "stat", "lstat", "newfstatat", "statx", "access",
-					      "faccessat", "faccessat2", "readlink", "readlinkat" };
+					      "faccessat", "faccessat2", "readlink", "readlinkat",
+					      "mkdir", "mkdirat" };
 
 	for (size_t i = 0; i < sizeof(probes) / sizeof(probes[0]); i++)
 		if (strcmp(sc, probes[i]) == 0)
@@ -74,7 +77,7 @@ static bool mentioned_in_output(const struct analysis *a, const char *path)
 	struct finding probe = {};
 	bool yes;
 
-	finding_link_output(a, &probe, path, false);
+	finding_link_output(a, &probe, path, LINK_PATH);
 	yes = probe.noutput > 0;
 	free(probe.output);
 	return yes;
@@ -92,6 +95,8 @@ void find_missing(const struct analysis *a, struct findings *f)
 {
 	struct group **all = groups_sorted(&a->calls);
 	struct group_table names = {};
+	/* Only a command that failed has misses worth listing; a recording has no command. */
+	bool failed = a->h.argc && a->exit_code > 0;
 	size_t listed = 0;
 
 	if (!all)
@@ -122,6 +127,11 @@ void find_missing(const struct analysis *a, struct findings *f)
 				f->routine.total += all[i]->count;
 				continue;
 			}
+			if (!failed) {
+				f->routine.handled += all[i]->count;
+				f->routine.total += all[i]->count;
+				continue;
+			}
 		}
 		if ((x = finding_for_path(f, r->path))) { /* another call on the same path */
 			x->count += all[i]->count;
@@ -141,7 +151,7 @@ void find_missing(const struct analysis *a, struct findings *f)
 		x->count = all[i]->count;
 		finding_evidence(x, r);
 		x->remedy = remedy_for(x->class, x->cause, NULL);
-		finding_link_output(a, x, r->path, false);
+		finding_link_output(a, x, r->path, LINK_PATH);
 	}
 	/* Titles once every call on each path is known: the first call that failed names it. */
 	for (size_t i = 0; i < f->n; i++) {

@@ -185,7 +185,7 @@ void find_overlay(const struct analysis *a, struct findings *f)
 				}
 		describe_layers(a, m, x);
 		x->remedy = remedy_for(x->class, x->cause, x->device);
-		finding_link_output(a, x, m->path, true);
+		finding_link_output(a, x, m->path, LINK_MOUNT);
 		overlay_opts_free(&o);
 	}
 }

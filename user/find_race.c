@@ -54,11 +54,17 @@ static const struct record *removal_before(const struct analysis *a, const struc
 	return before ? before : after;
 }
 
-static struct finding *finding_for_removal(struct findings *f, const struct record *removal)
+/* One finding per actor and removed path: a cleanup loop forks a new rm each round, so the
+ * actor is its command and parent, not one pid. */
+static struct finding *finding_for_actor(struct findings *f, const struct record *removal)
 {
-	for (size_t i = 0; i < f->n; i++)
-		if (strcmp(f->v[i].class, "enoent_race") == 0 && f->v[i].actor.removal == removal)
+	for (size_t i = 0; i < f->n; i++) {
+		const struct record *r = f->v[i].actor.removal;
+
+		if (strcmp(f->v[i].class, "enoent_race") == 0 && r->ppid == removal->ppid &&
+		    !strcmp(r->comm, removal->comm) && !strcmp(r->path, removal->path))
 			return &f->v[i];
+	}
 	return NULL;
 }
 
@@ -73,9 +79,14 @@ void find_race(const struct analysis *a, struct findings *f)
 		if (!vanished(fail->err) || findings_claimed(f, all[i]) || !(removal = removal_before(a, fail)))
 			continue;
 		findings_claim(f, all[i]);
-		if ((x = finding_for_removal(f, removal))) {
+		if ((x = finding_for_actor(f, removal))) {
 			x->count += all[i]->count;
+			finding_evidence(x, removal);
 			finding_evidence(x, fail);
+			if (fail->ts_ns < x->failure->ts_ns) { /* the earliest failure speaks for them */
+				x->failure = fail;
+				x->actor.removal = removal;
+			}
 			continue;
 		}
 		if (!(x = findings_new(f, "enoent_race", removal->type == REC_RENAME ? "renamed_away" : "removed",
@@ -85,20 +96,26 @@ void find_race(const struct analysis *a, struct findings *f)
 		x->count = all[i]->count;
 		x->actor.present = true;
 		x->actor.removal = removal;
-		x->actor.delta_ms = ((double)fail->ts_ns - (double)removal->ts_ns) / 1e6;
-		finding_title(x, "%s %s %s: pid %u (%s) %s %s %.1f ms before", fail->syscall,
-			      errno_name(fail->err), fail->path, removal->pid, removal->comm,
-			      removal->type == REC_RENAME ? "renamed away" : "removed", removal->path,
-			      x->actor.delta_ms > 0 ? x->actor.delta_ms : 0.0);
-		if (x->actor.delta_ms < 0)
-			finding_detail(x, "the removal's call returned %.1f ms after the failure: they ran at "
-				       "the same moment", -x->actor.delta_ms);
 		finding_evidence(x, removal);
 		finding_evidence(x, fail);
 		x->remedy = remedy_for(x->class, x->cause, NULL);
-		finding_link_output(a, x, fail->path, false);
-		if (!x->noutput && strcmp(removal->path, fail->path) != 0)
-			finding_link_output(a, x, removal->path, false);
+		finding_link_output(a, x, removal->path, LINK_WITHIN);
+	}
+	for (size_t i = 0; i < f->n; i++) {
+		struct finding *x = &f->v[i];
+		const struct record *fail = x->failure, *removal = x->actor.removal;
+
+		if (strcmp(x->class, "enoent_race") != 0)
+			continue;
+		x->actor.delta_ms = ((double)fail->ts_ns - (double)removal->ts_ns) / 1e6;
+		finding_title(x, "%s %s %s: pid %u (%s) %s %s %.1f ms before%s", fail->syscall,
+			      errno_name(fail->err), fail->path, removal->pid, removal->comm,
+			      removal->type == REC_RENAME ? "renamed away" : "removed", removal->path,
+			      x->actor.delta_ms > 0 ? x->actor.delta_ms : 0.0,
+			      x->count > 1 ? " (and more calls like it)" : "");
+		if (x->actor.delta_ms < 0)
+			finding_detail(x, "the removal's call returned %.1f ms after the failure: they ran at "
+				       "the same moment", -x->actor.delta_ms);
 	}
 	free(all);
 }

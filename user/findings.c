@@ -144,25 +144,37 @@ static bool names_path(const char *printed, const char *path)
 	return pl < l && strcmp(path + l - pl, printed) == 0 && path[l - pl - 1] == '/';
 }
 
-void finding_link_output(const struct analysis *a, struct finding *x, const char *path, bool mount)
+void finding_link_output(const struct analysis *a, struct finding *x, const char *path, enum link_scope scope)
 {
 	for (size_t i = 0; i < a->noutputs; i++) {
 		const struct output_line *o = &a->outputs[i];
 		const struct output_line **v;
 		bool ours;
 
-		if (mount)
+		if (scope == LINK_MOUNT)
 			ours = o->m.kind == OUTPUT_MOUNT_ERROR &&
 			       (!o->m.target || !path || names_path(o->m.target, path));
 		else
 			ours = o->m.kind == OUTPUT_FS_ERROR &&
 			       (names_path(o->m.path, path) || names_path(o->m.path2, path) ||
-				(o->m.path && o->m.path[0] == '/' && path && path_is_within(o->m.path, path)));
+				(scope == LINK_WITHIN && o->m.path && o->m.path[0] == '/' && path &&
+				 path_is_within(o->m.path, path)));
 		if (!ours || !(v = realloc(x->output, (x->noutput + 1) * sizeof(*v))))
 			continue;
 		x->output = v;
 		v[x->noutput++] = o;
 	}
+}
+
+const struct record *first_failure_on(const struct analysis *a, const char *path)
+{
+	const struct record *first = NULL;
+
+	for (size_t i = 0; path && i < a->calls.nbuckets; i++)
+		for (const struct group *g = a->calls.buckets[i]; g; g = g->next)
+			if (names_path(path, g->first.path) && (!first || g->first.ts_ns < first->ts_ns))
+				first = &g->first;
+	return first;
 }
 
 /* Errors a program asks for: "mkdir -p" meets EEXIST, realpath() readlinks every component. */

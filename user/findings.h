@@ -52,6 +52,7 @@ struct routine_misses {
 	uint64_t probe;     /* existence checks (stat, access, readlink) answered "no" */
 	uint64_t system;    /* files a libc or loader looks for and rarely finds (locale, ld.so.preload) */
 	uint64_t answers;   /* errors that are answers, not failures: mkdir EEXIST, readlink EINVAL */
+	uint64_t handled;   /* misses of a command that succeeded (or of a recording, with no command) */
 };
 
 struct findings {
@@ -77,8 +78,17 @@ void findings_claim(struct findings *f, const struct group *g);
 bool findings_claimed(const struct findings *f, const struct group *g);
 /* The remedy for a class/cause (remedies.c). */
 const char *remedy_for(const char *class, const char *cause, const struct record *device);
-/* Links the command's output lines that speak of this path (or, for mounts, this mount). */
-void finding_link_output(const struct analysis *a, struct finding *x, const char *path, bool mount);
+enum link_scope {
+	LINK_PATH,   /* lines naming this very path */
+	LINK_WITHIN, /* ... or anything under it (a removed directory) */
+	LINK_MOUNT,  /* mount error lines for this mount point (or naming none) */
+};
+/* Links the command's output lines that speak of this path or mount. */
+void finding_link_output(const struct analysis *a, struct finding *x, const char *path, enum link_scope scope);
+
+/* The earliest failing call on path, or NULL: tools name the call that reported an error, which
+ * is not always the one that failed first (node-tar: a failed mkdir, then lstat). */
+const struct record *first_failure_on(const struct analysis *a, const char *path);
 
 void find_overlay(const struct analysis *a, struct findings *f);
 void find_race(const struct analysis *a, struct findings *f);

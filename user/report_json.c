@@ -40,7 +40,7 @@ static void actor_json(struct jbuf *b, const struct finding_actor *a)
 	jobj_end(b);
 }
 
-static void finding_json(struct jbuf *b, const struct finding *x)
+static void finding_json(struct jbuf *b, const struct analysis *a, const struct finding *x)
 {
 	const struct record *fail = x->failure;
 
@@ -82,8 +82,15 @@ static void finding_json(struct jbuf *b, const struct finding *x)
 		jobj_begin(b);
 		jobj_str(b, "stream", o->rec.data);
 		jobj_str(b, "line", o->rec.msg);
+		const struct record *first = first_failure_on(a, o->m.path);
+
 		jobj_str(b, "syscall", o->m.syscall);
 		jobj_str(b, "path", o->m.path ? o->m.path : o->m.target);
+		/* what failed first on that path, which the tool may not have named */
+		if (first) {
+			jobj_str(b, "first_failed_syscall", first->syscall);
+			jobj_str(b, "first_failed_errno", errno_name(first->err));
+		}
 		jobj_end(b);
 	}
 	jarr_end(b);
@@ -124,7 +131,7 @@ int render_json(const struct render *r)
 	jobj_key(&b, "findings");
 	jarr_begin(&b);
 	for (size_t i = 0; i < r->f->n; i++)
-		finding_json(&b, &r->f->v[i]);
+		finding_json(&b, a, &r->f->v[i]);
 	jarr_end(&b);
 	jobj_key(&b, "routine_misses");
 	jobj_begin(&b);
@@ -133,6 +140,7 @@ int render_json(const struct render *r)
 	jobj_u64(&b, "probe", r->f->routine.probe);
 	jobj_u64(&b, "system", r->f->routine.system);
 	jobj_u64(&b, "expected_errors", r->f->routine.answers);
+	jobj_u64(&b, "handled", r->f->routine.handled);
 	jobj_end(&b);
 	jobj_key(&b, "other_failures");
 	jarr_begin(&b);

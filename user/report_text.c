@@ -76,8 +76,8 @@ static void summary(const struct render *r)
 	}
 	if (m->total)
 		fprintf(r->out, "routine misses, not listed: %" PRIu64 " (names searched in several directories "
-			"%" PRIu64 ", existence checks %" PRIu64 ", system files %" PRIu64 ")\n", m->total,
-			m->search, m->probe, m->system);
+			"%" PRIu64 ", existence checks %" PRIu64 ", system files %" PRIu64 ", handled by a command "
+			"that succeeded %" PRIu64 ")\n", m->total, m->search, m->probe, m->system, m->handled);
 	if (m->answers)
 		fprintf(r->out, "expected errors, not listed: %" PRIu64 " (mkdir EEXIST, readlink EINVAL, no tty)\n",
 			m->answers);
@@ -129,11 +129,13 @@ static void finding(const struct render *r, size_t n, const struct finding *x)
 	for (size_t i = 0; i < x->noutput && i < OUTPUT_LINES; i++) {
 		const struct output_line *o = x->output[i];
 
+		const struct record *first = first_failure_on(r->a, o->m.path);
+
 		fprintf(r->out, "    the command said (%s): %s\n", o->rec.data ? o->rec.data : "?", o->rec.msg);
 		/* node-tar names the call that reported the error, not always the one that failed first. */
-		if (o->m.syscall && fail && fail->syscall && !strstr(fail->syscall, o->m.syscall))
-			fprintf(r->out, "      (it names %s; the first call that failed here was %s %s)\n",
-				o->m.syscall, fail->syscall, errno_name(fail->err));
+		if (o->m.syscall && first && first->syscall && !strstr(first->syscall, o->m.syscall))
+			fprintf(r->out, "      (it names %s; the first call that failed on that path was %s %s)\n",
+				o->m.syscall, first->syscall, errno_name(first->err));
 	}
 	if (x->noutput > OUTPUT_LINES)
 		fprintf(r->out, "    ... and %zu more lines of output about it\n", x->noutput - OUTPUT_LINES);

@@ -63,3 +63,8 @@ scenario_verify() {
 	fst_kmsg_since "$tag" | grep -F "not supported as upperdir" ||
 		{ echo "no 'not supported as upperdir' kernel message"; return 1; }
 }
+
+# The finding fstrace must make of it: class and cause.
+scenario_finding() {
+	echo overlay_mount nested_overlay
+}

@@ -58,3 +58,8 @@ scenario_verify() {
 	[[ $rc -ne 0 ]] || { echo "trigger did not fail: $out"; return 1; }
 	grep -F "No such file or directory" <<<"$out" || { echo "no ENOENT: $out"; return 1; }
 }
+
+# The finding fstrace must make of it: class and cause.
+scenario_finding() {
+	echo enoent_race removed
+}
