@@ -108,3 +108,21 @@ fst_bpf_progs() {
 	bpftool -j prog show 2>/dev/null |
 		jq -r --arg p "$FST_PROG_PREFIX" '.[] | select((.name // "") | startswith($p)) | .id'
 }
+
+# A JSON report that matches the "fstrace.report/1" schema (tests/report_schema.jq).
+check_report_schema() {
+	local report=$1 err
+	[[ -s $report ]] || fail "no JSON report at $report (fstrace exited $RUN_RC)"
+	err=$(jq -f "$FST_REPO/tests/report_schema.jq" "$report" 2>&1 >/dev/null) ||
+		fail "${report##*/} does not match the report schema: $(sed -n '1,12p' <<<"$err" | sed 's/^jq: error ([^)]*): //' | tr '\n' ' ')"
+}
+
+# The findings of a JSON report with class CLASS, as a JSON array.
+report_findings() {
+	jq -c --arg c "$2" '[.findings[] | select(.class == $c)]' "$1"
+}
+
+# One line per finding of a JSON report, into the log: what a failed check is about.
+note_findings() {
+	note "findings of ${1##*/}: $(jq -c '[.findings[] | {class, cause, severity, path, count}]' "$1" 2>/dev/null)"
+}

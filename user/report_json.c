@@ -31,6 +31,7 @@ static void actor_json(struct jbuf *b, const struct finding_actor *a)
 	jobj_key(b, "actor");
 	jobj_begin(b);
 	jobj_u64(b, "pid", r->pid);
+	jobj_u64(b, "ppid", r->ppid);
 	jobj_str(b, "comm", r->comm);
 	jobj_str(b, "syscall", r->syscall);
 	jobj_str(b, "path", r->path);

@@ -73,8 +73,8 @@ static void section(const struct render *r, size_t n, const struct finding *x)
 		fprintf(r->out, "- **Device:** %s\n", buf);
 	}
 	if (x->actor.present) {
-		fprintf(r->out, "- **Actor:** pid %u (%s), %s ", x->actor.removal->pid, x->actor.removal->comm,
-			x->actor.removal->syscall);
+		fprintf(r->out, "- **Actor:** pid %u (%s, child of pid %u), %s ", x->actor.removal->pid,
+			x->actor.removal->comm, x->actor.removal->ppid, x->actor.removal->syscall);
 		code(r->out, x->actor.removal->path);
 		fprintf(r->out, ", %.1f ms before\n", x->actor.delta_ms > 0 ? x->actor.delta_ms : 0.0);
 	}

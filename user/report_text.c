@@ -121,9 +121,9 @@ static void finding(const struct render *r, size_t n, const struct finding *x)
 		fprintf(r->out, "    device: %s\n", buf);
 	}
 	if (x->actor.present)
-		fprintf(r->out, "    actor: pid %u (%s) %s %s, %.1f ms before\n", x->actor.removal->pid,
-			x->actor.removal->comm, x->actor.removal->syscall, x->actor.removal->path,
-			x->actor.delta_ms > 0 ? x->actor.delta_ms : 0.0);
+		fprintf(r->out, "    actor: pid %u (%s, child of pid %u) %s %s, %.1f ms before\n", x->actor.removal->pid,
+			x->actor.removal->comm, x->actor.removal->ppid, x->actor.removal->syscall,
+			x->actor.removal->path, x->actor.delta_ms > 0 ? x->actor.delta_ms : 0.0);
 	for (size_t i = 0; i < x->ndetails; i++)
 		fprintf(r->out, "    %s\n", x->details[i]);
 	for (size_t i = 0; i < x->noutput && i < OUTPUT_LINES; i++) {

@@ -6,20 +6,34 @@
 #   EXT4-fs error (device loop0): ext4_lookup:1789: inode #13: comm tar: deleted inode referenced: 14
 # and fails the caller with EUCLEAN ("Structure needs cleaning").
 #
+# The stage is shaped like a Longhorn volume on a Kubernetes node, so that fstrace's device
+# resolution meets what it meets there: a block node /dev/longhorn/<volume> with the loop device's
+# major:minor (Longhorn v1 exposes each attached volume so), and the filesystem mounted where
+# kubelet mounts a CSI volume for a pod, .../pods/<uid>/volumes/kubernetes.io~csi/<pv>/mount.
+#
 # Layout under DIR:
 #   disk.img              16 MiB ext4 image holding node_modules/left-pad/{package.json,index.js}
 #   left-pad.tar          the package the trigger extracts over it
-#   mnt/                  the image, loop-mounted
+#   var/lib/kubelet/pods/<uid>/volumes/kubernetes.io~csi/pvc-<uuid>/mount/   the image, loop-mounted
+#   mountpoint, pv.name   that mount point, and its PV name (pvc-<uuid>)
+#   longhorn.name         the volume's name, fstrace-test-<random>: /dev/longhorn/<name> is a block
+#                         node of the loop device, removed by cleanup (and by fst_sweep)
+#   longhorn.created      present when setup created /dev/longhorn itself (cleanup removes it then)
 #   loopdev, loopdev.majmin   the loop device and its "major:minor" (the ext4_error event's dev)
 #   corrupt.ino           the zeroed inode; corrupt.path: the entry that references it
 
 scenario_describe() {
-	echo "ext4 corruption: extracting a package over a directory entry whose inode was zeroed fires ext4_error (EUCLEAN)"
+	echo "ext4 corruption: extracting a package over a directory entry whose inode was zeroed fires ext4_error (EUCLEAN), on a Longhorn-shaped volume"
 }
 
 scenario_setup() {
-	local dir=$1 ino loop
-	mkdir -p "$dir/src/node_modules/left-pad" "$dir/pkg/left-pad" "$dir/mnt"
+	local dir=$1 ino loop majmin name pv mnt
+	name=fstrace-test-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')
+	pv=pvc-$(</proc/sys/kernel/random/uuid)
+	mnt=$dir/var/lib/kubelet/pods/$(</proc/sys/kernel/random/uuid)/volumes/kubernetes.io~csi/$pv/mount
+	mkdir -p "$dir/src/node_modules/left-pad" "$dir/pkg/left-pad" "$mnt"
+	echo "$pv" >"$dir/pv.name"
+	echo "$mnt" >"$dir/mountpoint"
 	printf '{"name":"left-pad","version":"1.3.0"}\n' >"$dir/src/node_modules/left-pad/package.json"
 	printf 'module.exports = leftPad;\n' >"$dir/src/node_modules/left-pad/index.js"
 	cp "$dir/src/node_modules/left-pad/"* "$dir/pkg/left-pad/"
@@ -32,27 +46,40 @@ scenario_setup() {
 	[[ -n $ino ]] || die "debugfs found no inode for package.json in $dir/disk.img"
 	debugfs -w -R "clri <$ino>" "$dir/disk.img" 2>/dev/null
 	echo "$ino" >"$dir/corrupt.ino"
-	echo "$dir/mnt/node_modules/left-pad/package.json" >"$dir/corrupt.path"
+	echo "$mnt/node_modules/left-pad/package.json" >"$dir/corrupt.path"
 	[[ -e /dev/loop-control ]] || modprobe loop 2>/dev/null || true
 	loop=$(losetup --find --show "$dir/disk.img")
 	echo "$loop" >"$dir/loopdev"
-	fst_majmin "$loop" >"$dir/loopdev.majmin"
+	majmin=$(fst_majmin "$loop")
+	echo "$majmin" >"$dir/loopdev.majmin"
+	# The name is on disk before the node exists, so that a cleanup after any failure finds it.
+	echo "$name" >"$dir/longhorn.name"
+	if [[ ! -d /dev/longhorn ]]; then
+		mkdir /dev/longhorn
+		: >"$dir/longhorn.created"
+	fi
+	mknod -m 600 "/dev/longhorn/$name" b "${majmin%:*}" "${majmin#*:}"
 	# errors=continue: keep the filesystem writable after the error, as the seed's volume stayed.
-	mount -t ext4 -o errors=continue "$loop" "$dir/mnt"
+	mount -t ext4 -o errors=continue "$loop" "$mnt"
 }
 
 # npm-like: unpack the package over node_modules, then look at what is there.
 scenario_trigger() {
-	local dir=$1 rc=0
-	tar -xf "$dir/left-pad.tar" -C "$dir/mnt/node_modules" || rc=$?
-	ls -l "$dir/mnt/node_modules/left-pad" || rc=$?
+	local dir=$1 mnt rc=0
+	mnt=$(<"$dir/mountpoint")
+	tar -xf "$dir/left-pad.tar" -C "$mnt/node_modules" || rc=$?
+	ls -l "$mnt/node_modules/left-pad" || rc=$?
 	return "$rc"
 }
 
 scenario_cleanup() {
-	local dir=$1
-	if [[ -e $dir/mnt ]] && mountpoint -q "$dir/mnt"; then umount "$dir/mnt" 2>/dev/null || true; fi
+	local dir=$1 mnt
+	if [[ -f $dir/mountpoint ]]; then
+		mnt=$(<"$dir/mountpoint")
+		if [[ -e $mnt ]] && mountpoint -q "$mnt"; then umount "$mnt" 2>/dev/null || true; fi
+	fi
 	if [[ -f $dir/loopdev ]]; then losetup -d "$(<"$dir/loopdev")" 2>/dev/null || true; fi
+	# fst_sweep also removes the /dev/longhorn node (and /dev/longhorn, if setup created it).
 	fst_sweep "$dir"
 }
 
@@ -81,4 +108,9 @@ scenario_verify() {
 	echo "$tp"
 	fst_kmsg_since "$tag" | grep -F "EXT4-fs error (device $(basename "$(<"$dir/loopdev")"))" ||
 		{ echo "no EXT4-fs error kernel message"; return 1; }
+}
+
+# The finding fstrace must make of it: class and cause.
+scenario_finding() {
+	echo fs_corruption ext4_errors
 }

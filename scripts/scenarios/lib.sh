@@ -93,13 +93,40 @@ fst_loops_under() {
 		awk -v d="$dir/" 'index($2, d) == 1 { print $1 }'
 }
 
-# Undo everything below DIR: helpers, mounts (lazily if busy), loop devices, files. Idempotent;
-# returns non-zero if something could not be undone.
+# The Longhorn-style block nodes a scenario under DIR made: /dev/longhorn/NAME for each NAME in
+# DIR/longhorn.name or DIR/*/longhorn.name (only fstrace-test-* names), one "node created-flag-file"
+# a line. The flag file exists when that setup also created /dev/longhorn.
+fst_longhorn_nodes() {
+	local dir=$1 f name
+	for f in "$dir"/longhorn.name "$dir"/*/longhorn.name; do
+		[[ -f $f ]] || continue
+		name=$(<"$f")
+		[[ $name =~ ^fstrace-test-[0-9a-f]+$ ]] || continue
+		echo "/dev/longhorn/$name ${f%/*}/longhorn.created"
+	done
+}
+
+# Remove those nodes, and /dev/longhorn when the setup created it and it is empty now.
+fst_remove_longhorn_nodes() {
+	local dir=$1 node created rc=0
+	while read -r node created; do
+		[[ -n $node ]] || continue
+		if [[ -b $node ]]; then rm -f "$node" || { warn "cannot remove $node"; rc=1; }; fi
+		if [[ -f $created && -d /dev/longhorn ]]; then
+			rmdir /dev/longhorn 2>/dev/null || true # not empty: another volume's node is there
+		fi
+	done < <(fst_longhorn_nodes "$dir")
+	return "$rc"
+}
+
+# Undo everything below DIR: helpers, mounts (lazily if busy), loop devices, /dev/longhorn nodes,
+# files. Idempotent; returns non-zero if something could not be undone.
 fst_sweep() {
 	local dir=$1 m l rc=0
 	[[ -n $dir && $dir == /tmp/* ]] || die "refusing to sweep '$dir' (not under /tmp)"
 	[[ -e $dir ]] || return 0
 	fst_kill_helpers "$dir"
+	fst_remove_longhorn_nodes "$dir" || rc=1
 	while read -r m; do
 		[[ -n $m ]] || continue
 		umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || { warn "cannot unmount $m"; rc=1; }
@@ -121,6 +148,7 @@ fst_leftovers() {
 	done
 	while read -r m; do [[ -n $m ]] && echo "mount $m"; done < <(fst_mounts_under "$dir")
 	while read -r l; do [[ -n $l ]] && echo "loop $l"; done < <(fst_loops_under "$dir")
+	while read -r l _; do [[ -n $l && -e $l ]] && echo "device node $l"; done < <(fst_longhorn_nodes "$dir")
 	if [[ -e $dir ]]; then echo "dir $dir"; fi
 }
 
