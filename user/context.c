@@ -38,6 +38,7 @@ struct context {
 	struct { uint32_t major, minor; } devices[MAX_DEVICES];
 	size_t ndevices;
 	struct fs_context fsc[MAX_FS_CONTEXTS];
+	bool ext4_errors_seen;
 };
 
 struct context *context_new(context_emit_fn emit, void *ctx, bool kube)
@@ -132,6 +133,11 @@ void context_annotate(struct context *c, struct record *r)
 	uint32_t major, minor;
 
 	if (r->type != REC_SYSCALL || !r->path || r->path[0] != '/' || r->has_dev)
+		return;
+	/* A device only matters to tie a failure to a filesystem's errors: an error that points at
+	 * the filesystem, or any failure once ext4 has reported one (its event comes first: the
+	 * kernel logs it inside the call that then fails). Otherwise no stat on the hot path. */
+	if (!is_fs_error(r->err) && !c->ext4_errors_seen)
 		return;
 	if (dir_device(c, r->path, &major, &minor) == 0) {
 		r->has_dev = true;
@@ -293,6 +299,7 @@ void context_follow(struct context *c, const struct record *r)
 			want_device(c, r->dev_major, r->dev_minor);
 		break;
 	case REC_EXT4_ERROR:
+		c->ext4_errors_seen = true;
 		want_device(c, r->dev_major, r->dev_minor);
 		break;
 	case REC_MOUNT:
