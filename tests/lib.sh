@@ -117,11 +117,6 @@ check_report_schema() {
 		fail "${report##*/} does not match the report schema: $(sed -n '1,12p' <<<"$err" | sed 's/^jq: error ([^)]*): //' | tr '\n' ' ')"
 }
 
-# The findings of a JSON report with class CLASS, as a JSON array.
-report_findings() {
-	jq -c --arg c "$2" '[.findings[] | select(.class == $c)]' "$1"
-}
-
 # One line per finding of a JSON report, into the log: what a failed check is about.
 note_findings() {
 	note "findings of ${1##*/}: $(jq -c '[.findings[] | {class, cause, severity, path, count}]' "$1" 2>/dev/null)"
