@@ -1,9 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "analysis.h"
 #include "devices.h"
+#include "paths.h"
+
+#define RECENT (sizeof(((struct analysis *)0)->recent) / sizeof(((struct analysis *)0)->recent[0]))
+/* Older than this, a removal is history rather than a race. */
+#define RACE_LOOKBACK_NS 30000000000ull
+/* Both sides are timed at syscall exit: a deleter's rmdir can return just after its victim's
+ * failing call although the directory was gone before. */
+#define RACE_TRAIL_NS 200000000ull
 
 /* Bounds: a report is about a handful of causes; past these, counts still grow, lists do not. */
 #define MAX_MOUNTS 1024
@@ -115,6 +124,74 @@ static void add_output(struct analysis *a, const struct record *r)
 	grown[a->noutputs++].m = m;
 }
 
+static bool vanished(int err)
+{
+	return err == ENOENT || err == ENOTDIR || err == ESTALE || err == ENOTEMPTY;
+}
+
+static uint64_t distance(uint64_t x, uint64_t y)
+{
+	return x > y ? x - y : y - x;
+}
+
+/* Keeps, for a failing call, the removal closest in time to it that could explain it. */
+static void offer_race(struct analysis *a, const char *key, uint64_t fail_ts, const struct record *removal)
+{
+	struct group *g = groups_find(&a->races, key);
+	struct record copy;
+
+	if (!g) {
+		groups_add(&a->races, key, removal);
+		return;
+	}
+	if (distance(removal->ts_ns, fail_ts) >= distance(g->first.ts_ns, fail_ts) || record_copy(&copy, removal))
+		return;
+	record_free(&g->first);
+	g->first = copy;
+}
+
+/*
+ * The race candidates are found as the events arrive, in time order: a failure meets the latest
+ * removal so far of its path and of each ancestor (`rm -rf d` removes d/x/f, d/x, then d: the
+ * last is closest), and a removal queued just after meets the failures it may have caused.
+ */
+static void race_on_failure(struct analysis *a, const char *key, const struct record *r)
+{
+	struct recent_failure *f;
+	char *path = strdup(r->path);
+
+	while (path) {
+		const struct group *g = groups_find(&a->removals, path);
+		char *slash = strrchr(path, '/');
+
+		if (g && g->last.pid != r->pid && g->last.ts_ns <= r->ts_ns &&
+		    g->last.ts_ns + RACE_LOOKBACK_NS >= r->ts_ns)
+			offer_race(a, key, r->ts_ns, &g->last);
+		if (!slash || slash == path)
+			break;
+		*slash = '\0';
+	}
+	free(path);
+	f = &a->recent[a->next_recent++ % RECENT];
+	free(f->key);
+	free(f->path);
+	f->key = strdup(key);
+	f->path = strdup(r->path);
+	f->pid = r->pid;
+	f->ts_ns = r->ts_ns;
+}
+
+static void race_on_removal(struct analysis *a, const struct record *r)
+{
+	for (size_t i = 0; i < RECENT; i++) {
+		const struct recent_failure *f = &a->recent[i];
+
+		if (f->key && f->pid != r->pid && r->ts_ns > f->ts_ns && r->ts_ns <= f->ts_ns + RACE_TRAIL_NS &&
+		    path_is_within(f->path, r->path))
+			offer_race(a, f->key, f->ts_ns, r);
+	}
+}
+
 void analysis_add(struct analysis *a, const struct record *r)
 {
 	char *key = NULL;
@@ -122,8 +199,13 @@ void analysis_add(struct analysis *a, const struct record *r)
 	switch (r->type) {
 	case REC_SYSCALL:
 		if (asprintf(&key, "%s %d %s %s", r->syscall ? r->syscall : "?", r->err,
-			     r->path ? r->path : "", r->path2 ? r->path2 : "") >= 0)
-			groups_add(&a->calls, key, r);
+			     r->path ? r->path : "", r->path2 ? r->path2 : "") < 0) {
+			key = NULL;
+			break;
+		}
+		groups_add(&a->calls, key, r);
+		if (vanished(r->err) && r->path && r->path[0] == '/')
+			race_on_failure(a, key, r);
 		break;
 	case REC_MOUNT:
 		if (r->err)
@@ -140,8 +222,10 @@ void analysis_add(struct analysis *a, const struct record *r)
 	case REC_REMOVE:
 	case REC_RENAME:
 		/* Keyed by the path that went away: a failure looks its ancestors up here. */
-		if (r->path)
+		if (r->path) {
 			groups_add(&a->removals, r->path, r);
+			race_on_removal(a, r);
+		}
 		break;
 	case REC_KMSG:
 		if (r->msg)
@@ -155,6 +239,12 @@ void analysis_add(struct analysis *a, const struct record *r)
 		break;
 	case REC_OUTPUT:
 		add_output(a, r);
+		break;
+	case REC_PROC:
+		if (r->syscall && !strcmp(r->syscall, "exit") && asprintf(&key, "%u", r->pid) >= 0)
+			groups_add(&a->exits, key, r);
+		else
+			key = NULL;
 		break;
 	default:
 		break;
@@ -173,6 +263,18 @@ void analysis_end(struct analysis *a, uint64_t events, uint64_t lost, int exit_c
 	a->truncated = truncated;
 }
 
+int analysis_exit_status(const struct analysis *a, const struct record *r)
+{
+	char key[16];
+	const struct group *g;
+
+	snprintf(key, sizeof(key), "%u", r->pid);
+	g = groups_find(&a->exits, key);
+	if (!g || g->last.ts_ns < r->ts_ns) /* still running, or a pid used again */
+		return -1;
+	return (int)g->last.ret;
+}
+
 const struct record *analysis_device(const struct analysis *a, uint32_t major, uint32_t minor)
 {
 	for (size_t i = 0; i < a->devices.n; i++)
@@ -189,7 +291,13 @@ void analysis_free(struct analysis *a)
 	free(a->ended);
 	groups_free(&a->calls);
 	groups_free(&a->removals);
+	groups_free(&a->races);
+	for (size_t i = 0; i < RECENT; i++) {
+		free(a->recent[i].key);
+		free(a->recent[i].path);
+	}
 	groups_free(&a->ext4);
+	groups_free(&a->exits);
 	list_free(&a->mounts);
 	list_free(&a->layers);
 	list_free(&a->kmsgs);

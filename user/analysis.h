@@ -33,7 +33,16 @@ struct analysis {
 	bool truncated;
 	struct group_table calls;    /* failing calls, by "syscall errno path path2" */
 	struct group_table removals; /* removals and renames-away, by the path that went away */
+	struct group_table races;    /* by a failing call's key (as in calls): in `first`, the removal
+				      * of its path or an ancestor by another process closest in time */
+	struct recent_failure {      /* the latest vanished-path failures, for removals queued after */
+		char *key, *path;
+		uint32_t pid;
+		uint64_t ts_ns;
+	} recent[256];
+	unsigned next_recent;
 	struct group_table ext4;     /* ext4 errors, by "dev func line" */
+	struct group_table exits;    /* traced processes' exits, by pid: did they handle their misses? */
 	struct record_list mounts;   /* failing mount-family calls */
 	struct record_list layers;   /* what each failing overlay mount's layers sat on */
 	struct record_list kmsgs;    /* filesystem kernel messages */
@@ -50,6 +59,8 @@ void analysis_end(struct analysis *a, uint64_t events, uint64_t lost, int exit_c
 		  bool truncated);
 void analysis_free(struct analysis *a);
 
+/* How the process that made r exited after it (0 = success), or -1 when unknown. */
+int analysis_exit_status(const struct analysis *a, const struct record *r);
 /* The latest description of a device, or NULL. */
 const struct record *analysis_device(const struct analysis *a, uint32_t major, uint32_t minor);
 

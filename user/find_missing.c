@@ -4,8 +4,9 @@
  * device. The path simply was not there. Most such misses are routine and must not drown the
  * report: a PATH or library search tries a name in several directories, a stat asks "does it
  * exist?" and "no" is an answer, mkdir -p starts with the leaf, a libc looks for locale files.
- * And a command that succeeded handled every miss it met (npm looks for a dozen optional files).
- * Those are counted, not listed, unless the command's own output names the path.
+ * And a process that exited 0 handled every miss it met (npm looks for a dozen optional files),
+ * as did a command that succeeded. Those are counted, not listed, unless the command's own output
+ * names the path.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -127,7 +128,7 @@ void find_missing(const struct analysis *a, struct findings *f)
 				f->routine.total += all[i]->count;
 				continue;
 			}
-			if (!failed) {
+			if (!failed || analysis_exit_status(a, r) == 0) {
 				f->routine.handled += all[i]->count;
 				f->routine.total += all[i]->count;
 				continue;

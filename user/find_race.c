@@ -2,70 +2,88 @@
 /*
  * enoent_race: a traced call could not find a path because another process had just removed it,
  * or an ancestor, or renamed it away. The victim's error names only its own path; the actor never
- * failed, which is why removals are recorded from every process.
+ * failed, which is why removals are recorded from every process. Of the removals that could explain
+ * a failure, the one closest in time to it is the actor (matched in analysis.c as events arrive).
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include "errnames.h"
 #include "findings.h"
-
-/* A deleter's event can trail its victim's: both are queued at syscall exit. */
-#define TRAIL_NS 200000000ull
-/* Older than this, a removal is history rather than a race. */
-#define LOOKBACK_NS 30000000000ull
+#include "paths.h"
 
 static bool vanished(int err)
 {
 	return err == ENOENT || err == ENOTDIR || err == ESTALE || err == ENOTEMPTY;
 }
 
-/*
- * The removal that made the path vanish: of the path itself or of an ancestor, by another
- * process. `rm -rf d` removes d/x/f, then d/x, then d: of the removals that returned before the
- * failure, the latest explains it. Only when none had returned yet does one that returned just
- * after count (both are timed at syscall exit; the removal itself happened first).
- */
-static const struct record *removal_before(const struct analysis *a, const struct record *fail)
+/* The removal analysis.c matched to this failing call as the events arrived. */
+static const struct record *removal_for(const struct analysis *a, const struct group *call)
 {
-	const struct record *before = NULL, *after = NULL;
-	char *path = fail->path && fail->path[0] == '/' ? strdup(fail->path) : NULL;
+	const struct group *g = groups_find(&a->races, call->key);
 
-	while (path) {
-		const struct group *g = groups_find(&a->removals, path);
-		char *slash = strrchr(path, '/');
-
-		for (int i = 0; g && i < 2; i++) {
-			const struct record *r = i ? &g->first : &g->last;
-
-			if (r->pid == fail->pid || r->ts_ns + LOOKBACK_NS < fail->ts_ns)
-				continue;
-			if (r->ts_ns <= fail->ts_ns && (!before || r->ts_ns > before->ts_ns))
-				before = r;
-			else if (r->ts_ns > fail->ts_ns && r->ts_ns <= fail->ts_ns + TRAIL_NS &&
-				 (!after || r->ts_ns < after->ts_ns))
-				after = r;
-		}
-		if (!slash || slash == path)
-			break;
-		*slash = '\0';
-	}
-	free(path);
-	return before ? before : after;
+	return g ? &g->first : NULL;
 }
 
-/* One finding per actor and removed path: a cleanup loop forks a new rm each round, so the
- * actor is its command and parent, not one pid. */
+/* One finding per actor: a cleanup loop forks a new rm each round, and rm -rf removes every
+ * file before its directory, so the actor is a command and its parent, not one pid or path. */
 static struct finding *finding_for_actor(struct findings *f, const struct record *removal)
 {
 	for (size_t i = 0; i < f->n; i++) {
 		const struct record *r = f->v[i].actor.removal;
 
 		if (strcmp(f->v[i].class, "enoent_race") == 0 && r->ppid == removal->ppid &&
-		    !strcmp(r->comm, removal->comm) && !strcmp(r->path, removal->path))
+		    !strcmp(r->comm, removal->comm))
 			return &f->v[i];
 	}
 	return NULL;
+}
+
+/* The directory shared by the evidence of one type: what was removed, what failed. */
+static char *common_dir(const struct finding *x, enum rec_type type)
+{
+	char *dir = NULL;
+
+	for (size_t i = 0; i < x->nevidence; i++) {
+		const struct record *r = x->evidence[i];
+
+		if (r->type != type && !(type == REC_REMOVE && r->type == REC_RENAME))
+			continue;
+		if (!dir)
+			dir = strdup(r->path);
+		else
+			path_common(dir, r->path);
+	}
+	return dir;
+}
+
+static void describe(const struct analysis *a, struct finding *x)
+{
+	const struct record *fail = x->failure, *removal = x->actor.removal;
+	char *removed = common_dir(x, REC_REMOVE), *failed = common_dir(x, REC_SYSCALL);
+
+	/* The tool's lines about any path this race covers, or under what was removed. */
+	finding_link_output(a, x, removed ? removed : removal->path, LINK_WITHIN);
+	for (size_t e = 0; e < x->nevidence; e++)
+		if (x->evidence[e]->type == REC_SYSCALL)
+			finding_link_output(a, x, x->evidence[e]->path, LINK_PATH);
+	x->actor.delta_ms = ((double)fail->ts_ns - (double)removal->ts_ns) / 1e6;
+	if (x->count == 1)
+		finding_title(x, "%s %s %s: pid %u (%s) %s %s %.1f ms before", fail->syscall,
+			      errno_name(fail->err), fail->path, removal->pid, removal->comm,
+			      removal->type == REC_RENAME ? "renamed away" : "removed", removal->path,
+			      x->actor.delta_ms > 0 ? x->actor.delta_ms : 0.0);
+	else
+		finding_title(x, "%" PRIu64 " calls failed (first: %s %s) under %s: %s, child of pid %u, was "
+			      "removing %s at the same time", x->count, fail->syscall, errno_name(fail->err),
+			      failed ? failed : fail->path, removal->comm, removal->ppid,
+			      removed ? removed : removal->path);
+	if (x->actor.delta_ms < 0)
+		finding_detail(x, "the removal's call returned %.1f ms after the failure: they ran at the "
+			       "same moment", -x->actor.delta_ms);
+	free(removed);
+	free(failed);
 }
 
 void find_race(const struct analysis *a, struct findings *f)
@@ -76,7 +94,7 @@ void find_race(const struct analysis *a, struct findings *f)
 		const struct record *fail = &all[i]->last, *removal;
 		struct finding *x;
 
-		if (!vanished(fail->err) || findings_claimed(f, all[i]) || !(removal = removal_before(a, fail)))
+		if (!vanished(fail->err) || findings_claimed(f, all[i]) || !(removal = removal_for(a, all[i])))
 			continue;
 		findings_claim(f, all[i]);
 		if ((x = finding_for_actor(f, removal))) {
@@ -99,23 +117,9 @@ void find_race(const struct analysis *a, struct findings *f)
 		finding_evidence(x, removal);
 		finding_evidence(x, fail);
 		x->remedy = remedy_for(x->class, x->cause, NULL);
-		finding_link_output(a, x, removal->path, LINK_WITHIN);
 	}
-	for (size_t i = 0; i < f->n; i++) {
-		struct finding *x = &f->v[i];
-		const struct record *fail = x->failure, *removal = x->actor.removal;
-
-		if (strcmp(x->class, "enoent_race") != 0)
-			continue;
-		x->actor.delta_ms = ((double)fail->ts_ns - (double)removal->ts_ns) / 1e6;
-		finding_title(x, "%s %s %s: pid %u (%s) %s %s %.1f ms before%s", fail->syscall,
-			      errno_name(fail->err), fail->path, removal->pid, removal->comm,
-			      removal->type == REC_RENAME ? "renamed away" : "removed", removal->path,
-			      x->actor.delta_ms > 0 ? x->actor.delta_ms : 0.0,
-			      x->count > 1 ? " (and more calls like it)" : "");
-		if (x->actor.delta_ms < 0)
-			finding_detail(x, "the removal's call returned %.1f ms after the failure: they ran at "
-				       "the same moment", -x->actor.delta_ms);
-	}
+	for (size_t i = 0; i < f->n; i++)
+		if (strcmp(f->v[i].class, "enoent_race") == 0)
+			describe(a, &f->v[i]);
 	free(all);
 }

@@ -159,6 +159,8 @@ void finding_link_output(const struct analysis *a, struct finding *x, const char
 			       (names_path(o->m.path, path) || names_path(o->m.path2, path) ||
 				(scope == LINK_WITHIN && o->m.path && o->m.path[0] == '/' && path &&
 				 path_is_within(o->m.path, path)));
+		for (size_t k = 0; ours && k < x->noutput; k++)
+			ours = x->output[k] != o; /* linked already */
 		if (!ours || !(v = realloc(x->output, (x->noutput + 1) * sizeof(*v))))
 			continue;
 		x->output = v;

@@ -114,3 +114,18 @@ bool path_is_within(const char *path, const char *ancestor)
 		return path[0] == '/';
 	return strncmp(path, ancestor, n) == 0 && (path[n] == '\0' || path[n] == '/');
 }
+
+void path_common(char *dir, const char *path)
+{
+	size_t n = 0, last = 0;
+
+	while (dir[n] && dir[n] == path[n]) {
+		if (dir[n] == '/')
+			last = n;
+		n++;
+	}
+	/* Equal, or one is the other's ancestor: that one is the common directory. */
+	if ((!dir[n] && (!path[n] || path[n] == '/')) || (dir[n] == '/' && !path[n]))
+		last = n;
+	dir[last ? last : 1] = '\0';
+}

@@ -13,6 +13,8 @@ char *dir_from_kernel(const char *leaf_first);
 char *path_join(const char *dir, const char *rel);
 /* Folds "//", "/./" and "/../" in place; keeps a leading "/". */
 void path_normalize(char *path);
+/* Cuts dir (in place) to the longest directory it shares with path: the common ancestor. */
+void path_common(char *dir, const char *path);
 /* True when ancestor is path itself or one of its parent directories. */
 bool path_is_within(const char *path, const char *ancestor);
 

@@ -131,7 +131,7 @@ int render_md(const struct render *r)
 	}
 	if (r->f->routine.total)
 		fprintf(r->out, "\nRoutine misses not listed: %" PRIu64 " (search %" PRIu64 ", existence checks %"
-			PRIu64 ", system files %" PRIu64 ", handled by a command that succeeded %" PRIu64 ").\n",
+			PRIu64 ", system files %" PRIu64 ", handled by a process that succeeded %" PRIu64 ").\n",
 			r->f->routine.total, r->f->routine.search, r->f->routine.probe, r->f->routine.system,
 			r->f->routine.handled);
 	for (size_t i = 0; i < r->f->n; i++)

@@ -76,7 +76,7 @@ static void summary(const struct render *r)
 	}
 	if (m->total)
 		fprintf(r->out, "routine misses, not listed: %" PRIu64 " (names searched in several directories "
-			"%" PRIu64 ", existence checks %" PRIu64 ", system files %" PRIu64 ", handled by a command "
+			"%" PRIu64 ", existence checks %" PRIu64 ", system files %" PRIu64 ", handled by a process "
 			"that succeeded %" PRIu64 ")\n", m->total, m->search, m->probe, m->system, m->handled);
 	if (m->answers)
 		fprintf(r->out, "expected errors, not listed: %" PRIu64 " (mkdir EEXIST, readlink EINVAL, no tty)\n",
