@@ -132,12 +132,16 @@ int BPF_PROG(fst_sys_enter, struct pt_regs *regs, long id)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(fst_sys_exit, struct pt_regs *regs, long ret)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)pid_tgid;
-	const volatile struct fst_syscall_layout *lay;
+	const volatile struct fst_syscall_layout *lay = layout_of(BPF_CORE_READ(regs, orig_ax));
+	__u64 pid_tgid;
+	__u32 tid, type;
 	struct pending_call *saved, call;
-	__u32 type;
 
+	/* Every syscall on the machine returns through here: only ours may cost a map lookup. */
+	if (!lay || !lay->class)
+		return 0;
+	pid_tgid = bpf_get_current_pid_tgid();
+	tid = (__u32)pid_tgid;
 	saved = bpf_map_lookup_elem(&pending, &tid);
 	if (!saved)
 		return 0;

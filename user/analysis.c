@@ -153,7 +153,7 @@ static void offer_race(struct analysis *a, const char *key, uint64_t fail_ts, co
 /*
  * The race candidates are found as the events arrive, in time order: a failure meets the latest
  * removal so far of its path and of each ancestor (`rm -rf d` removes d/x/f, d/x, then d: the
- * last is closest), and a removal queued just after meets the failures it may have caused.
+ * last is closest), and a removal that arrives later meets the recent failures it may explain.
  */
 static void race_on_failure(struct analysis *a, const char *key, const struct record *r)
 {
@@ -164,7 +164,9 @@ static void race_on_failure(struct analysis *a, const char *key, const struct re
 		const struct group *g = groups_find(&a->removals, path);
 		char *slash = strrchr(path, '/');
 
-		if (g && g->last.pid != r->pid && g->last.ts_ns <= r->ts_ns &&
+		/* Events are stamped before they are queued, so a removal stamped just after the
+		 * failure can already be here. */
+		if (g && g->last.pid != r->pid && g->last.ts_ns <= r->ts_ns + RACE_TRAIL_NS &&
 		    g->last.ts_ns + RACE_LOOKBACK_NS >= r->ts_ns)
 			offer_race(a, key, r->ts_ns, &g->last);
 		if (!slash || slash == path)
@@ -186,8 +188,10 @@ static void race_on_removal(struct analysis *a, const struct record *r)
 	for (size_t i = 0; i < RECENT; i++) {
 		const struct recent_failure *f = &a->recent[i];
 
-		if (f->key && f->pid != r->pid && r->ts_ns > f->ts_ns && r->ts_ns <= f->ts_ns + RACE_TRAIL_NS &&
-		    path_is_within(f->path, r->path))
+		/* Late in the stream, whatever its time: stamped after the failure, or an outsider
+		 * kept only once the failure it explains was (explain.c). */
+		if (f->key && f->pid != r->pid && r->ts_ns <= f->ts_ns + RACE_TRAIL_NS &&
+		    r->ts_ns + RACE_LOOKBACK_NS >= f->ts_ns && path_is_within(f->path, r->path))
 			offer_race(a, f->key, f->ts_ns, r);
 	}
 }
