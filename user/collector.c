@@ -103,6 +103,12 @@ int collector_fd(const struct collector *c)
 	return ring_buffer__epoll_fd(c->rb);
 }
 
+void collector_tick(struct collector *c)
+{
+	if (c->context)
+		context_tick(c->context);
+}
+
 void collector_finish(struct collector *c)
 {
 	if (c->context)

@@ -34,6 +34,8 @@ struct collector {
 /* run_mode: only the traced tree is kept, plus the outsiders that explain its failures. */
 int collector_init(struct collector *c, const struct tracer *t, bool run_mode, bool kube, char *err,
 		   size_t errlen);
+/* About once a second: what changed on the devices involved. */
+void collector_tick(struct collector *c);
 /* The last device records, with what the devices say at the end. */
 void collector_finish(struct collector *c);
 /* Keeps an event made in userspace (a line of the command's output), like a kernel one. */

@@ -35,7 +35,14 @@ struct context {
 	bool kube;
 	struct dir_dev dirs[DIR_CACHE];
 	size_t ndirs;
-	struct { uint32_t major, minor; } devices[MAX_DEVICES];
+	struct known_device {
+		uint32_t major, minor;
+		uint64_t ext4_errors;  /* as last described: a change is described again */
+		bool kube_read;        /* kubectl is asked once per device, not at every description */
+		bool has_longhorn;
+		int64_t replicas;
+		char *robustness, *state, *kube_note;
+	} devices[MAX_DEVICES];
 	size_t ndevices;
 	struct fs_context fsc[MAX_FS_CONTEXTS];
 	bool ext4_errors_seen;
@@ -91,13 +98,41 @@ static bool is_fs_error(int err)
 	return err == EUCLEAN || err == EIO || err == EBADMSG || err == ESTALE || err == EROFS;
 }
 
-static void emit_device(struct context *c, uint32_t major, uint32_t minor)
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+/* The cluster's view of a Longhorn volume, read once and repeated in later descriptions. */
+static void add_longhorn(struct context *c, struct known_device *k, struct device_info *d, struct record *r)
+{
+	char note[256] = "";
+
+	if (!c->kube || !d->longhorn_volume)
+		return;
+	if (!k->kube_read) {
+		k->kube_read = true;
+		if (device_read_longhorn(d, note, sizeof(note)))
+			k->kube_note = strdup(note); /* e.g. "kubectl not found": said, never fatal */
+		k->has_longhorn = d->has_longhorn;
+		k->replicas = d->longhorn_replicas;
+		k->robustness = dup_or_null(d->longhorn_robustness);
+		k->state = dup_or_null(d->longhorn_state);
+	} else if (k->has_longhorn) {
+		d->has_longhorn = true;
+		d->longhorn_replicas = k->replicas;
+		d->longhorn_robustness = dup_or_null(k->robustness);
+		d->longhorn_state = dup_or_null(k->state);
+	}
+	r->msg = dup_or_null(k->kube_note);
+}
+
+static void emit_device(struct context *c, struct known_device *k)
 {
 	struct device_info *d = calloc(1, sizeof(*d));
 	struct record r;
-	char note[256] = "";
 
-	if (!d || device_resolve(major, minor, &device_roots_default, d)) {
+	if (!d || device_resolve(k->major, k->minor, &device_roots_default, d)) {
 		free(d);
 		return;
 	}
@@ -105,11 +140,11 @@ static void emit_device(struct context *c, uint32_t major, uint32_t minor)
 	r.type = REC_DEVICE;
 	r.ts_ns = boottime_ns();
 	r.has_dev = true;
-	r.dev_major = major;
-	r.dev_minor = minor;
+	r.dev_major = k->major;
+	r.dev_minor = k->minor;
 	r.device = d;
-	if (c->kube && d->longhorn_volume && device_read_longhorn(d, note, sizeof(note)))
-		r.msg = strdup(note); /* e.g. "kubectl not found": said once, never fatal */
+	k->ext4_errors = d->ext4_errors_count;
+	add_longhorn(c, k, d, &r);
 	c->emit(&r, c->ctx);
 	record_free(&r);
 }
@@ -117,15 +152,18 @@ static void emit_device(struct context *c, uint32_t major, uint32_t minor)
 /* Describes a device once (major 0 is an anonymous device: nothing to describe). */
 static void want_device(struct context *c, uint32_t major, uint32_t minor)
 {
+	struct known_device *k;
+
 	if (!major || c->ndevices == MAX_DEVICES)
 		return;
 	for (size_t i = 0; i < c->ndevices; i++)
 		if (c->devices[i].major == major && c->devices[i].minor == minor)
 			return;
-	c->devices[c->ndevices].major = major;
-	c->devices[c->ndevices].minor = minor;
-	c->ndevices++;
-	emit_device(c, major, minor);
+	k = &c->devices[c->ndevices++];
+	memset(k, 0, sizeof(*k));
+	k->major = major;
+	k->minor = minor;
+	emit_device(c, k);
 }
 
 void context_annotate(struct context *c, struct record *r)
@@ -322,10 +360,25 @@ void context_follow(struct context *c, const struct record *r)
 	}
 }
 
+void context_tick(struct context *c)
+{
+	/* ext4 counts an error after the tracepoint fires: describe a device again once its
+	 * count moved, so even a recording cut short holds the count. */
+	for (size_t i = 0; i < c->ndevices; i++) {
+		struct known_device *k = &c->devices[i];
+		struct device_info d = {};
+
+		if (device_resolve(k->major, k->minor, &device_roots_default, &d) == 0 && d.has_ext4 &&
+		    d.ext4_errors_count != k->ext4_errors)
+			emit_device(c, k);
+		device_info_free(&d);
+	}
+}
+
 void context_finish(struct context *c)
 {
 	for (size_t i = 0; i < c->ndevices; i++)
-		emit_device(c, c->devices[i].major, c->devices[i].minor);
+		emit_device(c, &c->devices[i]);
 }
 
 void context_free(struct context *c)
@@ -333,6 +386,11 @@ void context_free(struct context *c)
 	if (!c)
 		return;
 	forget_dirs(c);
+	for (size_t i = 0; i < c->ndevices; i++) {
+		free(c->devices[i].robustness);
+		free(c->devices[i].state);
+		free(c->devices[i].kube_note);
+	}
 	for (int i = 0; i < MAX_FS_CONTEXTS; i++)
 		if (c->fsc[i].used)
 			overlay_opts_free(&c->fsc[i].opts);

@@ -23,6 +23,8 @@ struct context *context_new(context_emit_fn emit, void *ctx, bool kube);
 void context_annotate(struct context *c, struct record *r);
 /* After r is kept: emits the layer and device records it calls for. */
 void context_follow(struct context *c, const struct record *r);
+/* About once a second: a device whose ext4 error count moved is described again. */
+void context_tick(struct context *c);
 /* At the end: the devices again, with what they say now; and a note if kubectl was wanted. */
 void context_finish(struct context *c);
 void context_free(struct context *c);

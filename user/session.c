@@ -94,6 +94,7 @@ void session_poll(struct session *s, int timeout_ms)
 	}
 	now = boottime_ns();
 	if (now >= s->next_flush_ns) {
+		collector_tick(&s->collector);
 		if (s->writer && recording_flush(s->writer) && !s->collector.write_error)
 			s->collector.write_error = errno ? errno : EIO;
 		s->next_flush_ns = now + FLUSH_EVERY_NS;
