@@ -166,6 +166,7 @@ def report_problems:
 		need("report"; "events_total"; is_uint; "an unsigned integer"),
 		need("report"; "events_lost"; is_uint; "an unsigned integer"),
 		need("report"; "truncated"; is_bool; "a boolean"),
+		need("report"; "events_not_analysed"; is_uint; "an unsigned integer"),
 		need("report"; "findings"; is_arr; "an array"),
 		need("report"; "routine_misses"; is_obj; "an object"),
 		need("report"; "other_failures"; is_arr; "an array"),

@@ -196,6 +196,17 @@ static void race_on_removal(struct analysis *a, const struct record *r)
 	}
 }
 
+/* Counts r under key, unless the table is full and key new: then only over_limit grows. */
+static bool bounded_add(struct analysis *a, struct group_table *t, size_t max, const char *key,
+			const struct record *r)
+{
+	if (t->count >= max && !groups_find(t, key)) {
+		a->over_limit++;
+		return false;
+	}
+	return groups_add(t, key, r) != NULL;
+}
+
 void analysis_add(struct analysis *a, const struct record *r)
 {
 	char *key = NULL;
@@ -207,8 +218,8 @@ void analysis_add(struct analysis *a, const struct record *r)
 			key = NULL;
 			break;
 		}
-		groups_add(&a->calls, key, r);
-		if (vanished(r->err) && r->path && r->path[0] == '/')
+		if (bounded_add(a, &a->calls, ANALYSIS_MAX_CALLS, key, r) && vanished(r->err) && r->path &&
+		    r->path[0] == '/')
 			race_on_failure(a, key, r);
 		break;
 	case REC_MOUNT:
@@ -226,10 +237,8 @@ void analysis_add(struct analysis *a, const struct record *r)
 	case REC_REMOVE:
 	case REC_RENAME:
 		/* Keyed by the path that went away: a failure looks its ancestors up here. */
-		if (r->path) {
-			groups_add(&a->removals, r->path, r);
+		if (r->path && bounded_add(a, &a->removals, ANALYSIS_MAX_REMOVALS, r->path, r))
 			race_on_removal(a, r);
-		}
 		break;
 	case REC_KMSG:
 		if (r->msg)
@@ -246,7 +255,7 @@ void analysis_add(struct analysis *a, const struct record *r)
 		break;
 	case REC_PROC:
 		if (r->syscall && !strcmp(r->syscall, "exit") && asprintf(&key, "%u", r->pid) >= 0)
-			groups_add(&a->exits, key, r);
+			bounded_add(a, &a->exits, ANALYSIS_MAX_EXITS, key, r);
 		else
 			key = NULL;
 		break;

@@ -51,7 +51,14 @@ struct analysis {
 	size_t noutputs;
 	uint64_t output_lines;       /* all lines the command printed */
 	struct record_list notes;    /* things the recorder could not do (e.g. no kubectl), as msg */
+	uint64_t over_limit;         /* events counted but not analysed: past the bounds below */
 };
+
+/* Memory stays bounded however long the run: past these many distinct keys, events are still
+ * recorded and counted, but not grouped (a failure storm of a million distinct paths). */
+#define ANALYSIS_MAX_CALLS 32768
+#define ANALYSIS_MAX_REMOVALS 32768
+#define ANALYSIS_MAX_EXITS 32768
 
 struct analysis *analysis_new(const struct recording_header *h);
 void analysis_add(struct analysis *a, const struct record *r);

@@ -129,6 +129,7 @@ int render_json(const struct render *r)
 	jobj_u64(&b, "events_total", a->events);
 	jobj_u64(&b, "events_lost", a->lost);
 	jobj_bool(&b, "truncated", a->truncated);
+	jobj_u64(&b, "events_not_analysed", a->over_limit);
 	jobj_key(&b, "findings");
 	jarr_begin(&b);
 	for (size_t i = 0; i < r->f->n; i++)

@@ -60,6 +60,9 @@ static void header(const struct render *r)
 			"failures (try --ringbuf-mb)\n", a->lost);
 	for (size_t i = 0; i < a->notes.n; i++)
 		fprintf(r->out, "note: %s\n", a->notes.v[i].msg);
+	if (a->over_limit)
+		fprintf(r->out, "note: %" PRIu64 " events past the analysis limits (%d distinct failing calls) are in "
+			"the recording but not in this report\n", a->over_limit, ANALYSIS_MAX_CALLS);
 }
 
 static void summary(const struct render *r)
