@@ -15,7 +15,7 @@ const volatile struct fst_syscall_layout layouts[FST_SYSCALL_SLOTS] = {};
 /* Every event goes through this one ring buffer; its size is set from userspace. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 1 << 23); /* default: --ringbuf-mb */
+	__uint(max_entries, 1 << 22); /* default: --ringbuf-mb */
 } events SEC(".maps");
 
 /* Events dropped because the ring buffer was full: counted, never silent. */

@@ -56,9 +56,9 @@ struct analysis {
 
 /* Memory stays bounded however long the run: past these many distinct keys, events are still
  * recorded and counted, but not grouped (a failure storm of a million distinct paths). */
-#define ANALYSIS_MAX_CALLS 32768
+#define ANALYSIS_MAX_CALLS 16384
 #define ANALYSIS_MAX_REMOVALS 32768
-#define ANALYSIS_MAX_EXITS 32768
+#define ANALYSIS_MAX_EXITS 16384
 
 struct analysis *analysis_new(const struct recording_header *h);
 void analysis_add(struct analysis *a, const struct record *r);

@@ -7,6 +7,7 @@
 
 #define OUTSIDERS 4096
 #define FAILURES 256
+#define INDEX_SIZE (OUTSIDERS * 4)
 #define LOOKBACK_NS (30ull * 1000000000) /* a removal this old no longer explains a miss */
 /* Events reach the ring buffer at syscall exit: a deleter's rmdir can return after the victim's
  * failing call although the directory was already gone, so a removal may trail the failure. */
@@ -29,7 +30,11 @@ struct explain_window {
 	unsigned next_outsider;
 	struct failure failures[FAILURES];
 	unsigned next_failure;
-	uint64_t last_removal_ns; /* lets the common case, no outsider removal lately, skip the scan */
+	/* Outsider removals by path, so a failure looks up its ancestors instead of scanning every
+	 * slot: open addressing, the latest slot per path; an entry whose slot was reused since is
+	 * recognised as stale by its path. */
+	struct { uint64_t hash; unsigned slot; bool used; } index[INDEX_SIZE];
+	unsigned indexed;
 };
 
 struct explain_window *explain_new(keep_fn keep, void *ctx)
@@ -83,6 +88,58 @@ static void keep_slot(struct explain_window *w, struct slot *s)
 	w->keep(&s->rec, w->ctx);
 }
 
+static uint64_t path_hash(const char *s, size_t n)
+{
+	uint64_t h = 1469598103934665603ull; /* FNV-1a */
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+	return h;
+}
+
+static bool is_removal(const struct record *r);
+
+static void index_slot(struct explain_window *w, unsigned slot)
+{
+	const char *path = w->outsiders[slot].rec.path;
+	uint64_t h;
+	size_t i;
+
+	if (!path)
+		return;
+	if (w->indexed >= INDEX_SIZE / 2) { /* mostly stale by now: rebuild from the live slots */
+		memset(w->index, 0, sizeof(w->index));
+		w->indexed = 0;
+		for (unsigned k = 0; k < OUTSIDERS; k++)
+			if (k != slot && w->outsiders[k].used && !w->outsiders[k].kept &&
+			    is_removal(&w->outsiders[k].rec))
+				index_slot(w, k);
+	}
+	h = path_hash(path, strlen(path));
+	for (i = h % INDEX_SIZE; w->index[i].used && w->index[i].hash != h; i = (i + 1) % INDEX_SIZE)
+		;
+	if (!w->index[i].used)
+		w->indexed++;
+	w->index[i].hash = h;
+	w->index[i].slot = slot;
+	w->index[i].used = true;
+}
+
+/* The latest remembered removal of exactly this path (len bytes of it), or NULL. */
+static struct slot *lookup(struct explain_window *w, const char *path, size_t len)
+{
+	uint64_t h = path_hash(path, len);
+
+	for (size_t i = h % INDEX_SIZE; w->index[i].used; i = (i + 1) % INDEX_SIZE) {
+		struct slot *s = &w->outsiders[w->index[i].slot];
+
+		if (w->index[i].hash == h && s->used && s->rec.path && strlen(s->rec.path) == len &&
+		    !memcmp(s->rec.path, path, len))
+			return s;
+	}
+	return NULL;
+}
+
 static struct slot *remember(struct explain_window *w, const struct record *r)
 {
 	struct slot *s = &w->outsiders[w->next_outsider++ % OUTSIDERS];
@@ -123,8 +180,7 @@ void explain_outsider(struct explain_window *w, const struct record *r)
 	s = remember(w, r);
 	if (!s || !is_removal(r))
 		return;
-	if (r->ts_ns > w->last_removal_ns)
-		w->last_removal_ns = r->ts_ns;
+	index_slot(w, (unsigned)(s - w->outsiders));
 	for (int i = 0; i < FAILURES; i++) {
 		struct failure *f = &w->failures[i];
 
@@ -135,18 +191,28 @@ void explain_outsider(struct explain_window *w, const struct record *r)
 	}
 }
 
+/* The path itself, then each ancestor: the removals that could have made it vanish. */
+static void keep_removals_of(struct explain_window *w, const struct record *r, const char *path)
+{
+	for (size_t len = strlen(path); len > 0;) {
+		struct slot *o = lookup(w, path, len);
+
+		if (o && !o->kept && explains(&o->rec, r->ts_ns, r->path, r->path2))
+			keep_slot(w, o);
+		while (len > 0 && path[--len] != '/')
+			;
+	}
+}
+
 void explain_insider(struct explain_window *w, const struct record *r)
 {
 	struct failure *f;
 
 	if (r->type != REC_SYSCALL || !is_vanished_error(r->err) || !r->path)
 		return;
-	for (int i = 0; i < OUTSIDERS && w->last_removal_ns + LOOKBACK_NS >= r->ts_ns; i++) {
-		struct slot *o = &w->outsiders[i];
-
-		if (o->used && !o->kept && is_removal(&o->rec) && explains(&o->rec, r->ts_ns, r->path, r->path2))
-			keep_slot(w, o);
-	}
+	keep_removals_of(w, r, r->path);
+	if (r->path2)
+		keep_removals_of(w, r, r->path2);
 	f = &w->failures[w->next_failure++ % FAILURES];
 	free(f->path);
 	free(f->path2);

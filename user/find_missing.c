@@ -9,6 +9,7 @@
  * names the path.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "errnames.h"
@@ -52,25 +53,69 @@ static const char *base_name(const char *path)
 	return s ? s + 1 : path;
 }
 
-static bool same_dir(const char *a, const char *b)
+/*
+ * Names missed in two or more directories: a search, not a loss. Counted by hashes only (a name's,
+ * and its first and latest directory's), so a run with tens of thousands of misses stays small.
+ */
+struct name_count {
+	uint64_t name, dir1, dir2;
+	uint32_t dirs;
+};
+
+struct name_counts {
+	struct name_count *v;
+	size_t cap;
+};
+
+static uint64_t hash_of(const char *s, size_t n)
 {
-	return base_name(a) - a == base_name(b) - b && strncmp(a, b, base_name(a) - a) == 0;
+	uint64_t h = 1469598103934665603ull; /* FNV-1a; 0 marks a free slot */
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+	return h ? h : 1;
 }
 
-/* Names missed in two or more directories: a search, not a loss. A group's count is the number
- * of directories its name was missed in (told apart from the first and the latest seen). */
-static void count_basenames(struct group **all, struct group_table *names)
+static struct name_count *name_slot(const struct name_counts *t, uint64_t name)
 {
-	for (size_t i = 0; all[i]; i++) {
-		const struct record *r = &all[i]->first;
-		const struct group *g;
+	size_t i;
 
-		if (r->err != ENOENT || !r->path)
+	for (i = name % t->cap; t->v[i].name && t->v[i].name != name; i = (i + 1) % t->cap)
+		;
+	return &t->v[i];
+}
+
+static void count_basenames(struct group **all, size_t n, struct name_counts *t)
+{
+	t->cap = n * 2 + 1;
+	if (!(t->v = calloc(t->cap, sizeof(*t->v))))
+		return;
+	for (size_t i = 0; all[i]; i++) {
+		const char *path = all[i]->first.path, *base;
+		struct name_count *c;
+		uint64_t dir;
+
+		if (all[i]->first.err != ENOENT || !path)
 			continue;
-		g = groups_find(names, base_name(r->path));
-		if (!g || (!same_dir(g->first.path, r->path) && !same_dir(g->last.path, r->path)))
-			groups_add(names, base_name(r->path), r);
+		base = base_name(path);
+		dir = hash_of(path, base - path);
+		c = name_slot(t, hash_of(base, strlen(base)));
+		if (!c->name) {
+			c->name = hash_of(base, strlen(base));
+			c->dir1 = c->dir2 = dir;
+			c->dirs = 1;
+		} else if (dir != c->dir1 && dir != c->dir2) {
+			c->dir2 = dir;
+			c->dirs++;
+		}
 	}
+}
+
+static uint32_t dirs_missing(const struct name_counts *t, const char *path)
+{
+	const char *base = base_name(path);
+
+	return t->v ? name_slot(t, hash_of(base, strlen(base)))->dirs : 0;
 }
 
 static bool mentioned_in_output(const struct analysis *a, const char *path)
@@ -95,30 +140,28 @@ static struct finding *finding_for_path(struct findings *f, const char *path)
 void find_missing(const struct analysis *a, struct findings *f)
 {
 	struct group **all = groups_sorted(&a->calls);
-	struct group_table names = {};
+	struct name_counts names = {};
 	/* Only a command that failed has misses worth listing; a recording has no command. */
 	bool failed = a->h.argc && a->exit_code > 0;
 	size_t listed = 0;
 
 	if (!all)
 		return;
-	count_basenames(all, &names);
+	count_basenames(all, a->calls.count, &names);
 	for (size_t i = 0; all[i]; i++) {
 		const struct record *r = &all[i]->first;
-		const struct group *same_name;
 		struct finding *x;
 
 		if (r->err != ENOENT || !r->path || findings_claimed(f, all[i]))
 			continue;
 		findings_claim(f, all[i]);
-		same_name = groups_find(&names, base_name(r->path));
 		if (!mentioned_in_output(a, r->path)) {
 			if (is_system_noise(r->path)) {
 				f->routine.system += all[i]->count;
 				f->routine.total += all[i]->count;
 				continue;
 			}
-			if (same_name && same_name->count > 1) {
+			if (dirs_missing(&names, r->path) > 1) {
 				f->routine.search += all[i]->count;
 				f->routine.total += all[i]->count;
 				continue;
@@ -162,6 +205,6 @@ void find_missing(const struct analysis *a, struct findings *f)
 			finding_title(x, "%s %s %s: not there, and nothing removed it", x->failure->syscall,
 				      errno_name(x->failure->err), x->failure->path);
 	}
-	groups_free(&names);
+	free(names.v);
 	free(all);
 }

@@ -38,7 +38,7 @@ void usage(FILE *out)
 "\n"
 "Common options:\n"
 "  --force              replace an existing output file (never through a symlink)\n"
-"  --ringbuf-mb N       ring buffer size in MiB, a power of two (default 8)\n"
+"  --ringbuf-mb N       ring buffer size in MiB, a power of two (default 4)\n"
 "  -v, --verbose        libbpf's messages and attach details\n"
 "  -h, --help           this help;  -V, --version  the version\n"
 "\n"
@@ -166,7 +166,7 @@ int options_parse(int argc, char **argv, struct options *o, bool *done)
 	int opt, ret;
 
 	memset(o, 0, sizeof(*o));
-	o->ringbuf_bytes = 8u << 20; /* mapped into the collector: counts in its RSS */
+	o->ringbuf_bytes = 4u << 20; /* mapped into the collector: counts in its RSS */
 	*done = false;
 	if (!name)
 		return bad("%s", "missing command: run, record or report");
