@@ -121,3 +121,26 @@ check_report_schema() {
 note_findings() {
 	note "findings of ${1##*/}: $(jq -c '[.findings[] | {class, cause, severity, path, count}]' "$1" 2>/dev/null)"
 }
+
+# fst_start_recorder RECORDING [RECORD-OPTIONS...]: `fstrace record -o RECORDING ...` in the
+# background, returning once its programs are loaded (at most 10 s). Its pid is in RECORDER and
+# $T/recorder.pid (for cleanup); its stderr in $T/record.err.
+fst_start_recorder() {
+	local rec=$1 before
+	shift
+	FST_REC=$rec
+	before=$(fst_bpf_progs | sort)
+	# A background job of a script starts with SIGINT ignored; undo that, as a terminal would have it.
+	(
+		trap - INT
+		exec "$FSTRACE" record -o "$rec" "$@"
+	) </dev/null >"$T/record.out" 2>"$T/record.err" &
+	RECORDER=$!
+	echo "$RECORDER" >"$T/recorder.pid"
+	for _ in $(seq 100); do
+		kill -0 "$RECORDER" 2>/dev/null || fail "fstrace record exited early: $(head -n 3 "$T/record.err")"
+		[[ -z $(comm -13 <(echo "$before") <(fst_bpf_progs | sort)) ]] || return 0
+		sleep 0.1
+	done
+	fail "fstrace record loaded no programs within 10 s"
+}

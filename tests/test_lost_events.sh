@@ -15,19 +15,8 @@ cleanup() {
 fst_on_exit cleanup
 
 rec=$T/rec.jsonl.gz
-FST_REC=$rec
-before=$(fst_bpf_progs | sort)
-(
-	trap - INT
-	exec "$FSTRACE" record -o "$rec" --comm "$cname" --ringbuf-mb 1
-) </dev/null >"$T/record.out" 2>"$T/record.err" &
-recorder=$!
-echo "$recorder" >"$T/recorder.pid"
-for _ in $(seq 100); do
-	kill -0 "$recorder" 2>/dev/null || fail "fstrace record exited early: $(head -n 3 "$T/record.err")"
-	[[ -z $(comm -13 <(echo "$before") <(fst_bpf_progs | sort)) ]] || break
-	sleep 0.1
-done
+fst_start_recorder "$rec" --comm "$cname" --ringbuf-mb 1
+recorder=$RECORDER
 sleep 0.3
 
 kill -STOP "$recorder"

@@ -13,22 +13,8 @@ fst_on_exit cleanup
 
 echo "== record --comm $cname, stopped by SIGINT"
 rec=$T/rec.jsonl.gz
-FST_REC=$rec
-before=$(fst_bpf_progs | sort)
-# A background job of a script starts with SIGINT ignored; undo that, as a terminal would have it.
-(
-	trap - INT
-	exec "$FSTRACE" record -o "$rec" --comm "$cname"
-) </dev/null >"$T/record.out" 2>"$T/record.err" &
-recorder=$!
-echo "$recorder" >"$T/recorder.pid"
-
-# Ready when its programs are loaded (at most 10 s); the failing calls go on for a second more.
-for _ in $(seq 100); do
-	kill -0 "$recorder" 2>/dev/null || fail "fstrace record exited early: $(head -n 3 "$T/record.err")"
-	[[ -z $(comm -13 <(echo "$before") <(fst_bpf_progs | sort)) ]] || break
-	sleep 0.1
-done
+fst_start_recorder "$rec" --comm "$cname"
+recorder=$RECORDER
 sleep 0.3
 for _ in $(seq 10); do
 	"$T/$cname" "$mine" 2>/dev/null || true
