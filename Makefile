@@ -42,7 +42,7 @@ UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/unit/%,$(UNIT_SRCS))
 
 .DELETE_ON_ERROR:
-.PHONY: all deps demo test unit-test install clean vmlinux fuzz
+.PHONY: all deps demo test unit-test install clean vmlinux fuzz bench
 
 all: $(OUT)/fstrace
 
@@ -85,6 +85,11 @@ test: deps
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)FSTRACE=$(CURDIR)/$(OUT)/fstrace bash scripts/demo.sh
+
+# Overhead, storm accounting, attach time, memory against strace, perf trace and bpftrace: a table,
+# a dated section in bench/RESULTS.md and bench/overhead.png. BENCH_QUICK=1: a ~2 minute smoke run.
+bench: deps all
+	$(Q)FSTRACE=$(CURDIR)/$(OUT)/fstrace bash scripts/bench/run.sh
 
 # libFuzzer harnesses (clang 14, libclang-rt-14-dev), linked with every user object but main's.
 # `make fuzz FUZZ_SECONDS=3600` for a long run; the corpora under tests/fuzz/corpus/ grow as it goes.

@@ -57,35 +57,26 @@ static __always_inline struct fst_event *event_start(__u32 type)
  * budget. They take only scalars, find the event in the per-CPU scratch buffer themselves, and
  * return the offset after what they wrote.
  */
-__noinline __u32 put_user_string(__u32 off, __u32 idx, __u64 src, __u32 max)
+__noinline __u32 put_string(__u32 off, __u32 idx, __u64 src, __u32 max, __u32 from_user)
 {
 	struct fst_event *e = scratch_event();
+	__u32 size = ASM_MASK(max, FST_SCRATCH_LIMIT - 1);
 	long n;
 
 	if (!e || !src || off >= FST_SCRATCH_LIMIT || idx >= FST_STR_COUNT)
 		return off;
-	n = bpf_probe_read_user_str(SCRATCH_AT(e, off), ASM_MASK(max, FST_SCRATCH_LIMIT - 1),
-				    (const void *)src);
+	if (from_user)
+		n = bpf_probe_read_user_str(SCRATCH_AT(e, off), size, (const void *)src);
+	else
+		n = bpf_probe_read_kernel_str(SCRATCH_AT(e, off), size, (const void *)src);
 	if (n <= 0)
 		return off;
 	e->str_len[STR_SLOT(idx)] = n;
 	return off + ASM_MASK(n, FST_SCRATCH_LIMIT - 1);
 }
 
-__noinline __u32 put_kernel_string(__u32 off, __u32 idx, __u64 src, __u32 max)
-{
-	struct fst_event *e = scratch_event();
-	long n;
-
-	if (!e || !src || off >= FST_SCRATCH_LIMIT || idx >= FST_STR_COUNT)
-		return off;
-	n = bpf_probe_read_kernel_str(SCRATCH_AT(e, off), ASM_MASK(max, FST_SCRATCH_LIMIT - 1),
-				      (const void *)src);
-	if (n <= 0)
-		return off;
-	e->str_len[STR_SLOT(idx)] = n;
-	return off + ASM_MASK(n, FST_SCRATCH_LIMIT - 1);
-}
+#define put_user_string(off, idx, src, max) put_string(off, idx, src, max, 1)
+#define put_kernel_string(off, idx, src, max) put_string(off, idx, src, max, 0)
 
 static __always_inline void event_submit(struct fst_event *e, __u32 size)
 {
