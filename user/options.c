@@ -29,6 +29,11 @@ void usage(FILE *out)
 "record: system-wide until SIGINT/SIGTERM or --duration; a complete file either way.\n"
 "  -o, --output FILE    the recording to write (required)\n"
 "  --duration SEC       stop after SEC seconds\n"
+"  --dir DIR            node mode instead of -o: rotated recordings in DIR, each with its\n"
+"                       report (.report.txt, .report.json); SIGHUP rotates\n"
+"  --rotate-size MB     rotate when a recording reaches MB (default 64)\n"
+"  --rotate-time SEC    rotate after SEC seconds (default 3600)\n"
+"  --max-disk MB        remove the oldest recordings past MB in DIR (default 1024)\n"
 "  --pid PID            only this process and the children it starts from now on\n"
 "  --cgroup PATH        only this cgroup (v2) and its descendants\n"
 "  --comm NAME          only tasks with this command name\n"
@@ -48,7 +53,7 @@ void usage(FILE *out)
 }
 
 enum { OPT_RECORD = 256, OPT_FORMAT, OPT_FOLLOW, OPT_FORCE, OPT_DURATION, OPT_PID, OPT_CGROUP,
-       OPT_COMM, OPT_RINGBUF, OPT_KUBE };
+       OPT_COMM, OPT_RINGBUF, OPT_KUBE, OPT_DIR, OPT_ROTATE_SIZE, OPT_ROTATE_TIME, OPT_MAX_DISK };
 
 static const struct option long_options[] = {
 	{ "record", required_argument, NULL, OPT_RECORD },
@@ -62,6 +67,10 @@ static const struct option long_options[] = {
 	{ "comm", required_argument, NULL, OPT_COMM },
 	{ "ringbuf-mb", required_argument, NULL, OPT_RINGBUF },
 	{ "kube", no_argument, NULL, OPT_KUBE },
+	{ "dir", required_argument, NULL, OPT_DIR },
+	{ "rotate-size", required_argument, NULL, OPT_ROTATE_SIZE },
+	{ "rotate-time", required_argument, NULL, OPT_ROTATE_TIME },
+	{ "max-disk", required_argument, NULL, OPT_MAX_DISK },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -79,6 +88,7 @@ static bool allowed(enum command cmd, int opt)
 	case OPT_FORMAT:
 		return cmd != CMD_RECORD;
 	case OPT_DURATION: case OPT_PID: case OPT_CGROUP: case OPT_COMM:
+	case OPT_DIR: case OPT_ROTATE_SIZE: case OPT_ROTATE_TIME: case OPT_MAX_DISK:
 		return cmd == CMD_RECORD;
 	case OPT_FORCE: case OPT_RINGBUF: case OPT_KUBE:
 		return cmd != CMD_REPORT;
@@ -156,6 +166,21 @@ static int parse_option(struct options *o, int opt, const char *arg)
 	case OPT_KUBE:
 		o->kube = true;
 		break;
+	case OPT_DIR:
+		o->dir = arg;
+		break;
+	case OPT_ROTATE_SIZE:
+		if (parse_number(arg, 0.001, 1e7, &o->rotate_mb))
+			return bad("--rotate-size wants a size in MB, not '%s'", arg);
+		break;
+	case OPT_ROTATE_TIME:
+		if (parse_number(arg, 0.001, 1e9, &o->rotate_sec))
+			return bad("--rotate-time wants a number of seconds, not '%s'", arg);
+		break;
+	case OPT_MAX_DISK:
+		if (parse_number(arg, 0, 1e9, &o->max_disk_mb))
+			return bad("--max-disk wants a size in MB, not '%s'", arg);
+		break;
 	}
 	return 0;
 }
@@ -166,7 +191,10 @@ int options_parse(int argc, char **argv, struct options *o, bool *done)
 	int opt, ret;
 
 	memset(o, 0, sizeof(*o));
-	o->ringbuf_bytes = 4u << 20; /* mapped into the collector: counts in its RSS */
+	o->ringbuf_bytes = 4u << 20;
+	o->rotate_mb = 64;
+	o->rotate_sec = 3600;
+	o->max_disk_mb = 1024; /* mapped into the collector: counts in its RSS */
 	*done = false;
 	if (!name)
 		return bad("%s", "missing command: run, record or report");
@@ -228,8 +256,8 @@ int options_parse(int argc, char **argv, struct options *o, bool *done)
 	case CMD_RECORD:
 		if (argc)
 			return bad("record takes no arguments, found '%s' (did you mean run?)", argv[0]);
-		if (!o->recording)
-			return bad("%s", "record needs -o FILE");
+		if (!o->recording == !o->dir)
+			return bad("%s", "record needs -o FILE or --dir DIR (one of them)");
 		break;
 	case CMD_REPORT:
 		if (argc != 1)

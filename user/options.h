@@ -18,6 +18,8 @@ struct options {
 	bool follow, force, verbose;
 	bool kube;               /* run, record: read Longhorn volumes with kubectl */
 	double duration;         /* record --duration, 0 = until a signal */
+	const char *dir;         /* record --dir: node mode, rotated recordings */
+	double rotate_mb, rotate_sec, max_disk_mb;
 	pid_t pid;               /* record --pid */
 	const char *cgroup;      /* record --cgroup */
 	const char *comm;        /* record --comm */

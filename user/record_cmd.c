@@ -11,16 +11,22 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include "commands.h"
+#include "node.h"
 #include "session.h"
 #include "util.h"
 
 #define CGROUP_ROOT "/sys/fs/cgroup"
 
-static volatile sig_atomic_t stop;
+static volatile sig_atomic_t stop, rotate;
 
 static void on_stop(int sig)
 {
 	stop = sig;
+}
+
+static void on_hup(int sig)
+{
+	rotate = 1;
 }
 
 /* A cgroup v2 directory's id is its inode number; its level, how deep it sits under the root. */
@@ -58,6 +64,10 @@ int cmd_record(const struct options *o)
 	struct tracer_options to = { .use_traced = o->pid != 0, .seed_pid = o->pid, .comm = o->comm,
 				     .ringbuf_bytes = o->ringbuf_bytes, .verbose = o->verbose };
 	struct sigaction sa = { .sa_handler = on_stop };
+	struct node_dir node = { .dir = o->dir, .rotate_bytes = (uint64_t)(o->rotate_mb * 1048576),
+				 .rotate_ns = (uint64_t)(o->rotate_sec * 1e9),
+				 .budget_bytes = (uint64_t)(o->max_disk_mb * 1048576) };
+	struct options opts = *o;
 	uint64_t deadline = 0;
 	struct session s;
 	int ret;
@@ -71,14 +81,27 @@ int cmd_record(const struct options *o)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	if (session_start(&s, o, &to))
+	sa.sa_handler = on_hup;
+	sigaction(SIGHUP, &sa, NULL);
+	if (node.dir) {
+		if (node_prepare(&node))
+			return EXIT_FAILURE_FSTRACE;
+		opts.recording = node.current;
+	}
+	if (session_start(&s, &opts, &to))
 		return EXIT_FAILURE_FSTRACE;
 	if (o->duration > 0)
 		deadline = boottime_ns() + (uint64_t)(o->duration * 1e9);
-	while (!stop && (!deadline || boottime_ns() < deadline))
+	while (!stop && (!deadline || boottime_ns() < deadline)) {
 		session_poll(&s, 100);
-	ret = session_finish(&s, -1, NULL, o->format);
+		if (node.dir && (rotate || node_due(&node))) {
+			rotate = 0;
+			if (node_rotate(&node, &s))
+				say("rotation failed; recording goes on");
+		}
+	}
+	ret = node.dir ? node_finish(&node, &s, -1) : session_finish(&s, -1, NULL, 0);
 	fprintf(stderr, "fstrace: recorded %llu events (%llu lost) to %s\n",
-		(unsigned long long)s.collector.kept, (unsigned long long)s.lost, o->recording);
+		(unsigned long long)s.collector.kept, (unsigned long long)s.lost, node.dir ? node.dir : o->recording);
 	return ret ? EXIT_FAILURE_FSTRACE : 0;
 }

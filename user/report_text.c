@@ -45,7 +45,7 @@ static void header(const struct render *r)
 	if (a->h.argc)
 		fprintf(r->out, "`%s` ", cmd);
 	else
-		fprintf(r->out, "recording on %s ", a->h.hostname ? a->h.hostname : "?");
+		fprintf(r->out, "recording on %s: ", a->h.hostname ? a->h.hostname : "?");
 	if (a->exit_code >= 0)
 		fprintf(r->out, "exited %d; ", a->exit_code);
 	fprintf(r->out, "%zu finding%s", r->f->n, r->f->n == 1 ? "" : "s");

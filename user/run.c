@@ -98,7 +98,7 @@ int cmd_run(const struct options *o)
 		return EXIT_FAILURE_FSTRACE;
 	if (pipe2(go, O_CLOEXEC)) {
 		say("pipe: %s", strerror(errno));
-		session_finish(&s, -1, NULL, o->format);
+		session_finish(&s, -1, NULL, 0);
 		return EXIT_FAILURE_FSTRACE;
 	}
 	/* Without a capture the command still runs, its output just not linked to findings. */
@@ -109,7 +109,7 @@ int cmd_run(const struct options *o)
 	pid = fork();
 	if (pid < 0) {
 		say("fork: %s", strerror(errno));
-		session_finish(&s, -1, NULL, o->format);
+		session_finish(&s, -1, NULL, 0);
 		return EXIT_FAILURE_FSTRACE;
 	}
 	if (pid == 0) {
@@ -131,7 +131,7 @@ int cmd_run(const struct options *o)
 		kill(pid, SIGKILL);
 		close(go[1]);
 		waitpid(pid, NULL, 0);
-		session_finish(&s, -1, NULL, o->format);
+		session_finish(&s, -1, NULL, 0);
 		return EXIT_FAILURE_FSTRACE;
 	}
 	close(go[1]);
@@ -151,7 +151,7 @@ int cmd_run(const struct options *o)
 	child_pid = 0;
 	exit_code = exit_status(status);
 	report_out = open_report(o);
-	if (session_finish(&s, exit_code, report_out, o->format) && exit_code == 0)
+	if (session_finish(&s, exit_code, &(struct report_out){ report_out, o->format }, 1) && exit_code == 0)
 		exit_code = EXIT_FAILURE_FSTRACE; /* a lost recording must not look like success */
 	if (report_out && report_out != stderr)
 		fclose(report_out);

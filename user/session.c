@@ -108,9 +108,69 @@ void session_command_done(struct session *s)
 	s->capture = NULL;
 }
 
-int session_finish(struct session *s, int exit_code, FILE *report_out, enum report_format fmt)
+/* Ends the current recording file and its report: the trailer's counts are this file's own. */
+static int close_current(struct session *s, uint64_t lost_total, int exit_code,
+			 const struct report_out *outs, int nouts)
 {
+	uint64_t kept = s->collector.kept - s->kept_base, lost = lost_total - s->lost_base;
 	char ended[32];
+	int ret = 0;
+
+	if (s->writer && recording_close(s->writer, kept, lost, exit_code) && !s->collector.write_error)
+		s->collector.write_error = errno ? errno : EIO;
+	s->writer = s->collector.writer = NULL;
+	if (s->collector.write_error) {
+		say("writing the recording failed: %s", strerror(s->collector.write_error));
+		ret = -1;
+	}
+	recording_timestamp(ended, sizeof(ended));
+	report_end(s->report, kept, lost, exit_code, ended, false);
+	for (int i = 0; i < nouts; i++) {
+		if (outs[i].file && report_write(s->report, outs[i].file, outs[i].fmt)) {
+			say("writing the report failed: %s", strerror(errno));
+			ret = -1;
+		}
+	}
+	report_free(s->report);
+	s->report = s->collector.report = NULL;
+	return ret;
+}
+
+int session_rotate(struct session *s, const char *path, const struct report_out *outs, int nouts)
+{
+	uint64_t lost = tracer_lost(&s->tracer);
+	char err[512];
+	int ret;
+
+	collector_drain(&s->collector);
+	ret = close_current(s, lost, -1, outs, nouts);
+	s->kept_base = s->collector.kept;
+	s->lost_base = lost;
+	s->collector.write_error = 0;
+	recording_header_free(&s->header);
+	if (recording_header_fill(&s->header, "record", 0, NULL, err, sizeof(err))) {
+		say("%s", err);
+		return -1;
+	}
+	for (int i = 0; i < s->tracer.mode_count; i++)
+		recording_header_add_attach(&s->header, s->tracer.modes[i].hook, s->tracer.modes[i].mode);
+	if (!(s->writer = recording_create(path, false, &s->header, err, sizeof(err)))) {
+		say("%s", err);
+		ret = -1;
+	}
+	if (!(s->report = report_new(&s->header))) {
+		say("out of memory");
+		ret = -1;
+	}
+	s->collector.writer = s->writer;
+	s->collector.report = s->report;
+	/* Devices are described in every file, so each one reads on its own. */
+	collector_finish(&s->collector);
+	return ret;
+}
+
+int session_finish(struct session *s, int exit_code, const struct report_out *outs, int nouts)
+{
 	uint64_t lost;
 	int ret = 0;
 
@@ -125,20 +185,8 @@ int session_finish(struct session *s, int exit_code, FILE *report_out, enum repo
 	if (s->collector.malformed)
 		say("%llu events could not be decoded (kernel/userspace schema mismatch?)",
 		    (unsigned long long)s->collector.malformed);
-	if (s->writer && recording_close(s->writer, s->collector.kept, lost, exit_code) &&
-	    !s->collector.write_error)
-		s->collector.write_error = errno ? errno : EIO;
-	if (s->collector.write_error) {
-		say("writing the recording failed: %s", strerror(s->collector.write_error));
+	if (close_current(s, lost, exit_code, outs, nouts))
 		ret = -1;
-	}
-	recording_timestamp(ended, sizeof(ended));
-	report_end(s->report, s->collector.kept, lost, exit_code, ended, false);
-	if (report_out && report_write(s->report, report_out, fmt)) {
-		say("writing the report failed: %s", strerror(errno));
-		ret = -1;
-	}
-	report_free(s->report);
 	recording_header_free(&s->header);
 	s->started = false;
 	return ret;

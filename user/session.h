@@ -14,6 +14,12 @@
 #include "recording.h"
 #include "report.h"
 
+/* Where a report goes, and in which format. */
+struct report_out {
+	FILE *file;
+	enum report_format fmt;
+};
+
 struct session {
 	struct tracer tracer;
 	struct collector collector;
@@ -22,6 +28,7 @@ struct session {
 	struct report *report;
 	uint64_t next_flush_ns;
 	uint64_t lost; /* set by session_finish */
+	uint64_t kept_base, lost_base; /* the counts when the current recording file began */
 	struct output_capture *capture; /* run: the command's output, relayed and kept as lines */
 	uint32_t command_pid;
 	char command_comm[16];
@@ -35,8 +42,14 @@ int session_start(struct session *s, const struct options *o, const struct trace
 void session_poll(struct session *s, int timeout_ms);
 /* The command has exited: the rest of its output. */
 void session_command_done(struct session *s);
-/* Drains, detaches, closes the recording and writes the report (when report_out).
+/*
+ * Node mode: closes the current recording (trailer), writes its report to report_out, and goes
+ * on into a new recording at path with a fresh report, without detaching anything. 0, or -1 after
+ * saying why (recording then goes on in the old file, if it could not be closed, or nowhere).
+ */
+int session_rotate(struct session *s, const char *path, const struct report_out *outs, int nouts);
+/* Drains, detaches, closes the recording and writes the report to each of outs.
  * Returns 0, or -1 when the recording could not be completed (said why). */
-int session_finish(struct session *s, int exit_code, FILE *report_out, enum report_format fmt);
+int session_finish(struct session *s, int exit_code, const struct report_out *outs, int nouts);
 
 #endif
