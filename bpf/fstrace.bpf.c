@@ -3,7 +3,7 @@
  * fstrace kernel programs: failing file syscalls of the traced tree, removals and renames and the
  * mount family system-wide, ext4 errors, filesystem kernel messages, and the process tree.
  *
- * One enter and one exit program serve every syscall, on the raw_syscalls tracepoints, and the
+ * One program at syscall exit serves every syscall, on the raw_syscalls:sys_exit tracepoint, and the
  * per-syscall argument layout (rodata, indexed by syscall number, from user/syscalls.c) says
  * which calls matter and which argument is which. Attaching to the ~40 syscalls:sys_*_<name>
  * tracepoints instead works too, but detaching them costs an RCU grace period each: seconds at
@@ -32,7 +32,7 @@ static __always_inline const volatile struct fst_syscall_layout *layout_of(long 
 	return &layouts[nr];
 }
 
-static __always_inline __u64 arg(const struct pending_call *call, __u8 slot)
+static __always_inline __u64 arg(const struct call_args *call, __u8 slot)
 {
 	return slot < 6 ? call->args[slot] : 0;
 }
@@ -45,12 +45,12 @@ static __always_inline bool is_relative(struct fst_event *e, __u32 start, int id
 	return e->str_len[idx] && first != '/' && first != '\0';
 }
 
-static __always_inline int dirfd_of(const struct pending_call *call, __u8 dirfd_slot)
+static __always_inline int dirfd_of(const struct call_args *call, __u8 dirfd_slot)
 {
 	return dirfd_slot == FST_ARG_CWD ? AT_FDCWD : (int)arg(call, dirfd_slot);
 }
 
-static __always_inline void emit_call(__u32 type, const struct pending_call *call,
+static __always_inline void emit_call(__u32 type, const struct call_args *call,
 				      const volatile struct fst_syscall_layout *lay, long ret)
 {
 	__u8 path = lay->path, path2 = lay->path2, dirfd = lay->dirfd, dirfd2 = lay->dirfd2;
@@ -101,23 +101,40 @@ static __always_inline bool is_compat_task(void)
 	return BPF_CORE_READ(task, thread_info.status) & TS_COMPAT;
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fst_sys_enter, struct pt_regs *regs, long id)
+/*
+ * At syscall exit the arguments are still in the task's saved registers (the kernel leaves them
+ * for ptrace and restart), and the user strings they point to are still there: so one program at
+ * exit does it all, and a call that succeeded costs a table lookup, not a map update per syscall.
+ */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fst_sys_exit, struct pt_regs *regs, long ret)
 {
-	const volatile struct fst_syscall_layout *lay = layout_of(id);
-	__u64 pid_tgid;
-	struct pending_call call;
-	__u32 tid;
+	long nr = BPF_CORE_READ(regs, orig_ax);
+	const volatile struct fst_syscall_layout *lay = layout_of(nr);
+	struct call_args call;
+	__u32 tgid, type;
+	__u8 class;
 
-	/* Every syscall on the machine passes here: leave at once unless it is one of ours. */
-	if (!lay || !lay->class || is_compat_task())
+	/* Every syscall on the machine returns through here: leave at once unless it is one of ours. */
+	if (!lay || !(class = lay->class))
 		return 0;
-	pid_tgid = bpf_get_current_pid_tgid();
+	if (class & FST_SC_MOUNT)
+		type = FST_EV_MOUNT;
+	else if (ret < 0)
+		type = class & FST_SC_FAIL ? FST_EV_SYSCALL : 0;
+	else if (class & FST_SC_REMOVE)
+		type = FST_EV_REMOVE;
+	else if (class & FST_SC_RENAME)
+		type = FST_EV_RENAME;
+	else
+		return 0;
+	if (!type || is_compat_task())
+		return 0;
+	tgid = bpf_get_current_pid_tgid() >> 32;
 	/* Removals, renames and mounts are wanted from everyone: the actor is rarely the victim. */
-	if (!(lay->class & (FST_SC_REMOVE | FST_SC_RENAME | FST_SC_MOUNT)) && !in_scope(pid_tgid >> 32))
+	if (type == FST_EV_SYSCALL ? !in_scope(tgid) : tgid == targ_self_pid)
 		return 0;
-	tid = (__u32)pid_tgid;
-	call.nr = id;
+	call.nr = nr;
 	/* The x86-64 syscall argument registers, in order. */
 	call.args[0] = BPF_CORE_READ(regs, di);
 	call.args[1] = BPF_CORE_READ(regs, si);
@@ -125,47 +142,6 @@ int BPF_PROG(fst_sys_enter, struct pt_regs *regs, long id)
 	call.args[3] = BPF_CORE_READ(regs, r10);
 	call.args[4] = BPF_CORE_READ(regs, r8);
 	call.args[5] = BPF_CORE_READ(regs, r9);
-	bpf_map_update_elem(&pending, &tid, &call, BPF_ANY);
-	return 0;
-}
-
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fst_sys_exit, struct pt_regs *regs, long ret)
-{
-	const volatile struct fst_syscall_layout *lay = layout_of(BPF_CORE_READ(regs, orig_ax));
-	__u64 pid_tgid;
-	__u32 tid, type;
-	struct pending_call *saved, call;
-
-	/* Every syscall on the machine returns through here: only ours may cost a map lookup. */
-	if (!lay || !lay->class)
-		return 0;
-	pid_tgid = bpf_get_current_pid_tgid();
-	tid = (__u32)pid_tgid;
-	saved = bpf_map_lookup_elem(&pending, &tid);
-	if (!saved)
-		return 0;
-	call = *saved;
-	bpf_map_delete_elem(&pending, &tid);
-	lay = layout_of(call.nr);
-	if (!lay)
-		return 0;
-
-	if (lay->class & FST_SC_MOUNT) {
-		if (pid_tgid >> 32 == targ_self_pid)
-			return 0;
-		type = FST_EV_MOUNT;
-	} else if (ret < 0) {
-		if (!(lay->class & FST_SC_FAIL) || !in_scope(pid_tgid >> 32))
-			return 0;
-		type = FST_EV_SYSCALL;
-	} else if (lay->class & FST_SC_REMOVE) {
-		type = FST_EV_REMOVE;
-	} else if (lay->class & FST_SC_RENAME) {
-		type = FST_EV_RENAME;
-	} else {
-		return 0;
-	}
 	emit_call(type, &call, lay, ret);
 	return 0;
 }

@@ -45,17 +45,10 @@ struct {
 	__type(value, __u8);
 } traced SEC(".maps");
 
-/* Arguments saved at syscall entry, read at exit only when the call is worth reporting. LRU, so
- * entries whose exit never comes (a successful execve, a killed thread) cannot fill the map. */
-struct pending_call {
+/* A syscall's number and arguments, as read from its registers at exit. */
+struct call_args {
 	__u64 args[6];
 	__u32 nr;
 };
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 32768);
-	__type(key, __u32);
-	__type(value, struct pending_call);
-} pending SEC(".maps");
 
 #endif

@@ -178,9 +178,9 @@ static int attach_optional_tp(struct tracer *t, const char *hook, struct bpf_pro
 
 static int attach_syscalls(struct tracer *t, char *err, size_t errlen)
 {
-	struct bpf_program *progs[] = { t->skel->progs.fst_sys_enter, t->skel->progs.fst_sys_exit };
+	struct bpf_program *progs[] = { t->skel->progs.fst_sys_exit };
 
-	return attach_btf_progs(t, "syscalls", progs, 2, err, errlen);
+	return attach_btf_progs(t, "syscalls", progs, 1, err, errlen);
 }
 
 static int attach_proc(struct tracer *t, char *err, size_t errlen)

@@ -3,7 +3,7 @@
  * missing_path: ENOENT with nothing competing: no one removed the path, no filesystem error on its
  * device. The path simply was not there. Most such misses are routine and must not drown the
  * report: a PATH or library search tries a name in several directories, a stat asks "does it
- * exist?" and "no" is an answer, mkdir -p starts with the leaf, a libc looks for locale files.
+ * exist?" and "no" is an answer, a libc looks for locale files.
  * And a process that exited 0 handled every miss it met (npm looks for a dozen optional files),
  * as did a command that succeeded. Those are counted, not listed, unless the command's own output
  * names the path.
@@ -35,10 +35,9 @@ static bool is_system_noise(const char *path)
 /* Calls that ask whether something exists; "no" is an answer, not a failure. */
 static bool is_probe(const char *sc)
 {
-	/* mkdir too: mkdir -p (and node's recursive mkdir) try the leaf first, then its parents. */
+	/* (mkdir -p's first try on the leaf is not here: its process exits 0, which says enough.) */
 	static const char *const probes[] = { "stat", "lstat", "newfstatat", "statx", "access",
-					      "faccessat", "faccessat2", "readlink", "readlinkat",
-					      "mkdir", "mkdirat" };
+					      "faccessat", "faccessat2", "readlink", "readlinkat" };
 
 	for (size_t i = 0; i < sizeof(probes) / sizeof(probes[0]); i++)
 		if (strcmp(sc, probes[i]) == 0)
