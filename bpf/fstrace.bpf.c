@@ -146,19 +146,36 @@ int BPF_PROG(fst_sys_exit, struct pt_regs *regs, long ret)
 	return 0;
 }
 
-SEC("tracepoint/ext4/ext4_error")
-int fst_ext4_error(struct trace_event_raw_ext4_error *ctx)
+/*
+ * ext4 errors and kernel messages are taken by BTF-typed raw tracepoint (tp_btf) where the kernel's
+ * BTF has them, else by classic tracepoint: a classic one costs an RCU grace period (~80 ms) to
+ * detach, which every `fstrace run` pays at its end. userspace picks one of each pair at load.
+ */
+static __always_inline void emit_ext4_error(__u32 dev, const char *function, __u32 line)
 {
 	/* System-wide whatever the scope: the task that trips over corruption may be a kworker. */
 	struct fst_event *e = event_start(FST_EV_EXT4_ERROR);
 	__u32 off = sizeof(*e);
 
 	if (!e)
-		return 0;
-	e->dev = ctx->dev;
-	e->syscall = ctx->line;
-	off = put_kernel_string(off, FST_STR_DATA, (__u64)ctx->function, 64);
+		return;
+	e->dev = dev;
+	e->syscall = line;
+	off = put_kernel_string(off, FST_STR_DATA, (__u64)function, 64);
 	event_submit(e, off);
+}
+
+SEC("tp_btf/ext4_error")
+int BPF_PROG(fst_ext4_error_btf, struct super_block *sb, const char *function, unsigned int line)
+{
+	emit_ext4_error(BPF_CORE_READ(sb, s_dev), function, line);
+	return 0;
+}
+
+SEC("tracepoint/ext4/ext4_error")
+int fst_ext4_error(struct trace_event_raw_ext4_error *ctx)
+{
+	emit_ext4_error(ctx->dev, ctx->function, ctx->line);
 	return 0;
 }
 
@@ -179,26 +196,37 @@ static __always_inline bool fs_message(const char *m)
 	       prefix_is(m, "EROFS", 5) || prefix_is(m, "squashfs", 8) || prefix_is(m, "fuse", 4);
 }
 
+/* The message is len bytes at text, not always NUL-terminated. */
+static __always_inline void emit_kmsg(const char *text, __u64 len)
+{
+	char head[16] = {};
+	struct fst_event *e;
+	__u32 n = len < FST_MSG_MAX - 1 ? len : FST_MSG_MAX - 1;
+
+	if (bpf_probe_read_kernel(head, sizeof(head), text) || !fs_message(head))
+		return;
+	e = event_start(FST_EV_KMSG);
+	if (!e || bpf_probe_read_kernel((char *)e + sizeof(*e), n & (FST_MSG_MAX - 1), text))
+		return;
+	((char *)e + sizeof(*e))[n & (FST_MSG_MAX - 1)] = '\0';
+	e->str_len[FST_STR_DATA] = n + 1;
+	event_submit(e, sizeof(*e) + n + 1);
+}
+
+SEC("tp_btf/console")
+int BPF_PROG(fst_console_btf, const char *text, size_t len)
+{
+	emit_kmsg(text, len);
+	return 0;
+}
+
 SEC("tracepoint/printk/console")
 int fst_console(struct trace_event_raw_console *ctx)
 {
 	__u32 loc = ctx->__data_loc_msg;
-	const char *text = (const char *)ctx + (loc & 0xffff);
-	char head[16] = {};
-	struct fst_event *e;
-	long n;
 
-	if (bpf_probe_read_kernel(head, sizeof(head), text) || !fs_message(head))
-		return 0;
-	e = event_start(FST_EV_KMSG);
-	if (!e)
-		return 0;
-	/* Read here, not through put_kernel_string: a pointer into ctx cannot pass as a scalar. */
-	n = bpf_probe_read_kernel_str((char *)e + sizeof(*e), FST_MSG_MAX, text);
-	if (n <= 0)
-		return 0;
-	e->str_len[FST_STR_DATA] = n;
-	event_submit(e, sizeof(*e) + n);
+	/* __data_loc: the offset of the text in the record, and its length (with the NUL). */
+	emit_kmsg((const char *)ctx + (loc & 0xffff), loc >> 16);
 	return 0;
 }
 

@@ -69,25 +69,16 @@ static bool dir_exists(const char *path)
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-/* Tracepoint ids live in tracefs; a minimal container or VM may not have it mounted yet. */
-static int find_tracefs(char *err, size_t errlen)
+/* Tracepoint ids live in tracefs, which a minimal container or VM may not have mounted yet. */
+static void find_tracefs(void)
 {
-	if (dir_exists("/sys/kernel/tracing/events")) {
+	if (dir_exists("/sys/kernel/tracing/events"))
 		tracefs_root = "/sys/kernel/tracing";
-		return 0;
-	}
-	if (dir_exists("/sys/kernel/debug/tracing/events")) {
+	else if (dir_exists("/sys/kernel/debug/tracing/events"))
 		tracefs_root = "/sys/kernel/debug/tracing";
-		return 0;
-	}
-	if (mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL) == 0 &&
-	    dir_exists("/sys/kernel/tracing/events")) {
+	else if (mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL) == 0 &&
+		 dir_exists("/sys/kernel/tracing/events"))
 		tracefs_root = "/sys/kernel/tracing";
-		return 0;
-	}
-	snprintf(err, errlen, "tracefs is not mounted and mounting it on /sys/kernel/tracing failed: %s",
-		 strerror(errno));
-	return -1;
 }
 
 static bool tracepoint_exists(const char *category, const char *name)
@@ -124,19 +115,6 @@ static int keep_link(struct tracer *t, struct bpf_link *link)
 	return 0;
 }
 
-static int attach_tp(struct tracer *t, struct bpf_program *prog, const char *category, const char *name)
-{
-	struct bpf_link *link = bpf_program__attach_tracepoint(prog, category, name);
-
-	if (!link)
-		return -errno;
-	if (keep_link(t, link)) {
-		bpf_link__destroy(link);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
 /* Programs attached by BTF-typed tracepoint (tp_btf): each is one attachment. */
 static int attach_btf_progs(struct tracer *t, const char *hook, struct bpf_program **progs, int count,
 			    char *err, size_t errlen)
@@ -157,22 +135,44 @@ static int attach_btf_progs(struct tracer *t, const char *hook, struct bpf_progr
 	return 0;
 }
 
-/* A hook that is optional: ext4 may be a module not loaded yet, printk:console may be absent. */
-static int attach_optional_tp(struct tracer *t, const char *hook, struct bpf_program *prog,
-			      const char *category, const char *name, char *err, size_t errlen)
-{
-	int ret;
+/*
+ * A hook with two ways in: tp_btf when the kernel's BTF describes the tracepoint (detaching is
+ * cheap), else the classic tracepoint (needs tracefs; detaching waits for an RCU grace period),
+ * else none: ext4 may be a module not loaded yet. Chosen before load, since a tp_btf program whose
+ * target is missing would fail the whole load.
+ */
+struct optional_hook {
+	const char *hook, *category, *name;
+	struct bpf_program *btf_prog, *tp_prog, *chosen;
+};
 
-	if (!tracepoint_exists(category, name)) {
-		set_mode(t, hook, "unavailable (no %s:%s)", category, name);
+static void choose(struct tracer *t, struct optional_hook *h)
+{
+	bool btf = libbpf_find_vmlinux_btf_id(h->name, BPF_TRACE_RAW_TP) >= 0;
+	bool tp = !btf && tracefs_root && tracepoint_exists(h->category, h->name);
+
+	bpf_program__set_autoload(h->btf_prog, btf);
+	bpf_program__set_autoload(h->tp_prog, tp);
+	h->chosen = btf ? h->btf_prog : tp ? h->tp_prog : NULL;
+	if (!h->chosen)
+		set_mode(t, h->hook, "unavailable (no %s:%s)", h->category, h->name);
+}
+
+static int attach_chosen(struct tracer *t, struct optional_hook *h, char *err, size_t errlen)
+{
+	struct bpf_link *link;
+
+	if (!h->chosen)
 		return 0;
-	}
-	ret = attach_tp(t, prog, category, name);
-	if (ret) {
-		snprintf(err, errlen, "attaching to %s:%s failed: %s", category, name, strerror(-ret));
+	link = bpf_program__attach(h->chosen);
+	if (!link || keep_link(t, link)) {
+		int e = errno;
+
+		bpf_link__destroy(link);
+		snprintf(err, errlen, "attaching to %s:%s failed: %s", h->category, h->name, strerror(e));
 		return -1;
 	}
-	set_mode(t, hook, "tracepoint");
+	set_mode(t, h->hook, h->chosen == h->btf_prog ? "tp_btf" : "tracepoint");
 	return 0;
 }
 
@@ -228,8 +228,9 @@ int tracer_start(struct tracer *t, const struct tracer_options *o, char *err, si
 	memset(t, 0, sizeof(*t));
 	verbose_libbpf = o->verbose;
 	libbpf_set_print(libbpf_print);
-	if (check_privileges(err, errlen) || find_tracefs(err, errlen))
+	if (check_privileges(err, errlen))
 		return -1;
+	find_tracefs(); /* only for the classic-tracepoint fallbacks: not having it is not fatal */
 
 	t->skel = fstrace_bpf__open();
 	if (!t->skel) {
@@ -237,6 +238,14 @@ int tracer_start(struct tracer *t, const struct tracer_options *o, char *err, si
 		return -1;
 	}
 	configure(t->skel, o);
+	struct optional_hook hooks[] = {
+		{ .hook = "ext4_error", .category = "ext4", .name = "ext4_error",
+		  .btf_prog = t->skel->progs.fst_ext4_error_btf, .tp_prog = t->skel->progs.fst_ext4_error },
+		{ .hook = "kmsg", .category = "printk", .name = "console",
+		  .btf_prog = t->skel->progs.fst_console_btf, .tp_prog = t->skel->progs.fst_console },
+	};
+	for (size_t i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++)
+		choose(t, &hooks[i]);
 	ret = fstrace_bpf__load(t->skel);
 	if (ret) {
 		snprintf(err, errlen, "loading the BPF programs failed: %s%s", strerror(-ret),
@@ -249,9 +258,7 @@ int tracer_start(struct tracer *t, const struct tracer_options *o, char *err, si
 		goto fail;
 	}
 	if (attach_proc(t, err, errlen) || attach_syscalls(t, err, errlen) ||
-	    attach_optional_tp(t, "ext4_error", t->skel->progs.fst_ext4_error, "ext4", "ext4_error",
-			       err, errlen) ||
-	    attach_optional_tp(t, "kmsg", t->skel->progs.fst_console, "printk", "console", err, errlen))
+	    attach_chosen(t, &hooks[0], err, errlen) || attach_chosen(t, &hooks[1], err, errlen))
 		goto fail;
 	t->attach_seconds = now_seconds() - started;
 	return 0;

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/wait.h>
+#include "bead.h"
 #include "commands.h"
 #include "output_capture.h"
 #include "session.h"
@@ -23,6 +24,10 @@ static volatile sig_atomic_t resized;
 static void on_winch(int sig)
 {
 	resized = 1;
+}
+
+static void on_child(int sig)
+{
 }
 
 /* A signal sent to fstrace is passed to the command; fstrace keeps recording until the command
@@ -44,6 +49,10 @@ static void install_forwarding(void)
 	sa.sa_handler = on_winch;
 	sa.sa_flags = SA_RESTART;
 	sigaction(SIGWINCH, &sa, NULL);
+	/* Without SA_RESTART: the command's exit interrupts the wait for events at once. */
+	sa.sa_handler = on_child;
+	sa.sa_flags = SA_NOCLDSTOP;
+	sigaction(SIGCHLD, &sa, NULL);
 }
 
 /* The child: wait for the go-ahead, then become the command. */
@@ -87,6 +96,8 @@ int cmd_run(const struct options *o)
 	struct tracer_options to = { .use_traced = true, .ringbuf_bytes = o->ringbuf_bytes,
 				     .verbose = o->verbose };
 	struct output_capture capture;
+	struct report_out outs[2];
+	struct bead_capture bead;
 	bool captured;
 	struct session s;
 	char err[256];
@@ -151,9 +162,14 @@ int cmd_run(const struct options *o)
 	child_pid = 0;
 	exit_code = exit_status(status);
 	report_out = open_report(o);
-	if (session_finish(&s, exit_code, &(struct report_out){ report_out, o->format }, 1) && exit_code == 0)
+	outs[0] = (struct report_out){ report_out, o->format };
+	/* --bead: the ticket is rendered with the report, from the same in-memory analysis. */
+	outs[1] = (struct report_out){ o->bead ? bead_capture_start(&bead) : NULL, REPORT_BEAD };
+	if (session_finish(&s, exit_code, outs, 2) && exit_code == 0)
 		exit_code = EXIT_FAILURE_FSTRACE; /* a lost recording must not look like success */
 	if (report_out && report_out != stderr)
 		fclose(report_out);
+	if (o->bead)
+		bead_capture_file(&bead, o); /* leaves exit_code alone: it is the command's */
 	return exit_code;
 }
