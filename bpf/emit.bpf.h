@@ -80,13 +80,13 @@ __noinline __u32 put_string(__u32 off, __u32 idx, __u64 src, __u32 max, __u32 fr
 
 static __always_inline void event_submit(struct fst_event *e, __u32 size)
 {
-	__u32 zero = 0;
+	__u32 type = e->type & (FST_LOST_SLOTS - 1);
 	__u64 *count;
 
 	/* Strings start below FST_SCRATCH_LIMIT and are shorter than the rest: size < the buffer. */
 	if (bpf_ringbuf_output(&events, e, ASM_MASK(size, FST_SCRATCH_SIZE - 1), 0) == 0)
 		return;
-	count = bpf_map_lookup_elem(&lost, &zero);
+	count = bpf_map_lookup_elem(&lost, &type);
 	if (count)
 		(*count)++;
 }

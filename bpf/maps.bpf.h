@@ -18,10 +18,11 @@ struct {
 	__uint(max_entries, 1 << 22); /* default: --ringbuf-mb */
 } events SEC(".maps");
 
-/* Events dropped because the ring buffer was full: counted, never silent. */
+/* Events dropped because the ring buffer was full: counted per event type, never silent. */
+#define FST_LOST_SLOTS 8
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, FST_LOST_SLOTS);
 	__type(key, __u32);
 	__type(value, __u64);
 } lost SEC(".maps");

@@ -275,20 +275,26 @@ int tracer_trace_pid(struct tracer *t, pid_t pid)
 	return bpf_map__update_elem(t->skel->maps.traced, &key, sizeof(key), &one, sizeof(one), BPF_ANY);
 }
 
-uint64_t tracer_lost(const struct tracer *t)
+uint64_t tracer_lost(const struct tracer *t, uint64_t by_type[TRACER_LOST_TYPES])
 {
 	int ncpus = libbpf_num_possible_cpus();
 	uint64_t total = 0;
-	__u32 zero = 0;
 
+	if (by_type)
+		memset(by_type, 0, sizeof(uint64_t) * TRACER_LOST_TYPES);
 	if (!t->skel || ncpus <= 0)
 		return 0;
 	uint64_t values[ncpus];
-	if (bpf_map__lookup_elem(t->skel->maps.lost, &zero, sizeof(zero), values,
-				 sizeof(values[0]) * ncpus, 0))
-		return 0;
-	for (int i = 0; i < ncpus; i++)
-		total += values[i];
+	for (__u32 type = 0; type < TRACER_LOST_TYPES; type++) {
+		if (bpf_map__lookup_elem(t->skel->maps.lost, &type, sizeof(type), values,
+					 sizeof(values[0]) * ncpus, 0))
+			continue;
+		for (int i = 0; i < ncpus; i++) {
+			total += values[i];
+			if (by_type)
+				by_type[type] += values[i];
+		}
+	}
 	return total;
 }
 

@@ -37,8 +37,9 @@ struct tracer {
 int tracer_start(struct tracer *t, const struct tracer_options *o, char *err, size_t errlen);
 /* Adds a process to the traced tree (before it runs anything, so nothing is missed). */
 int tracer_trace_pid(struct tracer *t, pid_t pid);
-/* Events the kernel could not queue because the ring buffer was full. */
-uint64_t tracer_lost(const struct tracer *t);
+#define TRACER_LOST_TYPES 8 /* indexed like enum fst_event_type (and enum rec_type) */
+/* Events the kernel could not queue because the ring buffer was full; by type when by_type. */
+uint64_t tracer_lost(const struct tracer *t, uint64_t by_type[TRACER_LOST_TYPES]);
 int tracer_ringbuf_fd(const struct tracer *t);
 /* Detaches every program; the maps stay readable (drain the ring buffer, read the lost count). */
 void tracer_detach(struct tracer *t);

@@ -12,6 +12,7 @@
 
 #include "event_json.h"
 #include "recording.h"
+#include "util.h"
 
 #define GZ_BUFFER (256 * 1024)
 
@@ -20,39 +21,6 @@ struct recording_writer {
 	struct jbuf line;
 	char err[256];
 };
-
-/*
- * fstrace runs as root and may be pointed at a directory others can write to: never follow
- * a symlink planted at path, and never open an existing file. O_CLOEXEC keeps the file out of
- * the traced command in run mode.
- */
-static int create_file(const char *path, bool force, char *err, size_t errlen)
-{
-	struct stat st;
-	int fd;
-
-	if (force && lstat(path, &st) == 0) {
-		if (S_ISLNK(st.st_mode)) {
-			snprintf(err, errlen, "%s: is a symbolic link, refusing to write through it", path);
-			return -1;
-		}
-		if (!S_ISREG(st.st_mode)) {
-			snprintf(err, errlen, "%s: exists and is not a regular file", path);
-			return -1;
-		}
-		/* Another symlink could appear before the open below; O_EXCL refuses it then. */
-		if (unlink(path) && errno != ENOENT) {
-			snprintf(err, errlen, "%s: cannot replace: %m", path);
-			return -1;
-		}
-	}
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0 && errno == EEXIST)
-		snprintf(err, errlen, "%s: already exists (use --force to replace it)", path);
-	else if (fd < 0)
-		snprintf(err, errlen, "%s: %m", path);
-	return fd;
-}
 
 static int write_fail(struct recording_writer *w, const char *what)
 {
@@ -86,7 +54,7 @@ struct recording_writer *recording_create(const char *path, bool force,
 					  const struct recording_header *h, char *err, size_t errlen)
 {
 	struct recording_writer *w;
-	int fd = create_file(path, force, err, errlen);
+	int fd = create_output(path, force, err, errlen);
 
 	if (fd < 0)
 		return NULL;
@@ -136,7 +104,8 @@ const char *recording_writer_error(const struct recording_writer *w)
 	return w->err[0] ? w->err : "no error";
 }
 
-int recording_close(struct recording_writer *w, uint64_t events, uint64_t lost, int exit_code)
+int recording_close(struct recording_writer *w, uint64_t events, uint64_t lost, int exit_code,
+		    const uint64_t *lost_by_type, size_t ntypes)
 {
 	char ended[32];
 	int rc, saved;
@@ -147,6 +116,15 @@ int recording_close(struct recording_writer *w, uint64_t events, uint64_t lost, 
 	jobj_str(&w->line, "type", "trailer");
 	jobj_u64(&w->line, "events", events);
 	jobj_u64(&w->line, "lost", lost);
+	if (lost_by_type && lost) {
+		/* Which kinds were lost: a failure storm's own count can then be checked exactly. */
+		jobj_key(&w->line, "lost_by_type");
+		jobj_begin(&w->line);
+		for (size_t i = 0; i < ntypes; i++)
+			if (lost_by_type[i])
+				jobj_u64(&w->line, rec_type_name((enum rec_type)i), lost_by_type[i]);
+		jobj_end(&w->line);
+	}
 	jobj_str(&w->line, "ended", ended);
 	if (exit_code >= 0)
 		jobj_i64(&w->line, "exit_code", exit_code);

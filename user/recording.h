@@ -67,8 +67,10 @@ int recording_write(struct recording_writer *w, const struct record *r);
 /* Makes everything written so far decodable by a reader even if the process dies next. */
 int recording_flush(struct recording_writer *w);
 const char *recording_writer_error(const struct recording_writer *w);
-/* Writes the trailer (exit_code < 0: none, record mode) and frees w. -1 with errno set. */
-int recording_close(struct recording_writer *w, uint64_t events, uint64_t lost, int exit_code);
+/* Writes the trailer (exit_code < 0: none, record mode) and frees w. -1 with errno set.
+ * lost_by_type (NULL: none), indexed by enum rec_type, adds "lost_by_type" {type: count}. */
+int recording_close(struct recording_writer *w, uint64_t events, uint64_t lost, int exit_code,
+		    const uint64_t *lost_by_type, size_t ntypes);
 
 /* ---- reading ---- */
 

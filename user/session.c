@@ -54,7 +54,7 @@ int session_start(struct session *s, const struct options *o, const struct trace
 	return 0;
 fail:
 	if (s->writer) {
-		recording_close(s->writer, 0, 0, -1);
+		recording_close(s->writer, 0, 0, -1, NULL, 0);
 		unlink(o->recording);
 	}
 	report_free(s->report);
@@ -113,10 +113,14 @@ static int close_current(struct session *s, uint64_t lost_total, int exit_code,
 			 const struct report_out *outs, int nouts)
 {
 	uint64_t kept = s->collector.kept - s->kept_base, lost = lost_total - s->lost_base;
+	uint64_t by_type[TRACER_LOST_TYPES];
 	char ended[32];
 	int ret = 0;
 
-	if (s->writer && recording_close(s->writer, kept, lost, exit_code) && !s->collector.write_error)
+	for (int i = 0; i < TRACER_LOST_TYPES; i++)
+		by_type[i] = s->lost_by_type[i] - s->lost_by_type_base[i];
+	if (s->writer && recording_close(s->writer, kept, lost, exit_code, by_type, TRACER_LOST_TYPES) &&
+	    !s->collector.write_error)
 		s->collector.write_error = errno ? errno : EIO;
 	s->writer = s->collector.writer = NULL;
 	if (s->collector.write_error) {
@@ -138,7 +142,7 @@ static int close_current(struct session *s, uint64_t lost_total, int exit_code,
 
 int session_rotate(struct session *s, const char *path, const struct report_out *outs, int nouts)
 {
-	uint64_t lost = tracer_lost(&s->tracer);
+	uint64_t lost = tracer_lost(&s->tracer, s->lost_by_type);
 	char err[512];
 	int ret;
 
@@ -146,6 +150,7 @@ int session_rotate(struct session *s, const char *path, const struct report_out 
 	ret = close_current(s, lost, -1, outs, nouts);
 	s->kept_base = s->collector.kept;
 	s->lost_base = lost;
+	memcpy(s->lost_by_type_base, s->lost_by_type, sizeof(s->lost_by_type));
 	s->collector.write_error = 0;
 	recording_header_free(&s->header);
 	if (recording_header_fill(&s->header, "record", 0, NULL, err, sizeof(err))) {
@@ -179,7 +184,7 @@ int session_finish(struct session *s, int exit_code, const struct report_out *ou
 	tracer_detach(&s->tracer);
 	collector_drain(&s->collector);
 	collector_finish(&s->collector);
-	lost = s->lost = tracer_lost(&s->tracer);
+	lost = s->lost = tracer_lost(&s->tracer, s->lost_by_type);
 	collector_free(&s->collector);
 	tracer_stop(&s->tracer);
 	if (s->collector.malformed)

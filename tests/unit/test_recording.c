@@ -75,7 +75,7 @@ static void round_trip(void)
 		if (i % 300 == 0)
 			CHECK(recording_flush(w) == 0);
 	}
-	CHECK(recording_close(w, 1000, 7, 3) == 0);
+	CHECK(recording_close(w, 1000, 7, 3, NULL, 0) == 0);
 	CHECK((file_size(in_dir("full.fst.gz")) > 0));
 
 	r = recording_open(in_dir("full.fst.gz"), &got, err, sizeof(err));
@@ -93,7 +93,7 @@ static void round_trip(void)
 	make_header(&h, "record", 0, NULL);
 	w = recording_create(in_dir("rec.fst.gz"), false, &h, err, sizeof(err));
 	REQUIRE(w);
-	CHECK(recording_close(w, 0, 0, -1) == 0);
+	CHECK(recording_close(w, 0, 0, -1, NULL, 0) == 0);
 	r = recording_open(in_dir("rec.fst.gz"), &got, err, sizeof(err));
 	REQUIRE(r);
 	CHECK(header_equal(&h, &got) && got.argv == NULL && strcmp(got.mode, "record") == 0);
@@ -125,7 +125,7 @@ static void long_lines(void)
 	rec.type = REC_MOUNT;
 	rec.path = path, rec.path2 = path, rec.cwd = path, rec.data = data;
 	CHECK(recording_write(w, &rec) == 0);
-	CHECK(recording_close(w, 1, 0, 0) == 0);
+	CHECK(recording_close(w, 1, 0, 0, NULL, 0) == 0);
 	r = recording_open(in_dir("long.fst.gz"), &got, err, sizeof(err));
 	REQUIRE(r);
 	CHECK(header_equal(&h, &got));
@@ -178,7 +178,7 @@ static void truncated(void)
 		recording_close_reader(r);
 	}
 	free(bytes);
-	CHECK(recording_close(w, 300, 0, -1) == 0);
+	CHECK(recording_close(w, 300, 0, -1, NULL, 0) == 0);
 
 	/* Cut before the header was complete: refused, but told apart from a foreign file. */
 	bytes = read_file(path, &len);
@@ -220,7 +220,7 @@ static void damaged(void)
 		if (i % 300 == 0)
 			CHECK(recording_flush(w) == 0);
 	}
-	CHECK(recording_close(w, 1000, 0, -1) == 0);
+	CHECK(recording_close(w, 1000, 0, -1, NULL, 0) == 0);
 	bytes = read_file(in_dir("fixed.fst.gz"), &len);
 
 	for (size_t off = len / 5; off < len - 64; off += len / 7) {

@@ -58,7 +58,7 @@ static void output_paths(void)
 	CHECK(len == 4 && memcmp(text, "keep", 4) == 0);
 	free(text);
 	w = recording_create(in_dir("taken"), true, &h, err, sizeof(err));
-	CHECK(w && recording_close(w, 0, 0, -1) == 0);
+	CHECK(w && recording_close(w, 0, 0, -1, NULL, 0) == 0);
 	CHECK(stat(in_dir("taken"), &st) == 0 && (st.st_mode & 0777) == 0600);
 
 	REQUIRE(symlink(in_dir("target"), in_dir("link")) == 0); /* dangling */
@@ -102,7 +102,7 @@ static void write_errors(void)
 	}
 	CHECK(failed == EFBIG && strstr(recording_writer_error(w), "File too large"));
 	CHECK(recording_write(w, &(struct record){ .fd = -1 }) == -1); /* stays failed */
-	CHECK(recording_close(w, 0, 0, -1) == -1);
+	CHECK(recording_close(w, 0, 0, -1, NULL, 0) == -1);
 	REQUIRE(setrlimit(RLIMIT_FSIZE, &old) == 0);
 	recording_header_free(&h);
 }
