@@ -19,6 +19,7 @@
 #define MAX_LAYERS 4096
 #define MAX_KMSGS 4096
 #define MAX_DEVICES 256
+#define MAX_CGROUPS 4096
 #define MAX_OUTPUTS 1024
 #define MAX_NOTES 16
 
@@ -65,6 +66,7 @@ struct analysis *analysis_new(const struct recording_header *h)
 	a->exit_code = -1;
 	a->h.kernel = dup_or_null(h->kernel);
 	a->h.hostname = dup_or_null(h->hostname);
+	a->h.boot_id = dup_or_null(h->boot_id); /* with started, names the run (a bead's external_ref) */
 	a->h.started = dup_or_null(h->started);
 	a->h.mode = dup_or_null(h->mode);
 	a->h.started_boot_ns = h->started_boot_ns;
@@ -77,23 +79,32 @@ struct analysis *analysis_new(const struct recording_header *h)
 	return a;
 }
 
-static void add_device(struct analysis *a, const struct record *r)
+static bool same_device(const struct record *x, const struct record *y)
 {
-	/* Described again at the end of a run, with ext4's final counters: the last one wins. */
-	for (size_t i = 0; i < a->devices.n; i++) {
-		struct record *d = &a->devices.v[i];
+	return x->dev_major == y->dev_major && x->dev_minor == y->dev_minor;
+}
 
-		if (d->dev_major == r->dev_major && d->dev_minor == r->dev_minor) {
+static bool same_cgroup(const struct record *x, const struct record *y)
+{
+	return x->cgroup_id == y->cgroup_id;
+}
+
+/* Devices are described again at the end with ext4's final counters: the last one wins. */
+static void keep_latest(struct record_list *l, const struct record *r, size_t max,
+			bool (*same)(const struct record *, const struct record *))
+{
+	for (size_t i = 0; i < l->n; i++) {
+		if (same(&l->v[i], r)) {
 			struct record copy;
 
 			if (record_copy(&copy, r) == 0) {
-				record_free(d);
-				*d = copy;
+				record_free(&l->v[i]);
+				l->v[i] = copy;
 			}
 			return;
 		}
 	}
-	list_add(&a->devices, r, MAX_DEVICES);
+	list_add(l, r, max);
 }
 
 static void add_note(struct analysis *a, const struct record *r)
@@ -158,7 +169,8 @@ static void offer_race(struct analysis *a, const char *key, uint64_t fail_ts, co
 static void race_on_failure(struct analysis *a, const char *key, const struct record *r)
 {
 	struct recent_failure *f;
-	char *path = strdup(r->path);
+	/* No removal lately (the common case, a failure storm included): nothing to walk. */
+	char *path = a->last_removal_ns + RACE_LOOKBACK_NS >= r->ts_ns ? strdup(r->path) : NULL;
 
 	while (path) {
 		const struct group *g = groups_find(&a->removals, path);
@@ -237,8 +249,11 @@ void analysis_add(struct analysis *a, const struct record *r)
 	case REC_REMOVE:
 	case REC_RENAME:
 		/* Keyed by the path that went away: a failure looks its ancestors up here. */
-		if (r->path && bounded_add(a, &a->removals, ANALYSIS_MAX_REMOVALS, r->path, r))
+		if (r->path && bounded_add(a, &a->removals, ANALYSIS_MAX_REMOVALS, r->path, r)) {
+			if (r->ts_ns > a->last_removal_ns)
+				a->last_removal_ns = r->ts_ns;
 			race_on_removal(a, r);
+		}
 		break;
 	case REC_KMSG:
 		if (r->msg)
@@ -246,12 +261,16 @@ void analysis_add(struct analysis *a, const struct record *r)
 		break;
 	case REC_DEVICE:
 		if (r->device)
-			add_device(a, r);
+			keep_latest(&a->devices, r, MAX_DEVICES, same_device);
 		if (r->msg)
 			add_note(a, r);
 		break;
 	case REC_OUTPUT:
 		add_output(a, r);
+		break;
+	case REC_CGROUP:
+		if (r->cgroup && r->cgroup_id)
+			keep_latest(&a->cgroups, r, MAX_CGROUPS, same_cgroup);
 		break;
 	case REC_PROC:
 		if (r->syscall && !strcmp(r->syscall, "exit") && asprintf(&key, "%u", r->pid) >= 0)
@@ -296,6 +315,14 @@ const struct record *analysis_device(const struct analysis *a, uint32_t major, u
 	return NULL;
 }
 
+const struct record *analysis_cgroup(const struct analysis *a, uint64_t cgroup_id)
+{
+	for (size_t i = 0; cgroup_id && i < a->cgroups.n; i++)
+		if (a->cgroups.v[i].cgroup_id == cgroup_id)
+			return &a->cgroups.v[i];
+	return NULL;
+}
+
 void analysis_free(struct analysis *a)
 {
 	if (!a)
@@ -315,6 +342,7 @@ void analysis_free(struct analysis *a)
 	list_free(&a->layers);
 	list_free(&a->kmsgs);
 	list_free(&a->devices);
+	list_free(&a->cgroups);
 	list_free(&a->notes);
 	for (size_t i = 0; i < a->noutputs; i++) {
 		record_free(&a->outputs[i].rec);

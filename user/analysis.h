@@ -41,12 +41,14 @@ struct analysis {
 		uint64_t ts_ns;
 	} recent[256];
 	unsigned next_recent;
+	uint64_t last_removal_ns;    /* the latest removal's time: no walk for failures long after */
 	struct group_table ext4;     /* ext4 errors, by "dev func line" */
 	struct group_table exits;    /* traced processes' exits, by pid: did they handle their misses? */
 	struct record_list mounts;   /* failing mount-family calls */
 	struct record_list layers;   /* what each failing overlay mount's layers sat on */
 	struct record_list kmsgs;    /* filesystem kernel messages */
 	struct record_list devices;  /* the latest description of each device */
+	struct record_list cgroups;  /* the latest description of each cgroup id (container, pod) */
 	struct output_line *outputs; /* the command's lines that name a failure */
 	size_t noutputs;
 	uint64_t output_lines;       /* all lines the command printed */
@@ -70,5 +72,7 @@ void analysis_free(struct analysis *a);
 int analysis_exit_status(const struct analysis *a, const struct record *r);
 /* The latest description of a device, or NULL. */
 const struct record *analysis_device(const struct analysis *a, uint32_t major, uint32_t minor);
+/* The description of a cgroup id (a REC_CGROUP record), or NULL. */
+const struct record *analysis_cgroup(const struct analysis *a, uint64_t cgroup_id);
 
 #endif
