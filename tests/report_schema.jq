@@ -16,7 +16,7 @@ def classes: {
 };
 def severities: ["low", "medium", "high", "critical"];
 def event_types: ["syscall", "mount", "remove", "rename", "ext4_error", "kmsg", "proc", "device",
-	"layer", "output"];
+	"layer", "output", "cgroup"];
 
 def is_str: type == "string";
 def is_nonempty_str: type == "string" and length > 0;
@@ -76,6 +76,23 @@ def device_problems($w):
 		else empty end)
 	end;
 
+# A finding's (or its actor's) container and pod: "id" is the container's.
+def container_problems($w):
+	if is_obj | not then "\($w): expected an object, got \(show)" else
+		(("runtime", "id", "pod_uid", "pod_name", "pod_namespace", "qos", "cgroup") as $k |
+			opt($w; $k; is_nonempty_str; "a non-empty string")),
+		opt($w; "qos"; one_of(["Guaranteed", "Burstable", "BestEffort"]); "Guaranteed, Burstable or BestEffort"),
+		(if has("id") or has("pod_uid") then empty else "\($w): neither a container id nor a pod_uid" end)
+	end;
+
+# A cgroup record's object, as the recording writes it.
+def cgroup_problems($w):
+	if is_obj | not then "\($w): expected an object, got \(show)" else
+		opt($w; "id"; is_uint; "an unsigned integer"),
+		(("path", "runtime", "container_id", "pod_uid", "pod_name", "pod_namespace", "qos") as $k |
+			opt($w; $k; is_str; "a string"))
+	end;
+
 def actor_problems($w):
 	if is_obj | not then "\($w): expected an object, got \(show)" else
 		need($w; "pid"; is_uint; "an unsigned integer"),
@@ -84,7 +101,8 @@ def actor_problems($w):
 		need($w; "syscall"; is_str; "a string"),
 		need($w; "path"; is_str; "a string"),
 		need($w; "type"; one_of(["remove", "rename"]); "\"remove\" or \"rename\""),
-		need($w; "delta_ms"; is_num; "a number")
+		need($w; "delta_ms"; is_num; "a number"),
+		(if has("container") then .container | container_problems("\($w).container") else empty end)
 	end;
 
 # An event as the recording writes it.
@@ -100,7 +118,8 @@ def event_problems($w):
 		opt($w; "fd"; is_int; "an integer"),
 		opt($w; "errno"; is_errno; "an errno name"),
 		opt($w; "dev"; is_dev; "\"major:minor\""),
-		(if has("device") then .device | device_problems("\($w).device") else empty end)
+		(if has("device") then .device | device_problems("\($w).device") else empty end),
+		(if has("cgroup") then .cgroup | cgroup_problems("\($w).cgroup") else empty end)
 	end;
 
 def output_problems($w):
@@ -135,6 +154,7 @@ def finding_problems($w):
 		else empty end),
 		(if has("device") then .device | device_problems("\($w).device") else empty end),
 		(if has("actor") then .actor | actor_problems("\($w).actor") else empty end),
+		(if has("container") then .container | container_problems("\($w).container") else empty end),
 		(if .command_output | is_arr then
 			.command_output | to_entries[] | .key as $i | .value | output_problems("\($w).command_output[\($i)]")
 		else empty end),

@@ -30,4 +30,9 @@ expect_usage_error "report of a missing file" report "$T/missing.jsonl.gz"
 expect_usage_error "report of an empty file" report "$T/empty.jsonl.gz"
 expect_usage_error "report of a file that is not gzip" report "$T/plain.jsonl"
 expect_usage_error "report of random bytes" report "$T/random.bin"
+expect_usage_error "bead without a recording" bead
+expect_usage_error "bead of a missing file" bead "$T/missing.jsonl.gz"
+expect_usage_error "bead with -o" bead -o x "$T/missing.jsonl.gz"
+expect_usage_error "--parent without --bead" run --parent fs-0 -- true
+expect_usage_error "--dry-run on run" run --bead --dry-run -- true
 echo "ok"

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
-/* The three subcommands; each returns the status fstrace exits with. */
+/* The subcommands; each returns the status fstrace exits with. */
 #ifndef FSTRACE_COMMANDS_H
 #define FSTRACE_COMMANDS_H
 
@@ -8,5 +8,11 @@
 int cmd_run(const struct options *o);
 int cmd_record(const struct options *o);
 int cmd_report(const struct options *o);
+int cmd_bead(const struct options *o);
+
+struct report;
+/* A recording read whole into a report (report_cmd.c), as `report` and `bead` both need it;
+ * NULL after saying why (unreadable, or damaged: no half report). */
+struct report *report_load(const char *path);
 
 #endif

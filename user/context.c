@@ -7,6 +7,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 #include "context.h"
+#include "context_cgroups.h"
 #include "devices.h"
 #include "mountinfo.h"
 #include "overlay_opts.h"
@@ -46,6 +47,7 @@ struct context {
 	size_t ndevices;
 	struct fs_context fsc[MAX_FS_CONTEXTS];
 	bool ext4_errors_seen;
+	struct cgroup_tracker *cgroups;
 };
 
 struct context *context_new(context_emit_fn emit, void *ctx, bool kube)
@@ -56,6 +58,7 @@ struct context *context_new(context_emit_fn emit, void *ctx, bool kube)
 		c->emit = emit;
 		c->ctx = ctx;
 		c->kube = kube;
+		c->cgroups = cgroup_tracker_new(&cgroup_roots_default); /* NULL: no attribution, no harm */
 	}
 	return c;
 }
@@ -331,6 +334,12 @@ static void follow_fs_context(struct context *c, const struct record *r)
 
 void context_follow(struct context *c, const struct record *r)
 {
+	struct record cg;
+
+	if (cgroup_tracker_want(c->cgroups, r, &cg)) {
+		c->emit(&cg, c->ctx);
+		record_free(&cg);
+	}
 	switch (r->type) {
 	case REC_SYSCALL:
 		if (r->has_dev && is_fs_error(r->err))
@@ -377,6 +386,7 @@ void context_tick(struct context *c)
 
 void context_finish(struct context *c)
 {
+	cgroup_tracker_forget(c->cgroups); /* node mode's next file describes them again when seen */
 	for (size_t i = 0; i < c->ndevices; i++)
 		emit_device(c, &c->devices[i]);
 }
@@ -386,6 +396,7 @@ void context_free(struct context *c)
 	if (!c)
 		return;
 	forget_dirs(c);
+	cgroup_tracker_free(c->cgroups);
 	for (size_t i = 0; i < c->ndevices; i++) {
 		free(c->devices[i].robustness);
 		free(c->devices[i].state);

@@ -5,7 +5,9 @@
  *   - the device a failing path sits on (the event's `dev`),
  *   - for a failing overlay mount, the filesystem each layer sat on ("layer" records),
  *   - what each device involved is: name, loop file, Longhorn volume, PV, ext4's error record
- *     ("device" records, again at the end with ext4's final counters).
+ *     ("device" records, again at the end with ext4's final counters),
+ *   - the container and pod of a task that failed, mounted or removed ("cgroup" records,
+ *     context_cgroups.h).
  */
 #ifndef FSTRACE_CONTEXT_H
 #define FSTRACE_CONTEXT_H
@@ -21,7 +23,7 @@ struct context;
 struct context *context_new(context_emit_fn emit, void *ctx, bool kube);
 /* Before r is kept: fills in what the event itself lacks (a failure's device). */
 void context_annotate(struct context *c, struct record *r);
-/* After r is kept: emits the layer and device records it calls for. */
+/* After r is kept: emits the layer, device and cgroup records it calls for. */
 void context_follow(struct context *c, const struct record *r);
 /* About once a second: a device whose ext4 error count moved is described again. */
 void context_tick(struct context *c);

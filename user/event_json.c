@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cgroups.h"
 #include "devices.h"
 #include "errnames.h"
 #include "event_json.h"
@@ -50,6 +51,10 @@ void record_to_json(const struct record *r, struct jbuf *out)
 	if (r->device) {
 		jobj_key(out, "device");
 		device_info_to_json(r->device, out);
+	}
+	if (r->cgroup) {
+		jobj_key(out, "cgroup");
+		cgroup_info_to_json(r->cgroup, out);
 	}
 	jobj_end(out);
 }
@@ -183,10 +188,28 @@ int record_from_json(const struct jval *obj, struct record *r, char *err, size_t
 			char derr[200];
 
 			key = "device";
+			if (r->device) {
+				device_info_free(r->device);
+				free(r->device);
+			}
 			if (!(r->device = calloc(1, sizeof(*r->device))))
 				why = "out of memory";
 			else if (device_info_from_json(&obj->obj.m[m].val, r->device, derr, sizeof(derr)))
 				why = "malformed device object"; /* derr names the member; kept short */
+			continue;
+		}
+		if (strcmp(obj->obj.m[m].key, "cgroup") == 0) {
+			char cerr[200];
+
+			key = "cgroup";
+			if (r->cgroup) { /* a repeated key: the last one counts, as for the other fields */
+				cgroup_info_free(r->cgroup);
+				free(r->cgroup);
+			}
+			if (!(r->cgroup = calloc(1, sizeof(*r->cgroup))))
+				why = "out of memory";
+			else if (cgroup_info_from_json(&obj->obj.m[m].val, r->cgroup, cerr, sizeof(cerr)))
+				why = "malformed cgroup object";
 			continue;
 		}
 		for (size_t k = 0; k < sizeof(fields) / sizeof(fields[0]); k++) {

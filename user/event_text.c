@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 #include <inttypes.h>
+#include "cgroups.h"
 #include "errnames.h"
 #include "event_text.h"
 
@@ -65,6 +66,9 @@ void event_text_line(FILE *out, const struct record *r, uint64_t base_ns)
 		break;
 	case REC_DEVICE:
 		fprintf(out, "device %u:%u described", r->dev_major, r->dev_minor);
+		break;
+	case REC_CGROUP:
+		fprintf(out, "cgroup %s described", r->cgroup && r->cgroup->path ? r->cgroup->path : "?");
 		break;
 	case REC_OUTPUT:
 		fprintf(out, "%s: %s", r->data ? r->data : "output", r->msg ? r->msg : "");

@@ -230,6 +230,15 @@ int findings_build(const struct analysis *a, struct findings *f)
 	find_corruption(a, f);
 	find_missing(a, f);
 	collect_other(a, f);
+	/* Whose task it was, from the cgroup records the recorder wrote beside the events. */
+	for (size_t i = 0; i < f->n; i++) {
+		struct finding *x = &f->v[i];
+
+		if (x->failure)
+			x->cgroup = analysis_cgroup(a, x->failure->cgroup_id);
+		if (x->actor.present)
+			x->actor.cgroup = analysis_cgroup(a, x->actor.removal->cgroup_id);
+	}
 	qsort(f->v, f->n, sizeof(*f->v), by_severity);
 	return 0;
 }

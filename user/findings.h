@@ -23,6 +23,7 @@ struct finding_actor {
 	bool present;
 	const struct record *removal; /* the remove/rename event */
 	double delta_ms;              /* failure time minus removal time (negative: queued late) */
+	const struct record *cgroup;  /* the remover's container and pod (REC_CGROUP), or NULL */
 };
 
 struct finding {
@@ -36,6 +37,7 @@ struct finding {
 	const char *reason;          /* the kernel's words */
 	uint64_t inode;
 	const struct record *device; /* a REC_DEVICE record */
+	const struct record *cgroup; /* the failing task's container and pod (REC_CGROUP), or NULL */
 	struct finding_actor actor;
 	char **details;              /* more lines of explanation (owned) */
 	size_t ndetails;

@@ -19,6 +19,8 @@ int main(int argc, char **argv)
 		return cmd_record(&o);
 	case CMD_REPORT:
 		return cmd_report(&o);
+	case CMD_BEAD:
+		return cmd_bead(&o);
 	}
 	return EXIT_USAGE;
 }

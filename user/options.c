@@ -13,7 +13,8 @@ void usage(FILE *out)
 	fprintf(out,
 "Usage: fstrace run [OPTIONS] -- COMMAND [ARGS...]\n"
 "       fstrace record -o FILE [OPTIONS]\n"
-"       fstrace report [--format text|json|md] FILE\n"
+"       fstrace report [--format text|json|md|bead] FILE\n"
+"       fstrace bead [--prefix P] [--parent ID] [--dry-run] [--force] FILE\n"
 "\n"
 "Traces filesystem failures with eBPF: failing file syscalls, the mounts, ext4 errors, the\n"
 "kernel's own messages, and who removed a path that a later call could not find.\n"
@@ -22,9 +23,10 @@ void usage(FILE *out)
 "with its exit code (128+N when killed by signal N); prints a report to stderr.\n"
 "  --record FILE        also keep the full recording (gzip JSON Lines)\n"
 "  -o, --output REPORT  write the report to REPORT instead of stderr\n"
-"  --format text|json|md  report format (default text; md: a Markdown ticket)\n"
+"  --format text|json|md|bead  report format (default text; md: a Markdown ticket)\n"
 "  --follow             print each event to stderr as it happens\n"
 "  --kube               read the Longhorn volume behind a device with kubectl (run, record)\n"
+"  --bead [--prefix P] [--parent ID]  file a bead ticket (see bead) if something was found\n"
 "\n"
 "record: system-wide until SIGINT/SIGTERM or --duration; a complete file either way.\n"
 "  -o, --output FILE    the recording to write (required)\n"
@@ -36,10 +38,18 @@ void usage(FILE *out)
 "  --max-disk MB        remove the oldest recordings past MB in DIR (default 1024)\n"
 "  --pid PID            only this process and the children it starts from now on\n"
 "  --cgroup PATH        only this cgroup (v2) and its descendants\n"
+"  --container ID       only this container (full id or a unique prefix; docker, containerd,\n"
+"                       cri-o, podman), found by its cgroup\n"
+"  --pod UID            only this Kubernetes pod's containers, found by its cgroup\n"
 "  --comm NAME          only tasks with this command name\n"
 "\n"
 "report: prints the report of a recording, the same as the live run printed.\n"
-"  --format text|json|md  report format (default text)\n"
+"  --format text|json|md|bead  report format (default text)\n"
+"\n"
+"bead: files a recording's report with `bd create`, the Markdown report on its stdin, and\n"
+"prints the new id; without bd on PATH writes FILE.bead.jsonl for `bd import -i` (exit 1).\n"
+"  --prefix P, --parent ID  bd create --prefix P, --deps discovered-from:ID\n"
+"  --dry-run            print bd's arguments (one a line, shell-quoted) and the body\n"
 "\n"
 "Common options:\n"
 "  --force              replace an existing output file (never through a symlink)\n"
@@ -52,8 +62,9 @@ void usage(FILE *out)
 "See fstrace(8) for the recording's event fields.\n");
 }
 
-enum { OPT_RECORD = 256, OPT_FORMAT, OPT_FOLLOW, OPT_FORCE, OPT_DURATION, OPT_PID, OPT_CGROUP,
-       OPT_COMM, OPT_RINGBUF, OPT_KUBE, OPT_DIR, OPT_ROTATE_SIZE, OPT_ROTATE_TIME, OPT_MAX_DISK };
+enum { OPT_RECORD = 256, OPT_FORMAT, OPT_FOLLOW, OPT_FORCE, OPT_DURATION, OPT_PID, OPT_CGROUP, OPT_CONTAINER, OPT_POD,
+       OPT_COMM, OPT_RINGBUF, OPT_KUBE, OPT_DIR, OPT_ROTATE_SIZE, OPT_ROTATE_TIME, OPT_MAX_DISK,
+       OPT_BEAD, OPT_PREFIX, OPT_PARENT, OPT_DRY_RUN };
 
 static const struct option long_options[] = {
 	{ "record", required_argument, NULL, OPT_RECORD },
@@ -64,6 +75,8 @@ static const struct option long_options[] = {
 	{ "duration", required_argument, NULL, OPT_DURATION },
 	{ "pid", required_argument, NULL, OPT_PID },
 	{ "cgroup", required_argument, NULL, OPT_CGROUP },
+	{ "container", required_argument, NULL, OPT_CONTAINER },
+	{ "pod", required_argument, NULL, OPT_POD },
 	{ "comm", required_argument, NULL, OPT_COMM },
 	{ "ringbuf-mb", required_argument, NULL, OPT_RINGBUF },
 	{ "kube", no_argument, NULL, OPT_KUBE },
@@ -71,6 +84,10 @@ static const struct option long_options[] = {
 	{ "rotate-size", required_argument, NULL, OPT_ROTATE_SIZE },
 	{ "rotate-time", required_argument, NULL, OPT_ROTATE_TIME },
 	{ "max-disk", required_argument, NULL, OPT_MAX_DISK },
+	{ "bead", no_argument, NULL, OPT_BEAD },
+	{ "prefix", required_argument, NULL, OPT_PREFIX },
+	{ "parent", required_argument, NULL, OPT_PARENT },
+	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -84,14 +101,22 @@ static bool allowed(enum command cmd, int opt)
 	case OPT_RECORD: case OPT_FOLLOW:
 		return cmd == CMD_RUN;
 	case 'o':
-		return cmd != CMD_REPORT;
+		return cmd == CMD_RUN || cmd == CMD_RECORD;
 	case OPT_FORMAT:
-		return cmd != CMD_RECORD;
-	case OPT_DURATION: case OPT_PID: case OPT_CGROUP: case OPT_COMM:
+		return cmd == CMD_RUN || cmd == CMD_REPORT;
+	case OPT_DURATION: case OPT_PID: case OPT_CGROUP: case OPT_CONTAINER: case OPT_POD: case OPT_COMM:
 	case OPT_DIR: case OPT_ROTATE_SIZE: case OPT_ROTATE_TIME: case OPT_MAX_DISK:
 		return cmd == CMD_RECORD;
-	case OPT_FORCE: case OPT_RINGBUF: case OPT_KUBE:
+	case OPT_FORCE:
 		return cmd != CMD_REPORT;
+	case OPT_RINGBUF: case OPT_KUBE:
+		return cmd == CMD_RUN || cmd == CMD_RECORD;
+	case OPT_BEAD:
+		return cmd == CMD_RUN;
+	case OPT_PREFIX: case OPT_PARENT:
+		return cmd == CMD_RUN || cmd == CMD_BEAD;
+	case OPT_DRY_RUN:
+		return cmd == CMD_BEAD;
 	default:
 		return true;
 	}
@@ -130,7 +155,7 @@ static int parse_option(struct options *o, int opt, const char *arg)
 		break;
 	case OPT_FORMAT:
 		if (report_format_parse(arg, &o->format))
-			return bad("unknown format '%s': use text, json or md", arg);
+			return bad("unknown format '%s': use text, json, md or bead", arg);
 		break;
 	case OPT_FOLLOW:
 		o->follow = true;
@@ -150,6 +175,12 @@ static int parse_option(struct options *o, int opt, const char *arg)
 	case OPT_CGROUP:
 		o->cgroup = arg;
 		break;
+	case OPT_CONTAINER:
+		o->container = arg;
+		break;
+	case OPT_POD:
+		o->pod = arg;
+		break;
 	case OPT_COMM:
 		if (strlen(arg) == 0 || strlen(arg) > 15)
 			return bad("--comm wants a command name of 1 to 15 characters, not '%s'", arg);
@@ -165,6 +196,18 @@ static int parse_option(struct options *o, int opt, const char *arg)
 		break;
 	case OPT_KUBE:
 		o->kube = true;
+		break;
+	case OPT_BEAD:
+		o->bead = true;
+		break;
+	case OPT_PREFIX:
+		o->bead_prefix = arg;
+		break;
+	case OPT_PARENT:
+		o->bead_parent = arg;
+		break;
+	case OPT_DRY_RUN:
+		o->dry_run = true;
 		break;
 	case OPT_DIR:
 		o->dir = arg;
@@ -197,7 +240,7 @@ int options_parse(int argc, char **argv, struct options *o, bool *done)
 	o->max_disk_mb = 1024; /* mapped into the collector: counts in its RSS */
 	*done = false;
 	if (!name)
-		return bad("%s", "missing command: run, record or report");
+		return bad("%s", "missing command: run, record, report or bead");
 	if (!strcmp(name, "-h") || !strcmp(name, "--help") || !strcmp(name, "help")) {
 		usage(stdout);
 		*done = true;
@@ -214,8 +257,10 @@ int options_parse(int argc, char **argv, struct options *o, bool *done)
 		o->command = CMD_RECORD;
 	else if (!strcmp(name, "report"))
 		o->command = CMD_REPORT;
+	else if (!strcmp(name, "bead"))
+		o->command = CMD_BEAD;
 	else
-		return bad("unknown command '%s': use run, record or report", name);
+		return bad("unknown command '%s': use run, record, report or bead", name);
 
 	argc--;
 	argv++;
@@ -250,10 +295,15 @@ int options_parse(int argc, char **argv, struct options *o, bool *done)
 	case CMD_RUN:
 		if (argc == 0)
 			return bad("%s", "run needs a command: fstrace run [OPTIONS] -- COMMAND [ARGS...]");
+		if ((o->bead_prefix || o->bead_parent) && !o->bead)
+			return bad("%s", "--prefix and --parent go with --bead");
 		o->argc = argc;
 		o->argv = argv;
 		break;
 	case CMD_RECORD:
+		/* The kernel filters on one cgroup (an id and its level). */
+		if (!!o->cgroup + !!o->container + !!o->pod > 1)
+			return bad("%s", "--cgroup, --container and --pod each name one cgroup: give only one");
 		if (argc)
 			return bad("record takes no arguments, found '%s' (did you mean run?)", argv[0]);
 		if (!o->recording == !o->dir)
@@ -262,6 +312,11 @@ int options_parse(int argc, char **argv, struct options *o, bool *done)
 	case CMD_REPORT:
 		if (argc != 1)
 			return bad("%s", "report needs exactly one recording FILE");
+		o->recording = argv[0];
+		break;
+	case CMD_BEAD:
+		if (argc != 1)
+			return bad("%s", "bead needs exactly one recording FILE");
 		o->recording = argv[0];
 		break;
 	}

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
-/* The command line: fstrace run | record | report, and the options of each. */
+/* The command line: fstrace run | record | report | bead, and the options of each. */
 #ifndef FSTRACE_OPTIONS_H
 #define FSTRACE_OPTIONS_H
 
@@ -8,20 +8,26 @@
 #include <sys/types.h>
 #include "report.h"
 
-enum command { CMD_RUN, CMD_RECORD, CMD_REPORT };
+enum command { CMD_RUN, CMD_RECORD, CMD_REPORT, CMD_BEAD };
 
 struct options {
 	enum command command;
-	const char *recording;   /* run --record FILE, record -o FILE, report FILE */
+	const char *recording;   /* run --record FILE, record -o FILE, report FILE, bead FILE */
 	const char *report_out;  /* run -o REPORT */
 	enum report_format format;
 	bool follow, force, verbose;
 	bool kube;               /* run, record: read Longhorn volumes with kubectl */
+	bool bead;               /* run --bead: file a bead ticket when something was found */
+	bool dry_run;            /* bead --dry-run: print bd's argv and the body */
+	const char *bead_prefix; /* run --bead, bead: --prefix P, passed to bd create */
+	const char *bead_parent; /* run --bead, bead: --parent ID (--deps discovered-from:ID) */
 	double duration;         /* record --duration, 0 = until a signal */
 	const char *dir;         /* record --dir: node mode, rotated recordings */
 	double rotate_mb, rotate_sec, max_disk_mb;
 	pid_t pid;               /* record --pid */
 	const char *cgroup;      /* record --cgroup */
+	const char *container;   /* record --container: a container id or unique prefix */
+	const char *pod;         /* record --pod: a pod UID */
 	const char *comm;        /* record --comm */
 	uint32_t ringbuf_bytes;
 	int argc;                /* run: the command */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cgroups.h"
 #include "devices.h"
 #include "record.h"
 
@@ -19,6 +20,7 @@ static const char *const type_names[] = {
 	[REC_DEVICE] = "device",
 	[REC_LAYER] = "layer",
 	[REC_OUTPUT] = "output",
+	[REC_CGROUP] = "cgroup",
 };
 #define NTYPES (sizeof(type_names) / sizeof(type_names[0]))
 
@@ -65,6 +67,10 @@ void record_free(struct record *r)
 		device_info_free(r->device);
 		free(r->device);
 	}
+	if (r->cgroup) {
+		cgroup_info_free(r->cgroup);
+		free(r->cgroup);
+	}
 	record_init(r);
 }
 
@@ -74,6 +80,7 @@ int record_copy(struct record *dst, const struct record *src)
 	for (size_t i = 0; i < NSTRS; i++)
 		*str_at(dst, i) = NULL;
 	dst->device = NULL;
+	dst->cgroup = NULL;
 	for (size_t i = 0; i < NSTRS; i++) {
 		const char *s = *str_at(src, i);
 
@@ -84,6 +91,11 @@ int record_copy(struct record *dst, const struct record *src)
 	}
 	if (src->device && (!(dst->device = calloc(1, sizeof(*dst->device))) ||
 			    device_info_copy(dst->device, src->device))) {
+		record_free(dst);
+		return -1;
+	}
+	if (src->cgroup && (!(dst->cgroup = calloc(1, sizeof(*dst->cgroup))) ||
+			    cgroup_info_copy(dst->cgroup, src->cgroup))) {
 		record_free(dst);
 		return -1;
 	}

@@ -23,9 +23,11 @@ enum rec_type {
 	REC_DEVICE, /* what a device number is (devices.h), in `device` */
 	REC_LAYER,  /* the filesystem an overlay layer sat on when its mount failed */
 	REC_OUTPUT, /* a line the traced command printed: data = "stdout"|"stderr", msg = the line */
+	REC_CGROUP, /* the container and pod a cgroup id belongs to (cgroups.h), in `cgroup` */
 };
 
 struct device_info;
+struct cgroup_info;
 
 /* Strings are owned by the record (heap) and NULL when the event does not have them. */
 struct record {
@@ -54,6 +56,7 @@ struct record {
 	uint32_t flags;
 	bool has_flags;
 	struct device_info *device; /* REC_DEVICE only; owned */
+	struct cgroup_info *cgroup; /* REC_CGROUP only; owned */
 };
 
 const char *rec_type_name(enum rec_type type);

@@ -7,15 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <linux/magic.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
+#include "cgroups.h"
 #include "commands.h"
 #include "node.h"
 #include "session.h"
 #include "util.h"
-
-#define CGROUP_ROOT "/sys/fs/cgroup"
 
 static volatile sig_atomic_t stop, rotate;
 
@@ -27,36 +24,6 @@ static void on_stop(int sig)
 static void on_hup(int sig)
 {
 	rotate = 1;
-}
-
-/* A cgroup v2 directory's id is its inode number; its level, how deep it sits under the root. */
-static int resolve_cgroup(const char *arg, uint64_t *id, uint32_t *level)
-{
-	char path[4096], real[PATH_MAX];
-	struct statfs fs;
-	struct stat st;
-	const char *p;
-
-	if (arg[0] == '/' && strncmp(arg, CGROUP_ROOT "/", sizeof(CGROUP_ROOT)) != 0 &&
-	    access(arg, F_OK) != 0)
-		snprintf(path, sizeof(path), CGROUP_ROOT "%s", arg); /* "/kubepods/..." as cgroup names it */
-	else
-		snprintf(path, sizeof(path), "%s", arg);
-	if (!realpath(path, real) || stat(real, &st) || !S_ISDIR(st.st_mode)) {
-		say("--cgroup %s: %s", arg, errno ? strerror(errno) : "not a directory");
-		return -1;
-	}
-	if (statfs(real, &fs) || fs.f_type != CGROUP2_SUPER_MAGIC ||
-	    strncmp(real, CGROUP_ROOT, strlen(CGROUP_ROOT)) != 0) {
-		say("--cgroup %s: not a cgroup v2 directory under " CGROUP_ROOT, arg);
-		return -1;
-	}
-	*id = st.st_ino;
-	*level = 0;
-	for (p = real + strlen(CGROUP_ROOT); *p; p++)
-		if (*p == '/')
-			(*level)++;
-	return 0;
 }
 
 int cmd_record(const struct options *o)
@@ -76,7 +43,7 @@ int cmd_record(const struct options *o)
 		say("--pid %d: no such process", o->pid);
 		return EXIT_FAILURE_FSTRACE;
 	}
-	if (o->cgroup && resolve_cgroup(o->cgroup, &to.cgroup_id, &to.cgroup_level))
+	if (cgroup_filter(o->cgroup, o->container, o->pod, &to.cgroup_id, &to.cgroup_level))
 		return EXIT_FAILURE_FSTRACE;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);

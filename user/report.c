@@ -3,6 +3,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "analysis.h"
+#include "cgroups.h"
 #include "devices.h"
 #include "errnames.h"
 #include "findings.h"
@@ -22,6 +23,8 @@ int report_format_parse(const char *name, enum report_format *f)
 		*f = REPORT_JSON;
 	else if (strcmp(name, "md") == 0 || strcmp(name, "markdown") == 0)
 		*f = REPORT_MD;
+	else if (strcmp(name, "bead") == 0)
+		*f = REPORT_BEAD;
 	else
 		return -1;
 	return 0;
@@ -59,7 +62,12 @@ int report_write(const struct report *rep, FILE *out, enum report_format fmt)
 	r.color = fmt == REPORT_TEXT && isatty(fileno(out)) && !(no_color && *no_color);
 	if (findings_build(rep->a, &f))
 		return -1;
-	ret = fmt == REPORT_JSON ? render_json(&r) : fmt == REPORT_MD ? render_md(&r) : render_text(&r);
+	switch (fmt) {
+	case REPORT_JSON: ret = render_json(&r); break;
+	case REPORT_MD: ret = render_md(&r); break;
+	case REPORT_BEAD: ret = render_bead(&r); break;
+	default: ret = render_text(&r); break;
+	}
 	findings_free(&f);
 	return ret || ferror(out) ? -1 : 0;
 }
@@ -112,4 +120,21 @@ void render_call(const struct record *r, char *buf, size_t len)
 	}
 	snprintf(buf, len, "%s %s %s%s%s", r->syscall ? r->syscall : "?", r->err ? errno_name(r->err) : "ok",
 		 r->path ? r->path : "", r->path2 ? " " : "", r->path2 ? r->path2 : "");
+}
+
+bool render_container(const struct record *cgrec, char *buf, size_t len)
+{
+	const struct cgroup_info *c = cgrec ? cgrec->cgroup : NULL;
+	char pod[512] = "";
+
+	if (!cgroup_info_attributed(c))
+		return false;
+	if (c->pod_uid)
+		snprintf(pod, sizeof(pod), "pod %s%s%s%suid %s%s%s", c->pod_namespace ? c->pod_namespace : "",
+			 c->pod_namespace ? "/" : "", c->pod_name ? c->pod_name : "", c->pod_name ? " " : "",
+			 c->pod_uid, c->qos ? ", " : "", c->qos ? c->qos : "");
+	/* 12 hex digits: as docker ps and crictl ps show a container id */
+	snprintf(buf, len, "%s%s%.12s%s%s%s", c->runtime ? c->runtime : "", c->runtime ? " " : "",
+		 c->container_id ? c->container_id : "-", *pod ? " (" : "", pod, *pod ? ")" : "");
+	return true;
 }

@@ -2,8 +2,9 @@
 /*
  * Report: the findings of a run or a recording, as text (the default: a summary line per finding,
  * then each in turn), JSON (schema "fstrace.report/1", documented in the README) or Markdown (a
- * ticket). Fed the same kept events live as from a file, so `fstrace report FILE` prints what the
- * live run printed.
+ * ticket), or a bead (report_bead.c: a JSON line for beads' `bd import`, the Markdown ticket as
+ * its description). Fed the same kept events live as from a file, so `fstrace report FILE` prints
+ * what the live run printed.
  */
 #ifndef FSTRACE_REPORT_H
 #define FSTRACE_REPORT_H
@@ -14,7 +15,7 @@
 #include "record.h"
 #include "recording.h"
 
-enum report_format { REPORT_TEXT, REPORT_JSON, REPORT_MD };
+enum report_format { REPORT_TEXT, REPORT_JSON, REPORT_MD, REPORT_BEAD };
 
 /* 0 and *f set, or -1 for a name that is not a format. */
 int report_format_parse(const char *name, enum report_format *f);

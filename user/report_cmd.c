@@ -7,27 +7,27 @@
 #include "report.h"
 #include "util.h"
 
-int cmd_report(const struct options *o)
+struct report *report_load(const char *path)
 {
 	struct recording_header h = {};
 	struct recording_reader *rd;
 	uint64_t events = 0, lost = 0, read_count = 0;
-	int exit_code = -1, ret, status = 0;
+	int exit_code = -1, ret;
 	struct report *rep;
 	struct record r;
 	char err[512];
 
-	rd = recording_open(o->recording, &h, err, sizeof(err));
+	rd = recording_open(path, &h, err, sizeof(err));
 	if (!rd) {
 		say("%s", err);
-		return EXIT_FAILURE_FSTRACE;
+		return NULL;
 	}
 	rep = report_new(&h);
 	if (!rep) {
 		say("out of memory");
 		recording_close_reader(rd);
 		recording_header_free(&h);
-		return EXIT_FAILURE_FSTRACE;
+		return NULL;
 	}
 	while ((ret = recording_next(rd, &r)) == 1) {
 		report_add(rep, &r);
@@ -36,18 +36,29 @@ int cmd_report(const struct options *o)
 	}
 	if (ret < 0) {
 		/* Nothing past the damage is trusted: say where, print no half report. */
-		say("%s: %s", o->recording, recording_error(rd));
-		status = EXIT_FAILURE_FSTRACE;
+		say("%s: %s", path, recording_error(rd));
+		report_free(rep);
+		rep = NULL;
 	} else {
 		bool whole = recording_trailer(rd, &events, &lost, &exit_code);
 
 		report_end(rep, whole ? events : read_count, lost, exit_code,
 			   recording_trailer_ended(rd), recording_truncated(rd));
-		if (report_write(rep, stdout, o->format))
-			status = EXIT_FAILURE_FSTRACE;
 	}
-	report_free(rep);
 	recording_close_reader(rd);
 	recording_header_free(&h);
+	return rep;
+}
+
+int cmd_report(const struct options *o)
+{
+	struct report *rep = report_load(o->recording);
+	int status = 0;
+
+	if (!rep)
+		return EXIT_FAILURE_FSTRACE;
+	if (report_write(rep, stdout, o->format))
+		status = EXIT_FAILURE_FSTRACE;
+	report_free(rep);
 	return status;
 }

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cgroups.h"
 #include "devices.h"
 #include "errnames.h"
 #include "event_json.h"
@@ -23,6 +24,25 @@ static void device_json(struct jbuf *b, const struct record *devrec)
 	}
 }
 
+/* The container and pod of a task, when its cgroup names one: "id" is the container's. */
+static void container_json(struct jbuf *b, const struct record *cgrec)
+{
+	const struct cgroup_info *c = cgrec ? cgrec->cgroup : NULL;
+
+	if (!cgroup_info_attributed(c))
+		return;
+	jobj_key(b, "container");
+	jobj_begin(b);
+	jobj_str(b, "runtime", c->runtime);
+	jobj_str(b, "id", c->container_id);
+	jobj_str(b, "pod_uid", c->pod_uid);
+	jobj_str(b, "pod_name", c->pod_name);
+	jobj_str(b, "pod_namespace", c->pod_namespace);
+	jobj_str(b, "qos", c->qos);
+	jobj_str(b, "cgroup", c->path);
+	jobj_end(b);
+}
+
 static void actor_json(struct jbuf *b, const struct finding_actor *a)
 {
 	const struct record *r = a->removal;
@@ -38,6 +58,7 @@ static void actor_json(struct jbuf *b, const struct finding_actor *a)
 	jobj_str(b, "type", rec_type_name(r->type));
 	snprintf(num, sizeof(num), "%.1f", a->delta_ms); /* to 0.1 ms */
 	jobj_raw(b, "delta_ms", num);
+	container_json(b, a->cgroup);
 	jobj_end(b);
 }
 
@@ -68,6 +89,7 @@ static void finding_json(struct jbuf *b, const struct analysis *a, const struct 
 		jobj_u64(b, "inode", x->inode);
 	if (x->device)
 		device_json(b, x->device);
+	container_json(b, x->cgroup);
 	if (x->actor.present)
 		actor_json(b, &x->actor);
 	jobj_key(b, "details");

@@ -72,11 +72,18 @@ static void section(const struct render *r, size_t n, const struct finding *x)
 		render_device(x->device, buf, sizeof(buf));
 		fprintf(r->out, "- **Device:** %s\n", buf);
 	}
+	if (render_container(x->cgroup, buf, sizeof(buf))) {
+		fprintf(r->out, "- **Container:** ");
+		cell(r->out, buf);
+		fprintf(r->out, "\n");
+	}
 	if (x->actor.present) {
 		fprintf(r->out, "- **Actor:** pid %u (%s, child of pid %u), %s ", x->actor.removal->pid,
 			x->actor.removal->comm, x->actor.removal->ppid, x->actor.removal->syscall);
 		code(r->out, x->actor.removal->path);
 		fprintf(r->out, ", %.1f ms before\n", x->actor.delta_ms > 0 ? x->actor.delta_ms : 0.0);
+		if (render_container(x->actor.cgroup, buf, sizeof(buf)))
+			fprintf(r->out, "- **Actor's container:** %s\n", buf);
 	}
 	for (size_t i = 0; i < x->ndetails; i++) {
 		fprintf(r->out, "- ");

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
-/* What the three report renderers share. */
+/* What the report renderers share. */
 #ifndef FSTRACE_REPORT_RENDER_H
 #define FSTRACE_REPORT_RENDER_H
 
@@ -18,11 +18,16 @@ struct render {
 int render_text(const struct render *r);
 int render_json(const struct render *r);
 int render_md(const struct render *r);
+/* A bead ticket for `bd import`: built from render_md and render_json (report_bead.c). */
+int render_bead(const struct render *r);
 
 /* The traced command as one line ("" in record mode); free() it. */
 char *render_command(const struct analysis *a);
 /* "Longhorn volume pvc-1 (/dev/longhorn/pvc-1, loop0, 7:0)" or "loop0 (7:0)". */
 void render_device(const struct record *devrec, char *buf, size_t len);
+/* "containerd 0123456789ab (pod ci/web-0 uid <uid>, Burstable)": the container and pod of a
+ * cgroup record; false (buf untouched) when it names neither. */
+bool render_container(const struct record *cgrec, char *buf, size_t len);
 /* "openat ENOENT /path": the failing call of a finding. */
 void render_call(const struct record *r, char *buf, size_t len);
 

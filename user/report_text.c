@@ -123,10 +123,15 @@ static void finding(const struct render *r, size_t n, const struct finding *x)
 		render_device(x->device, buf, sizeof(buf));
 		fprintf(r->out, "    device: %s\n", buf);
 	}
-	if (x->actor.present)
+	if (render_container(x->cgroup, buf, sizeof(buf)))
+		fprintf(r->out, "    container: %s\n", buf);
+	if (x->actor.present) {
 		fprintf(r->out, "    actor: pid %u (%s, child of pid %u) %s %s, %.1f ms before\n", x->actor.removal->pid,
 			x->actor.removal->comm, x->actor.removal->ppid, x->actor.removal->syscall,
 			x->actor.removal->path, x->actor.delta_ms > 0 ? x->actor.delta_ms : 0.0);
+		if (render_container(x->actor.cgroup, buf, sizeof(buf)))
+			fprintf(r->out, "    actor's container: %s\n", buf);
+	}
 	for (size_t i = 0; i < x->ndetails; i++)
 		fprintf(r->out, "    %s\n", x->details[i]);
 	for (size_t i = 0; i < x->noutput && i < OUTPUT_LINES; i++) {

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
 #include "util.h"
 
 void say(const char *fmt, ...)
@@ -22,4 +26,37 @@ uint64_t boottime_ns(void)
 
 	clock_gettime(CLOCK_BOOTTIME, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/*
+ * fstrace runs as root and may be pointed at a directory others can write to: never follow
+ * a symlink planted at path, and never open an existing file. O_CLOEXEC keeps the file out of
+ * the traced command in run mode.
+ */
+int create_output(const char *path, bool force, char *err, size_t errlen)
+{
+	struct stat st;
+	int fd;
+
+	if (force && lstat(path, &st) == 0) {
+		if (S_ISLNK(st.st_mode)) {
+			snprintf(err, errlen, "%s: is a symbolic link, refusing to write through it", path);
+			return -1;
+		}
+		if (!S_ISREG(st.st_mode)) {
+			snprintf(err, errlen, "%s: exists and is not a regular file", path);
+			return -1;
+		}
+		/* Another symlink could appear before the open below; O_EXCL refuses it then. */
+		if (unlink(path) && errno != ENOENT) {
+			snprintf(err, errlen, "%s: cannot replace: %m", path);
+			return -1;
+		}
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 && errno == EEXIST)
+		snprintf(err, errlen, "%s: already exists (use --force to replace it)", path);
+	else if (fd < 0)
+		snprintf(err, errlen, "%s: %m", path);
+	return fd;
 }

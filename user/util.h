@@ -3,9 +3,14 @@
 #ifndef FSTRACE_UTIL_H
 #define FSTRACE_UTIL_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 uint64_t boottime_ns(void);
+/* An output file (a recording, a bead ticket): created 0600, never through a symlink, an existing
+ * one replaced only with force. An open fd, or -1 with one line in err. */
+int create_output(const char *path, bool force, char *err, size_t errlen);
 
 #endif
