@@ -35,4 +35,11 @@ expect_usage_error "bead of a missing file" bead "$T/missing.jsonl.gz"
 expect_usage_error "bead with -o" bead -o x "$T/missing.jsonl.gz"
 expect_usage_error "--parent without --bead" run --parent fs-0 -- true
 expect_usage_error "--dry-run on run" run --bead --dry-run -- true
+# Output paths: an existing file needs --force, a symlink is never followed; the command never ran.
+: >"$T/exists.txt"
+ln -s "$T/target.txt" "$T/link.txt"
+expect_usage_error "run -o over an existing file" run -o "$T/exists.txt" -- touch "$T/ran"
+expect_usage_error "run -o through a symlink" run --force -o "$T/link.txt" -- touch "$T/ran"
+expect_usage_error "record -o over an existing file" record -o "$T/exists.txt" --duration 0.1
+[[ ! -e $T/ran && ! -e $T/target.txt ]] || fail "a refused run still ran its command or wrote through the symlink"
 echo "ok"

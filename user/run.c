@@ -79,15 +79,25 @@ static int exit_status(int status)
 	return WEXITSTATUS(status);
 }
 
+/* The report file is created before the command runs: a bad path must not cost the run's report.
+ * Like recordings: 0600, never through a symlink, an existing file replaced only with --force. */
 static FILE *open_report(const struct options *o)
 {
+	char err[512];
 	FILE *out;
+	int fd;
 
 	if (!o->report_out)
 		return stderr;
-	out = fopen(o->report_out, "w");
-	if (!out)
+	fd = create_output(o->report_out, o->force, err, sizeof(err));
+	if (fd < 0) {
+		say("%s", err);
+		return NULL;
+	}
+	if (!(out = fdopen(fd, "w"))) {
 		say("cannot write the report to %s: %s", o->report_out, strerror(errno));
+		close(fd);
+	}
 	return out;
 }
 
@@ -105,8 +115,15 @@ int cmd_run(const struct options *o)
 	FILE *report_out;
 	pid_t pid;
 
-	if (session_start(&s, o, &to))
+	if (!(report_out = open_report(o)))
 		return EXIT_FAILURE_FSTRACE;
+	if (session_start(&s, o, &to)) {
+		if (report_out != stderr) {
+			fclose(report_out);
+			unlink(o->report_out);
+		}
+		return EXIT_FAILURE_FSTRACE;
+	}
 	if (pipe2(go, O_CLOEXEC)) {
 		say("pipe: %s", strerror(errno));
 		session_finish(&s, -1, NULL, 0);
@@ -161,7 +178,6 @@ int cmd_run(const struct options *o)
 	session_command_done(&s);
 	child_pid = 0;
 	exit_code = exit_status(status);
-	report_out = open_report(o);
 	outs[0] = (struct report_out){ report_out, o->format };
 	/* --bead: the ticket is rendered with the report, from the same in-memory analysis. */
 	outs[1] = (struct report_out){ o->bead ? bead_capture_start(&bead) : NULL, REPORT_BEAD };
