@@ -161,7 +161,7 @@ static uint64_t size_of(const char *path)
 static void keep_budget(struct node_dir *n)
 {
 	char **v = list_recordings(n->dir), path[PATH_MAX + 16];
-	uint64_t total = 0;
+	uint64_t total = 0, budget;
 	size_t i;
 
 	for (i = 0; v && v[i]; i++) {
@@ -171,7 +171,11 @@ static void keep_budget(struct node_dir *n)
 		report_name(v[i], "json", path, sizeof(path));
 		total += size_of(path);
 	}
-	for (i = 0; v && v[i] && total > n->budget_bytes; i++) {
+	/* Room for the current recording to grow to its rotation size: the budget is a ceiling. */
+	budget = n->rotate_bytes && n->rotate_bytes < n->budget_bytes ? n->budget_bytes - n->rotate_bytes : 0;
+	if (!n->rotate_bytes)
+		budget = n->budget_bytes;
+	for (i = 0; v && v[i] && total > budget; i++) {
 		if (!strcmp(v[i], n->current))
 			continue;
 		total -= size_of(v[i]);
