@@ -174,6 +174,9 @@ static void race_on_failure(struct analysis *a, const char *key, const struct re
 
 	while (path) {
 		const struct group *g = groups_find(&a->removals, path);
+
+		if (!g)
+			g = groups_find(&a->removals_old, path);
 		char *slash = strrchr(path, '/');
 
 		/* Events are stamped before they are queued, so a removal stamped just after the
@@ -249,7 +252,12 @@ void analysis_add(struct analysis *a, const struct record *r)
 	case REC_REMOVE:
 	case REC_RENAME:
 		/* Keyed by the path that went away: a failure looks its ancestors up here. */
-		if (r->path && bounded_add(a, &a->removals, ANALYSIS_MAX_REMOVALS, r->path, r)) {
+		if (r->path && a->removals.count >= ANALYSIS_MAX_REMOVALS && !groups_find(&a->removals, r->path)) {
+			groups_free(&a->removals_old);
+			a->removals_old = a->removals;
+			memset(&a->removals, 0, sizeof(a->removals));
+		}
+		if (r->path && groups_add(&a->removals, r->path, r)) {
 			if (r->ts_ns > a->last_removal_ns)
 				a->last_removal_ns = r->ts_ns;
 			race_on_removal(a, r);
@@ -331,6 +339,7 @@ void analysis_free(struct analysis *a)
 	free(a->ended);
 	groups_free(&a->calls);
 	groups_free(&a->removals);
+	groups_free(&a->removals_old);
 	groups_free(&a->races);
 	for (size_t i = 0; i < RECENT; i++) {
 		free(a->recent[i].key);

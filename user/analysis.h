@@ -32,7 +32,9 @@ struct analysis {
 	char *ended;
 	bool truncated;
 	struct group_table calls;    /* failing calls, by "syscall errno path path2" */
-	struct group_table removals; /* removals and renames-away, by the path that went away */
+	/* Removals and renames-away, by the path that went away: only recent ones can explain a
+	 * failure, so two generations, the older dropped when the newer fills up. */
+	struct group_table removals, removals_old;
 	struct group_table races;    /* by a failing call's key (as in calls): in `first`, the removal
 				      * of its path or an ancestor by another process closest in time */
 	struct recent_failure {      /* the latest vanished-path failures, for removals queued after */
@@ -59,7 +61,7 @@ struct analysis {
 /* Memory stays bounded however long the run: past these many distinct keys, events are still
  * recorded and counted, but not grouped (a failure storm of a million distinct paths). */
 #define ANALYSIS_MAX_CALLS 16384
-#define ANALYSIS_MAX_REMOVALS 32768
+#define ANALYSIS_MAX_REMOVALS 8192 /* per generation */
 #define ANALYSIS_MAX_EXITS 16384
 
 struct analysis *analysis_new(const struct recording_header *h);
