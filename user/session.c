@@ -7,8 +7,9 @@
 #include "util.h"
 
 #define FLUSH_EVERY_NS 1000000000ull
-/* Kernel messages can trail the syscall that caused them by a little (console flushing). */
-#define SETTLE_MS 50
+/* Events still being written when the command exits: kernel messages and ext4 errors are emitted
+ * in the task that printed them, before its call returns, so a short wait is enough. */
+#define SETTLE_MS 10
 
 int session_start(struct session *s, const struct options *o, const struct tracer_options *to)
 {

@@ -1,0 +1,304 @@
+#!/usr/bin/env bash
+# `make bench`: fstrace's cost against the untraced run, strace, perf trace and bpftrace.
+#
+# Every traced run is paired with an untraced run of the same workload, back to back (their order
+# alternating), and each figure is the median of the per-pair ratios: the machine is noisy, so
+# only ratios taken within one pair are compared. Configurations rotate within each repetition.
+# Then the failure storm's accounting (every failing call recorded or counted lost), the attach
+# time, and the report: a table on stdout, a dated section in bench/RESULTS.md, bench/overhead.png,
+# and every run's raw numbers in bench/raw/<timestamp>.csv.
+#
+#   BENCH_QUICK=1     a ~2 minute smoke run (one repetition, smaller workloads)
+#   BENCH_BUDGET=S    start no pair that would end after S seconds (default 500, quick 115)
+#   FSTRACE=PATH      the binary to measure (default build/fstrace; copied, so a rebuild during
+#                     the run cannot change it halfway)
+set -euo pipefail
+
+BENCH_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$BENCH_SRC/../.." && pwd)
+FSTRACE=${FSTRACE:-$REPO/build/fstrace}
+QUICK=${BENCH_QUICK:-0}
+[[ $QUICK == 1 ]] && BUDGET=${BENCH_BUDGET:-115} || BUDGET=${BENCH_BUDGET:-500}
+CLK_TCK=$(getconf CLK_TCK)
+START=$EPOCHREALTIME
+
+source "$BENCH_SRC/measure.sh"
+source "$BENCH_SRC/configs.sh"
+source "$BENCH_SRC/workloads.sh"
+
+# The terminal's stderr, kept: a trap can fire inside a function whose own stderr is a run's log.
+exec {BENCH_ERR}>&2
+say() { printf '%s\n' "$*" >&"$BENCH_ERR"; }
+die() {
+	say "bench: $*"
+	exit 1
+}
+elapsed() { awk -v s="$START" -v n="$EPOCHREALTIME" 'BEGIN { printf "%.0f\n", n - s }'; }
+
+[[ $(id -u) -eq 0 ]] || die "must run as root (BPF, loop devices, mounts)"
+[[ -x $FSTRACE ]] || die "no fstrace binary at $FSTRACE (run make)"
+bash "$BENCH_SRC/deps.sh"
+for tool in jq bpftool losetup mkfs.ext4 mountpoint tar python3 cc zcat gnuplot; do
+	command -v "$tool" >/dev/null || die "$tool is missing (make deps; bench deps: scripts/bench/deps.sh)"
+done
+[[ ! -e ${STORM_PREFIX%/*} ]] || die "${STORM_PREFIX%/*} exists: the storm's calls must fail"
+
+# What each workload gets: repetitions for fstrace and bpftrace, then for strace and perf trace
+# (5-100x slower: fewer pairs of them fit in the time, and their ratio needs less precision; on
+# tar100k one strace run alone took 80-90 s here, so the extraction's strace figure is tar20k's).
+# shellcheck disable=SC2034 # REPS_* are read through a nameref (schedule_phase)
+if [[ $QUICK == 1 ]]; then
+	WORKLOADS=(storm50k tar10k npm5x300 tar20k)
+	declare -A REPS_FAST=([storm50k]=1 [tar10k]=1 [npm5x300]=1 [tar20k]=1)
+	declare -A REPS_SLOW=([storm50k]=1 [tar10k]=1 [npm5x300]=1 [tar20k]=0)
+	ACCOUNT=("storm1M@200k 1" "storm1M 1")
+	IMAGE_GB=1
+else
+	WORKLOADS=(storm100k tar20k npm5x1000 tar100k)
+	declare -A REPS_FAST=([storm100k]=5 [tar20k]=5 [npm5x1000]=3 [tar100k]=3)
+	declare -A REPS_SLOW=([storm100k]=1 [tar20k]=2 [npm5x1000]=1 [tar100k]=0)
+	ACCOUNT=("storm1M@200k 2" "storm1M 1")
+	IMAGE_GB=2
+fi
+
+NOTES=()
+if ! command -v npm >/dev/null; then
+	NOTES+=("npm not found: the npm workload is left out")
+	for i in "${!WORKLOADS[@]}"; do [[ ${WORKLOADS[$i]} == npm* ]] && unset "WORKLOADS[$i]"; done
+	WORKLOADS=("${WORKLOADS[@]}")
+fi
+
+BENCH_DIR=
+LOG=/dev/null
+cleanup() {
+	local rc=$?
+	trap - EXIT INT TERM
+	cfg_bg_stop
+	cgroup_cleanup
+	wl_unmount
+	if [[ -n $BENCH_DIR && -d $BENCH_DIR ]]; then
+		if mountpoint -q "$BENCH_DIR/mnt" 2>/dev/null; then
+			say "bench: $BENCH_DIR/mnt is still mounted; left in place"
+		else
+			rm -rf "$BENCH_DIR"
+		fi
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'say "bench: interrupted"; exit 130' INT
+trap 'say "bench: terminated"; exit 143' TERM
+
+BENCH_DIR=$(mktemp -d /tmp/fstrace-bench-XXXXXX)
+BENCH_BIN=$BENCH_DIR/bin
+mkdir -p "$BENCH_BIN" "$BENCH_DIR/runs" "$REPO/bench/raw"
+cp "$FSTRACE" "$BENCH_BIN/fstrace"
+cc -O2 -Wall -o "$BENCH_BIN/storm" "$BENCH_SRC/storm.c"
+cc -O2 -Wall -o "$BENCH_BIN/rusage" "$BENCH_SRC/rusage.c"
+cgroup_setup || true
+
+STAMP=$(date +%Y%m%d-%H%M%S)
+CSV=$REPO/bench/raw/$STAMP.csv
+LOG=$REPO/bench/raw/$STAMP.log # what the tracers and workloads said when something failed
+: >"$LOG"
+META=$BENCH_DIR/meta
+echo "workload,config,rep,pair,role,wall_s,user_s,sys_s,tracer_cpu_s,cpu_s,collector_hwm_kb,collector_anon_kb,collector_cpu_s,status,tracer_status,events,lost,captured,issued,rec_bytes,others_attached,lingered,attach_s,lost_syscall,others_cpu_s" >"$CSV"
+{
+	echo "date=$(date '+%Y-%m-%d %H:%M')"
+	echo "host=$(hostname)"
+	echo "kernel=$(uname -r)"
+	echo "cpus=$(nproc)"
+	echo "quick=$QUICK"
+	echo "fstrace=$("$BENCH_BIN/fstrace" --version 2>&1 | head -n 1 | sed 's/^fstrace //') ($(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$REPO" diff --quiet HEAD -- user bpf 2>/dev/null || echo ', user/ or bpf/ modified'))"
+} >"$META"
+
+say "bench: $([[ $QUICK == 1 ]] && echo quick || echo full) run in $BENCH_DIR, raw numbers to ${CSV#"$REPO"/}"
+mapfile -t -O "${#NOTES[@]}" NOTES < <(cfg_probe)
+for line in "${NOTES[@]}"; do
+	say "bench: $line"
+	echo "note=$line" >>"$META"
+done
+if [[ -z $CG_ROOT ]]; then
+	line="no cgroup v2 mount: CPU is wait4's, which misses what a tracer does not wait for (perf trace's command)"
+	say "bench: $line"
+	echo "note=$line" >>"$META"
+fi
+
+for wl in "${WORKLOADS[@]}"; do
+	((REPS_SLOW[$wl] > 0)) || echo "note=strace -f -Z and perf trace are not run on $wl (too slow for the time budget)" >>"$META"
+done
+
+say "bench: generating workloads (${WORKLOADS[*]})"
+wl_prepare "$IMAGE_GB" "${WORKLOADS[@]}"
+
+# rec_stats FILE PREFIX: events, lost and lost syscall events (the trailer's lost_by_type) from the
+# trailer, the gzip size, and (PREFIX set) how many syscall events have a path under PREFIX: the
+# storm's calls among everything else recorded.
+rec_stats() {
+	R_EVENTS='' R_LOST='' R_LOST_SYSCALL='' R_BYTES='' R_CAPTURED=''
+	[[ -s $1 ]] || return 0
+	local trailer
+	trailer=$(zcat "$1" 2>/dev/null | tail -n 1)
+	read -r R_EVENTS R_LOST R_LOST_SYSCALL < <(jq -r 'select(.type == "trailer") |
+		"\(.events) \(.lost) \(.lost_by_type.syscall // (if .lost == 0 then 0 else "" end))"' <<<"$trailer" 2>/dev/null) || true
+	R_BYTES=$(stat -c %s "$1")
+	if [[ -n $2 ]]; then
+		R_CAPTURED=$(zcat "$1" 2>/dev/null | awk -v p="\"path\":\"$2/" '
+			index($0, "\"type\":\"syscall\"") && index($0, p) { c++ } END { print c + 0 }')
+	fi
+}
+
+RUN_N=0
+declare -A BASE_WALL=() BASE_COST=() # workload -> its last untraced run: wall, and all it took
+# run_one WORKLOAD CONFIG REP PAIR ROLE: one measured run, one CSV row.
+run_one() {
+	local wl=$1 cfg=$2 rep=$3 pair=$4 role=$5 id files storm=0 cpu0=0 others
+	local tracer_cpu=0 coll_hwm='' coll_anon='' coll_cpu='' tstatus='' t0=$EPOCHREALTIME
+	id=$((++RUN_N))
+	files=$BENCH_DIR/runs/$id-$wl-$cfg
+	wl_setup "$wl" "r$id"
+	[[ $wl == storm* ]] && storm=1
+	others=$(others_attached)
+	cfg_prefix "$cfg" "$files"
+	if cfg_is_background "$cfg"; then
+		if ! cfg_bg_start "$cfg" "$files" "$storm" 2>>"$LOG"; then
+			say "bench: $wl $cfg: the tracer did not start (see $LOG)"
+			echo "$wl,$cfg,$rep,$pair,$role,,,,,,,,,,start_failed,,,,,,$others,,,," >>"$CSV"
+			wl_teardown
+			return 1
+		fi
+		cpu0=$(proc_cpu "$BG_TPID")
+	fi
+
+	local busy0 busy1
+	busy0=$(sys_busy)
+	measure "$files.ru" "${CFG_PREFIX[@]}" "${WL_CMD[@]}" </dev/null >"$files.out" 2>"$files.err"
+	busy1=$(sys_busy)
+
+	if cfg_is_background "$cfg"; then
+		cfg_bg_stop
+		declare -A T
+		load_rusage "$files.tracer" T
+		tracer_cpu=$(awk -v u="${T[user]}" -v s="${T[sys]}" -v c="$cpu0" 'BEGIN { printf "%.3f", u + s - c }')
+		coll_hwm=$((T[hwm_kb] > T[maxrss_kb] ? T[hwm_kb] : T[maxrss_kb]))
+		coll_anon=${T[anon_kb]}
+		coll_cpu=$tracer_cpu
+		tstatus=${T[status]}
+	elif [[ $cfg != untraced ]]; then
+		coll_hwm=${M[hwm_kb]}
+		coll_anon=${M[anon_kb]}
+		coll_cpu=${M[selfcpu]}
+	fi
+	R_EVENTS='' R_LOST='' R_LOST_SYSCALL='' R_BYTES='' R_CAPTURED=''
+	[[ $cfg == run || $cfg == record ]] && rec_stats "$files.rec.gz" "$WL_PREFIX"
+	local issued=
+	[[ $storm == 1 ]] && issued=$(wl_issued "$files.out")
+	local cpu others_cpu
+	cpu=$(awk -v u="${M[user]}" -v s="${M[sys]}" -v t="$tracer_cpu" 'BEGIN { printf "%.3f", u + s + t }')
+	others_cpu=$(awk -v a="$busy0" -v b="$busy1" -v c="$cpu" 'BEGIN { o = b - a - c; printf "%.2f", (o > 0 ? o : 0) }')
+	echo "$wl,$cfg,$rep,$pair,$role,${M[wall]},${M[user]},${M[sys]},$tracer_cpu,$cpu,$coll_hwm,$coll_anon,$coll_cpu,${M[status]},$tstatus,$R_EVENTS,$R_LOST,$R_CAPTURED,$issued,$R_BYTES,$others,${M[lingered]},,$R_LOST_SYSCALL,$others_cpu" >>"$CSV"
+	if [[ ${M[status]} != 0 || ${tstatus:-0} != 0 ]]; then
+		say "bench: $wl $cfg exited ${M[status]} (tracer ${tstatus:-n/a}): $(tail -n 2 "$files.err" | tr '\n' ' ')"
+		{
+			echo "== run $id: $wl, $(cfg_label "$cfg"), exit ${M[status]}, tracer ${tstatus:-n/a}"
+			tail -n 20 "$files.err" "$files.tracer.err" 2>/dev/null
+		} >>"$LOG"
+	fi
+	printf '  %-13s %-15s rep %s  wall %7.3f s%s\n' "$wl" "$(cfg_label "$cfg")" "$rep" "${M[wall]}" \
+		"${R_EVENTS:+  events $R_EVENTS lost $R_LOST (syscall ${R_LOST_SYSCALL:-?})}${issued:+ issued $issued}" >&2
+	rm -f "$files.rec.gz"
+	wl_teardown
+	if [[ $role == base ]]; then
+		BASE_WALL[$wl]=${M[wall]}
+		BASE_COST[$wl]=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f\n", b - a }')
+	fi
+}
+
+# The storm's accounting: fstrace alone, 1M failing calls, rate-limited then unlimited; the lost
+# calls are the trailer's lost_by_type.syscall (lost counts every kind of event: exits too).
+say "bench: storm accounting (recorded + lost = issued)"
+for spec in "${ACCOUNT[@]}"; do
+	read -r wl reps <<<"$spec"
+	for ((rep = 1; rep <= reps; rep++)); do
+		for cfg in run record; do
+			run_one "$wl" "$cfg" "$rep" 0 acct || true
+		done
+	done
+done
+
+say "bench: attach time and fixed cost (fstrace run -v -- true, 5 times)"
+for i in 1 2 3 4 5; do
+	f=$BENCH_DIR/runs/attach-$i
+	measure "$f.ru" "$BENCH_BIN/fstrace" run -v -- true </dev/null >/dev/null 2>"$f.err"
+	t=$(sed -n 's/.*attached in \([0-9.]*\) s.*/\1/p' "$f.err" | head -n 1)
+	echo "attach,run,$i,0,attach,${M[wall]},${M[user]},${M[sys]},0,,${M[hwm_kb]},${M[anon_kb]},${M[selfcpu]},${M[status]},,,,,,,,${M[lingered]},$t,," >>"$CSV"
+done
+
+# The overhead matrix: each traced run paired with an untraced run. fstrace and bpftrace first,
+# repetition by repetition across the workloads (their order rotating), then strace and perf trace:
+# when the time budget runs out, what goes is the last repetitions, and the slowest tracers' first.
+schedule() {
+	schedule_phase REPS_FAST run record bpftrace
+	schedule_phase REPS_SLOW strace perf
+}
+
+# schedule_phase REPS CONFIG...: "workload config rep" lines, repetition by repetition.
+schedule_phase() {
+	local -n reps=$1
+	shift
+	local cfgs=("$@") rep wl k max=0
+	for wl in "${WORKLOADS[@]}"; do ((${reps[$wl]} > max)) && max=${reps[$wl]}; done
+	for ((rep = 1; rep <= max; rep++)); do
+		for wl in "${WORKLOADS[@]}"; do
+			((rep <= ${reps[$wl]})) || continue
+			for ((k = 0; k < ${#cfgs[@]}; k++)); do
+				echo "$wl ${cfgs[$(((k + rep - 1) % ${#cfgs[@]}))]} $rep"
+			done
+		done
+	done
+}
+
+# pair_estimate WORKLOAD CONFIG: seconds a pair will take: the last one's, or before any, from the
+# workload's untraced run and how much slower each tracer typically makes it (strace 5-30x).
+declare -A PAIR_COST=()
+declare -A SLOWDOWN=([run]=2 [record]=2 [bpftrace]=2 [strace]=10 [perf]=6)
+pair_estimate() {
+	if [[ -n ${PAIR_COST[$1/$2]:-} ]]; then
+		echo "${PAIR_COST[$1/$2]}"
+	elif [[ -n ${BASE_COST[$1]:-} ]]; then
+		awk -v c="${BASE_COST[$1]}" -v w="${BASE_WALL[$1]}" -v f="${SLOWDOWN[$2]}" 'BEGIN { printf "%.0f\n", 2 * c + w * (f - 1) }'
+	else
+		echo 0
+	fi
+}
+
+PAIR=0
+SKIPPED=()
+last=
+while read -r wl cfg rep; do
+	[[ -z ${CFG_WHY[$cfg]:-} ]] || continue
+	[[ $cfg == strace || $cfg == perf ]] && phase="strace, perf trace" || phase="fstrace, bpftrace"
+	[[ "$rep $phase" == "$last" ]] || say "bench: overhead, repetition $rep ($phase)"
+	last="$rep $phase"
+	if (($(elapsed) + $(pair_estimate "$wl" "$cfg") > BUDGET)); then
+		SKIPPED+=("$wl/$cfg#$rep")
+		continue
+	fi
+	t0=$EPOCHREALTIME
+	PAIR=$((PAIR + 1))
+	if ((rep % 2)); then
+		if run_one "$wl" untraced "$rep" "$PAIR" base; then run_one "$wl" "$cfg" "$rep" "$PAIR" traced || true; fi
+	else
+		if run_one "$wl" "$cfg" "$rep" "$PAIR" traced; then run_one "$wl" untraced "$rep" "$PAIR" base || true; fi
+	fi
+	PAIR_COST[$wl/$cfg]=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f\n", b - a + 0.5 }')
+done < <(schedule)
+if ((${#SKIPPED[@]})); then
+	note="time budget (${BUDGET} s) reached: skipped ${#SKIPPED[@]} pairs: ${SKIPPED[*]}"
+	say "bench: $note"
+	echo "note=$note" >>"$META"
+fi
+
+echo "runtime_s=$(elapsed)" >>"$META"
+bash "$BENCH_SRC/report.sh" "$CSV" "$META" "$REPO/bench"
+say "bench: done in $(elapsed) s"

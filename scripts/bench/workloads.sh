@@ -1,0 +1,135 @@
+# workloads.sh: the benchmark's workloads, generated once per run, each repetition in a fresh
+# directory of a dedicated loop-mounted ext4. Sourced by run.sh (BENCH_DIR, BENCH_BIN, LOG set).
+#
+#   tarN      GNU tar extracting a generated tarball of N small files (0-3 KB, 200 per directory)
+#   npmPxF    npm install --offline of P local package tarballs of F files each (no registry)
+#   stormN    N failing openat/newfstatat/unlink calls from storm.c, as fast as it can
+#   stormN@R  the same at R calls/s (used for the accounting runs)
+# shellcheck disable=SC2034 # WL_* are read by run.sh
+
+STORM_PREFIX=/nonexistent/storm
+STORM_PROCS=$(nproc)
+WL_MNT=
+
+# gen_tarball OUT TOP NFILES [PACKAGE_NAME]: deterministic content straight into a tar (no temporary
+# tree to create and delete); a package tarball gets package.json and gzip.
+gen_tarball() {
+	python3 - "$@" <<'PY'
+import io, random, sys, tarfile
+out, top, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+pkg = sys.argv[4] if len(sys.argv) > 4 else None
+rnd = random.Random(n)
+blob = bytes(rnd.getrandbits(8) for _ in range(8192))
+with tarfile.open(out, "w:gz" if pkg else "w", format=tarfile.GNU_FORMAT) as t:
+    def add(name, data=None):
+        ti = tarfile.TarInfo(name)
+        ti.mtime = 1700000000
+        if data is None:
+            ti.type, ti.mode = tarfile.DIRTYPE, 0o755
+            t.addfile(ti)
+        else:
+            ti.size, ti.mode = len(data), 0o644
+            t.addfile(ti, io.BytesIO(data))
+    add(top)
+    if pkg:
+        add(top + "/package.json", ('{"name":"%s","version":"1.0.0","license":"MIT"}\n' % pkg).encode())
+    for i in range(n):
+        if i % 200 == 0:
+            add("%s/d%03d" % (top, i // 200))
+        size = rnd.randrange(0, 3000)
+        off = rnd.randrange(0, len(blob) - size)
+        add("%s/d%03d/f%06d.js" % (top, i // 200, i), blob[off:off + size])
+PY
+}
+
+# wl_prepare IMAGE_GB WORKLOAD...: the data every listed workload needs, and the ext4 it runs on.
+wl_prepare() {
+	local gb=$1 wl n p f
+	shift
+	mkdir -p "$BENCH_DIR/data" "$BENCH_DIR/mnt"
+	for wl in "$@"; do
+		case $wl in
+		tar*)
+			n=${wl#tar}
+			n=${n%k}000
+			[[ -f $BENCH_DIR/data/$wl.tar ]] || gen_tarball "$BENCH_DIR/data/$wl.tar" x "$n"
+			;;
+		npm*)
+			n=${wl#npm}
+			p=${n%x*}
+			f=${n#*x}
+			for ((i = 0; i < p; i++)); do
+				[[ -f $BENCH_DIR/data/$wl-$i.tgz ]] ||
+					gen_tarball "$BENCH_DIR/data/$wl-$i.tgz" package "$f" "bench-pkg-$i"
+			done
+			;;
+		esac
+	done
+	: >"$BENCH_DIR/npmrc" # an empty user config: the machine's ~/.npmrc must not change the workload
+
+	# lazy inode tables, and noinit_itable so that no ext4lazyinit thread runs during the benchmark
+	truncate -s "${gb}G" "$BENCH_DIR/ext4.img"
+	mkfs.ext4 -q -F -i 4096 "$BENCH_DIR/ext4.img"
+	BENCH_LOOP=$(losetup --find --show "$BENCH_DIR/ext4.img")
+	mount -o noinit_itable "$BENCH_LOOP" "$BENCH_DIR/mnt"
+	WL_MNT=$BENCH_DIR/mnt
+}
+
+# wl_setup WORKLOAD RUN_ID: a fresh directory for this run (WL_DIR) and the command (WL_CMD array).
+# WL_PREFIX is what the storm's failing paths start with (empty for the other workloads).
+wl_setup() {
+	local wl=$1 id=$2 n rate args i
+	WL_DIR=
+	WL_PREFIX=
+	case $wl in
+	tar*)
+		WL_DIR=$WL_MNT/$id
+		mkdir "$WL_DIR"
+		WL_CMD=(tar -xf "$BENCH_DIR/data/$wl.tar" -C "$WL_DIR")
+		;;
+	npm*)
+		WL_DIR=$WL_MNT/$id
+		mkdir "$WL_DIR"
+		n=${wl#npm}
+		args=()
+		for ((i = 0; i < ${n%x*}; i++)); do args+=("$BENCH_DIR/data/$wl-$i.tgz"); done
+		WL_CMD=(env -C "$WL_DIR" NPM_CONFIG_USERCONFIG="$BENCH_DIR/npmrc" npm install --offline --no-audit
+			--no-fund --no-update-notifier --cache "$WL_DIR/.npm-cache" "${args[@]}")
+		;;
+	storm*)
+		n=${wl#storm}
+		rate=
+		[[ $n == *@* ]] && rate=${n#*@} && n=${n%@*}
+		n=${n/M/000000}
+		n=${n/k/000}
+		rate=${rate/k/000}
+		WL_PREFIX=$STORM_PREFIX
+		WL_CMD=("$BENCH_BIN/storm" --procs "$STORM_PROCS" --count "$n" --prefix "$STORM_PREFIX" ${rate:+--rate "$rate"})
+		;;
+	*)
+		echo "bench: unknown workload $wl" >&2
+		return 1
+		;;
+	esac
+}
+
+# wl_teardown: the run's directory goes, and everything is written back, before the next run starts
+# (the same for every configuration: nothing is dropped from the caches).
+wl_teardown() {
+	[[ -n $WL_DIR ]] && rm -rf "$WL_DIR"
+	sync
+}
+
+# wl_issued FILE: the storm's own count of failing calls (its "total=N" on stdout).
+wl_issued() {
+	sed -n 's/^storm: .* total=\([0-9]*\) failed.*/\1/p' "$1" | tail -n 1
+}
+
+wl_unmount() {
+	if [[ -n $WL_MNT ]] && mountpoint -q "$WL_MNT"; then
+		umount "$WL_MNT" || umount -l "$WL_MNT"
+	fi
+	[[ -n ${BENCH_LOOP:-} ]] && losetup -d "$BENCH_LOOP" 2>/dev/null
+	WL_MNT=
+	BENCH_LOOP=
+}
