@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include "bead.h"
 #include "commands.h"
@@ -83,13 +84,20 @@ static int exit_status(int status)
  * Like recordings: 0600, never through a symlink, an existing file replaced only with --force. */
 static FILE *open_report(const struct options *o)
 {
-	char err[512];
+	char err[512] = "";
+	struct stat st;
 	FILE *out;
 	int fd;
 
 	if (!o->report_out)
 		return stderr;
-	fd = create_output(o->report_out, o->force, err, sizeof(err));
+	/* A device or a pipe (-o /dev/null, a FIFO) is written to, not created. */
+	if (lstat(o->report_out, &st) == 0 && (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode)))
+		fd = open(o->report_out, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	else
+		fd = create_output(o->report_out, o->force, err, sizeof(err));
+	if (fd < 0 && errno && !err[0])
+		snprintf(err, sizeof(err), "cannot write the report to %s: %s", o->report_out, strerror(errno));
 	if (fd < 0) {
 		say("%s", err);
 		return NULL;
