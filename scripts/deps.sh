@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# `make deps`: install the Debian 12 packages fstrace needs to build and test, only those missing.
+# `make deps`: install the Debian 12 packages fstrace needs to build and test, only those missing;
+# `scripts/deps.sh PACKAGE...` does the same for other lists (scripts/bench/deps.sh).
 # Nothing to do costs one dpkg-query. apt-get update runs only when an install fails for want of
 # package lists (a fresh machine).
 set -euo pipefail
 
 PACKAGES=(
 	clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev make gcc # build: BPF object, skeleton, static link
-	jq e2fsprogs util-linux gzip kmod python3                    # tests: assertions, ext4 images, mounts, dirfd probe
+	jq e2fsprogs util-linux gzip kmod python3 python3-yaml       # tests: assertions, ext4 images, mounts, manifests
 )
+[[ $# -eq 0 ]] || PACKAGES=("$@")
 
 # "installed" is the only status that counts: a package removed but not purged is "config-files".
 missing=()
@@ -17,8 +19,9 @@ for p in "${PACKAGES[@]}"; do
 	[[ " ${installed[*]} " == *" $p "* ]] || missing+=("$p")
 done
 
-if ! command -v npm >/dev/null; then
-	echo "deps: warning: npm not found (not needed to build or test fstrace; the seeds' npm failures are reproduced without it)" >&2
+# The npm race test runs real npm: Debian's, unless one is already on PATH (nodesource, nvm).
+if [[ $# -eq 0 ]] && ! command -v npm >/dev/null; then
+	missing+=(npm)
 fi
 
 [[ ${#missing[@]} -gt 0 ]] || exit 0
