@@ -179,3 +179,14 @@ fst_kmsg_mark() {
 fst_kmsg_since() {
 	dmesg | awk -v t="fstrace-mark: $1" 'found { print } index($0, t) { found = 1 }'
 }
+
+# Verifies a nested-overlay scenario without fstrace: its trigger fails and the kernel says why.
+fst_verify_nested_overlay() {
+	local name=$1 dir=$2 tag rc=0
+	tag="$name $dir"
+	fst_kmsg_mark "$tag"
+	scenario_trigger "$dir" 2>/dev/null || rc=$?
+	[[ $rc -ne 0 ]] || { echo "trigger did not fail"; return 1; }
+	fst_kmsg_since "$tag" | grep -F "not supported as upperdir" ||
+		{ echo "no 'not supported as upperdir' kernel message"; return 1; }
+}
