@@ -239,7 +239,8 @@ int findings_build(const struct analysis *a, struct findings *f)
 		if (x->actor.present)
 			x->actor.cgroup = analysis_cgroup(a, x->actor.removal->cgroup_id);
 	}
-	qsort(f->v, f->n, sizeof(*f->v), by_severity);
+	if (f->n > 1) /* qsort wants an array, even an empty one */
+		qsort(f->v, f->n, sizeof(*f->v), by_severity);
 	return 0;
 }
 
