@@ -12,7 +12,7 @@ void usage(FILE *out)
 {
 	fprintf(out,
 "Usage: fstrace run [OPTIONS] -- COMMAND [ARGS...]\n"
-"       fstrace record -o FILE [OPTIONS]\n"
+"       fstrace record (-o FILE | --dir DIR) [OPTIONS]\n"
 "       fstrace report [--format text|json|md|bead] FILE\n"
 "       fstrace bead [--prefix P] [--parent ID] [--dry-run] [--force] FILE\n"
 "\n"
@@ -29,7 +29,7 @@ void usage(FILE *out)
 "  --bead [--prefix P] [--parent ID]  file a bead ticket (see bead) if something was found\n"
 "\n"
 "record: system-wide until SIGINT/SIGTERM or --duration; a complete file either way.\n"
-"  -o, --output FILE    the recording to write (required)\n"
+"  -o, --output FILE    the recording to write (or --dir)\n"
 "  --duration SEC       stop after SEC seconds\n"
 "  --dir DIR            node mode instead of -o: rotated recordings in DIR, each with its\n"
 "                       report (.report.txt, .report.json); SIGHUP rotates\n"
