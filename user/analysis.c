@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "analysis.h"
+#include "util.h"
 #include "devices.h"
 #include "paths.h"
 
@@ -50,11 +51,6 @@ static void list_free(struct record_list *l)
 		record_free(&l->v[i]);
 	free(l->v);
 	memset(l, 0, sizeof(*l));
-}
-
-static char *dup_or_null(const char *s)
-{
-	return s ? strdup(s) : NULL;
 }
 
 struct analysis *analysis_new(const struct recording_header *h)

@@ -101,11 +101,6 @@ static bool is_fs_error(int err)
 	return err == EUCLEAN || err == EIO || err == EBADMSG || err == ESTALE || err == EROFS;
 }
 
-static char *dup_or_null(const char *s)
-{
-	return s ? strdup(s) : NULL;
-}
-
 /* The cluster's view of a Longhorn volume, read once and repeated in later descriptions. */
 static void add_longhorn(struct context *c, struct known_device *k, struct device_info *d, struct record *r)
 {
@@ -228,8 +223,8 @@ static void emit_layer(struct context *c, const struct record *m, const struct m
 		r.dev_major = major(st.st_dev);
 		r.dev_minor = minor(st.st_dev);
 		if (e) {
-			r.fstype = e->fstype ? strdup(e->fstype) : NULL;
-			r.path2 = e->mountpoint ? strdup(e->mountpoint) : NULL;
+			r.fstype = dup_or_null(e->fstype);
+			r.path2 = dup_or_null(e->mountpoint);
 			r.has_flags = true;
 			r.flags = e->readonly;
 			/* On overlay: its own layers, and the device its upper layer is really on. */

@@ -7,6 +7,7 @@
 #include "decode.h"
 #include "paths.h"
 #include "syscalls.h"
+#include "util.h"
 
 static const enum rec_type type_of[] = {
 	[FST_EV_SYSCALL] = REC_SYSCALL, [FST_EV_MOUNT] = REC_MOUNT,
@@ -32,11 +33,6 @@ static int split_strings(const struct fst_event *e, size_t size, const char *str
 		off += len;
 	}
 	return 0;
-}
-
-static char *dup_or_null(const char *s)
-{
-	return s ? strdup(s) : NULL;
 }
 
 /* A path argument made absolute with the directory the kernel resolved it against. */

@@ -4,6 +4,7 @@
 #include <string.h>
 #include "explain.h"
 #include "paths.h"
+#include "util.h"
 
 #define OUTSIDERS 4096
 #define FAILURES 256
@@ -218,5 +219,5 @@ void explain_insider(struct explain_window *w, const struct record *r)
 	free(f->path2);
 	f->ts_ns = r->ts_ns;
 	f->path = strdup(r->path);
-	f->path2 = r->path2 ? strdup(r->path2) : NULL;
+	f->path2 = dup_or_null(r->path2);
 }

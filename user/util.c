@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
@@ -17,6 +18,11 @@ void say(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
 }
 
 /* The clock of the events' ts_ns (bpf_ktime_get_boot_ns). */

@@ -9,6 +9,8 @@
 
 void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 uint64_t boottime_ns(void);
+/* strdup that passes NULL through (a record's absent fields). */
+char *dup_or_null(const char *s);
 /* An output file (a recording, a bead ticket): created 0600, never through a symlink, an existing
  * one replaced only with force. An open fd, or -1 with one line in err. */
 int create_output(const char *path, bool force, char *err, size_t errlen);
