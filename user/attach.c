@@ -115,22 +115,28 @@ static int keep_link(struct tracer *t, struct bpf_link *link)
 	return 0;
 }
 
+/* Attaches one program by its section and keeps the link for tracer_detach. */
+static int attach_one(struct tracer *t, struct bpf_program *prog, char *err, size_t errlen)
+{
+	struct bpf_link *link = bpf_program__attach(prog);
+
+	if (!link || keep_link(t, link)) {
+		int e = errno;
+
+		bpf_link__destroy(link);
+		snprintf(err, errlen, "attaching %s failed: %s", bpf_program__name(prog), strerror(e));
+		return -1;
+	}
+	return 0;
+}
+
 /* Programs attached by BTF-typed tracepoint (tp_btf): each is one attachment. */
 static int attach_btf_progs(struct tracer *t, const char *hook, struct bpf_program **progs, int count,
 			    char *err, size_t errlen)
 {
-	for (int i = 0; i < count; i++) {
-		struct bpf_link *link = bpf_program__attach(progs[i]);
-
-		if (!link || keep_link(t, link)) {
-			int e = errno;
-
-			bpf_link__destroy(link);
-			snprintf(err, errlen, "attaching %s failed: %s", bpf_program__name(progs[i]),
-				 strerror(e));
+	for (int i = 0; i < count; i++)
+		if (attach_one(t, progs[i], err, errlen))
 			return -1;
-		}
-	}
 	set_mode(t, hook, "tp_btf");
 	return 0;
 }
@@ -160,18 +166,10 @@ static void choose(struct tracer *t, struct optional_hook *h)
 
 static int attach_chosen(struct tracer *t, struct optional_hook *h, char *err, size_t errlen)
 {
-	struct bpf_link *link;
-
 	if (!h->chosen)
 		return 0;
-	link = bpf_program__attach(h->chosen);
-	if (!link || keep_link(t, link)) {
-		int e = errno;
-
-		bpf_link__destroy(link);
-		snprintf(err, errlen, "attaching to %s:%s failed: %s", h->category, h->name, strerror(e));
+	if (attach_one(t, h->chosen, err, errlen))
 		return -1;
-	}
 	set_mode(t, h->hook, h->chosen == h->btf_prog ? "tp_btf" : "tracepoint");
 	return 0;
 }
