@@ -39,6 +39,7 @@ struct context {
 	struct known_device {
 		uint32_t major, minor;
 		uint64_t ext4_errors;  /* as last described: a change is described again */
+		char *ext4_count;      /* its /sys/fs/ext4/<name>/errors_count, NULL when not ext4 */
 		bool kube_read;        /* kubectl is asked once per device, not at every description */
 		bool has_longhorn;
 		int64_t replicas;
@@ -142,6 +143,9 @@ static void emit_device(struct context *c, struct known_device *k)
 	r.dev_minor = k->minor;
 	r.device = d;
 	k->ext4_errors = d->ext4_errors_count;
+	if (d->has_ext4 && d->name && !k->ext4_count &&
+	    asprintf(&k->ext4_count, "%s/fs/ext4/%s/errors_count", device_roots_default.sysfs, d->name) < 0)
+		k->ext4_count = NULL;
 	add_longhorn(c, k, d, &r);
 	c->emit(&r, c->ctx);
 	record_free(&r);
@@ -367,15 +371,17 @@ void context_follow(struct context *c, const struct record *r)
 void context_tick(struct context *c)
 {
 	/* ext4 counts an error after the tracepoint fires: describe a device again once its
-	 * count moved, so even a recording cut short holds the count. */
+	 * count moved, so even a recording cut short holds the count. Only the counter is read. */
 	for (size_t i = 0; i < c->ndevices; i++) {
 		struct known_device *k = &c->devices[i];
-		struct device_info d = {};
+		unsigned long long count;
+		FILE *f;
 
-		if (device_resolve(k->major, k->minor, &device_roots_default, &d) == 0 && d.has_ext4 &&
-		    d.ext4_errors_count != k->ext4_errors)
+		if (!k->ext4_count || !(f = fopen(k->ext4_count, "re")))
+			continue;
+		if (fscanf(f, "%llu", &count) == 1 && count != k->ext4_errors)
 			emit_device(c, k);
-		device_info_free(&d);
+		fclose(f);
 	}
 }
 
@@ -396,6 +402,7 @@ void context_free(struct context *c)
 		free(c->devices[i].robustness);
 		free(c->devices[i].state);
 		free(c->devices[i].kube_note);
+		free(c->devices[i].ext4_count);
 	}
 	for (int i = 0; i < MAX_FS_CONTEXTS; i++)
 		if (c->fsc[i].used)
