@@ -3,6 +3,10 @@
  * fstrace kernel programs: failing file syscalls of the traced tree, removals and renames and the
  * mount family system-wide, ext4 errors, filesystem kernel messages, and the process tree.
  *
+ * Every program is a raw tracepoint (raw_tp): it loads without the kernel's BTF naming its target, so
+ * userspace needs no 5 MB BTF parse at start (CO-RE offsets come from a small cached extract, see
+ * user/core_btf.c), and detaching one is cheap, unlike a classic tracepoint's RCU grace period.
+ *
  * One program at syscall exit serves every syscall, on the raw_syscalls:sys_exit tracepoint, and the
  * per-syscall argument layout (rodata, indexed by syscall number, from user/syscalls.c) says
  * which calls matter and which argument is which. Attaching to the ~40 syscalls:sys_*_<name>
@@ -106,7 +110,7 @@ static __always_inline bool is_compat_task(void)
  * for ptrace and restart), and the user strings they point to are still there: so one program at
  * exit does it all, and a call that succeeded costs a table lookup, not a map update per syscall.
  */
-SEC("tp_btf/sys_exit")
+SEC("raw_tp/sys_exit")
 int BPF_PROG(fst_sys_exit, struct pt_regs *regs, long ret)
 {
 	long nr = BPF_CORE_READ(regs, orig_ax);
@@ -146,11 +150,6 @@ int BPF_PROG(fst_sys_exit, struct pt_regs *regs, long ret)
 	return 0;
 }
 
-/*
- * ext4 errors and kernel messages are taken by BTF-typed raw tracepoint (tp_btf) where the kernel's
- * BTF has them, else by classic tracepoint: a classic one costs an RCU grace period (~80 ms) to
- * detach, which every `fstrace run` pays at its end. userspace picks one of each pair at load.
- */
 static __always_inline void emit_ext4_error(__u32 dev, const char *function, __u32 line)
 {
 	/* System-wide whatever the scope: the task that trips over corruption may be a kworker. */
@@ -165,17 +164,10 @@ static __always_inline void emit_ext4_error(__u32 dev, const char *function, __u
 	event_submit(e, off);
 }
 
-SEC("tp_btf/ext4_error")
-int BPF_PROG(fst_ext4_error_btf, struct super_block *sb, const char *function, unsigned int line)
+SEC("raw_tp/ext4_error")
+int BPF_PROG(fst_ext4_error, struct super_block *sb, const char *function, unsigned int line)
 {
 	emit_ext4_error(BPF_CORE_READ(sb, s_dev), function, line);
-	return 0;
-}
-
-SEC("tracepoint/ext4/ext4_error")
-int fst_ext4_error(struct trace_event_raw_ext4_error *ctx)
-{
-	emit_ext4_error(ctx->dev, ctx->function, ctx->line);
 	return 0;
 }
 
@@ -213,20 +205,10 @@ static __always_inline void emit_kmsg(const char *text, __u64 len)
 	event_submit(e, sizeof(*e) + n + 1);
 }
 
-SEC("tp_btf/console")
-int BPF_PROG(fst_console_btf, const char *text, size_t len)
+SEC("raw_tp/console")
+int BPF_PROG(fst_console, const char *text, size_t len)
 {
 	emit_kmsg(text, len);
-	return 0;
-}
-
-SEC("tracepoint/printk/console")
-int fst_console(struct trace_event_raw_console *ctx)
-{
-	__u32 loc = ctx->__data_loc_msg;
-
-	/* __data_loc: the offset of the text in the record, and its length (with the NUL). */
-	emit_kmsg((const char *)ctx + (loc & 0xffff), loc >> 16);
 	return 0;
 }
 
@@ -249,7 +231,7 @@ static __always_inline void emit_proc(__u32 kind, long ret, const char *filename
 	event_submit(e, off);
 }
 
-SEC("tp_btf/sched_process_fork")
+SEC("raw_tp/sched_process_fork")
 int BPF_PROG(fst_fork, struct task_struct *parent, struct task_struct *child)
 {
 	__u32 ptgid = BPF_CORE_READ(parent, tgid), ctgid = BPF_CORE_READ(child, tgid);
@@ -263,7 +245,7 @@ int BPF_PROG(fst_fork, struct task_struct *parent, struct task_struct *child)
 	return 0;
 }
 
-SEC("tp_btf/sched_process_exec")
+SEC("raw_tp/sched_process_exec")
 int BPF_PROG(fst_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
 {
 	if (!in_scope(BPF_CORE_READ(task, tgid)))
@@ -272,7 +254,7 @@ int BPF_PROG(fst_exec, struct task_struct *task, pid_t old_pid, struct linux_bin
 	return 0;
 }
 
-SEC("tp_btf/sched_process_exit")
+SEC("raw_tp/sched_process_exit")
 int BPF_PROG(fst_exit, struct task_struct *task)
 {
 	__u32 tgid = BPF_CORE_READ(task, tgid);

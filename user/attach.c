@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * The skeleton's lifecycle in one order: privileges -> tracefs -> open -> rodata -> load ->
+ * The skeleton's lifecycle in one order: privileges -> kernel types -> open -> rodata -> load ->
  * attach, and back out of everything on the first error.
  *
- * Tracepoints are the primary path: on some kernels (this project's CI VM among them) fentry is
- * refused and kprobes are not built in, while syscall tracepoints, tp_btf and ring buffers work.
+ * Every program is a raw tracepoint: on some kernels (this project's CI VM among them) fentry is
+ * refused and kprobes are not built in, while raw tracepoints and ring buffers work everywhere
+ * since 5.8. A raw tracepoint needs no BTF to load and is cheap to detach.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -14,14 +15,13 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/capability.h>
-#include <sys/mount.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
 #include "fstrace.h" /* before the skeleton: its rodata holds fst_syscall_layout */
 #include "fstrace.skel.h"
 #include "attach.h"
+#include "core_btf.h"
 #include "syscalls.h"
 
 #ifndef CAP_PERFMON
@@ -30,8 +30,6 @@
 #ifndef CAP_BPF
 #define CAP_BPF 39
 #endif
-
-static const char *tracefs_root;
 
 static bool verbose_libbpf;
 
@@ -60,33 +58,6 @@ static int check_privileges(char *err, size_t errlen)
 		return 0;
 	snprintf(err, errlen, "needs root: CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN) to load BPF programs");
 	return -1;
-}
-
-static bool dir_exists(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-/* Tracepoint ids live in tracefs, which a minimal container or VM may not have mounted yet. */
-static void find_tracefs(void)
-{
-	if (dir_exists("/sys/kernel/tracing/events"))
-		tracefs_root = "/sys/kernel/tracing";
-	else if (dir_exists("/sys/kernel/debug/tracing/events"))
-		tracefs_root = "/sys/kernel/debug/tracing";
-	else if (mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL) == 0 &&
-		 dir_exists("/sys/kernel/tracing/events"))
-		tracefs_root = "/sys/kernel/tracing";
-}
-
-static bool tracepoint_exists(const char *category, const char *name)
-{
-	char path[256];
-
-	snprintf(path, sizeof(path), "%s/events/%s/%s/id", tracefs_root, category, name);
-	return access(path, F_OK) == 0;
 }
 
 static void set_mode(struct tracer *t, const char *hook, const char *fmt, ...)
@@ -130,63 +101,49 @@ static int attach_one(struct tracer *t, struct bpf_program *prog, char *err, siz
 	return 0;
 }
 
-/* Programs attached by BTF-typed tracepoint (tp_btf): each is one attachment. */
-static int attach_btf_progs(struct tracer *t, const char *hook, struct bpf_program **progs, int count,
-			    char *err, size_t errlen)
+/* Hooks every run needs: a failure to attach is fatal. */
+static int attach_required(struct tracer *t, const char *hook, struct bpf_program **progs, int count,
+			   char *err, size_t errlen)
 {
 	for (int i = 0; i < count; i++)
 		if (attach_one(t, progs[i], err, errlen))
 			return -1;
-	set_mode(t, hook, "tp_btf");
+	set_mode(t, hook, "raw_tp");
 	return 0;
 }
 
-/*
- * A hook with two ways in: tp_btf when the kernel's BTF describes the tracepoint (detaching is
- * cheap), else the classic tracepoint (needs tracefs; detaching waits for an RCU grace period),
- * else none: ext4 may be a module not loaded yet. Chosen before load, since a tp_btf program whose
- * target is missing would fail the whole load.
- */
-struct optional_hook {
-	const char *hook, *category, *name;
-	struct bpf_program *btf_prog, *tp_prog, *chosen;
-};
-
-static void choose(struct tracer *t, struct optional_hook *h)
+/* A hook whose tracepoint may be missing (ext4 a module not loaded yet): then it is off, said so. */
+static int attach_optional(struct tracer *t, const char *hook, struct bpf_program *prog, const char *tp)
 {
-	bool btf = libbpf_find_vmlinux_btf_id(h->name, BPF_TRACE_RAW_TP) >= 0;
-	bool tp = !btf && tracefs_root && tracepoint_exists(h->category, h->name);
+	struct bpf_link *link = bpf_program__attach(prog);
 
-	bpf_program__set_autoload(h->btf_prog, btf);
-	bpf_program__set_autoload(h->tp_prog, tp);
-	h->chosen = btf ? h->btf_prog : tp ? h->tp_prog : NULL;
-	if (!h->chosen)
-		set_mode(t, h->hook, "unavailable (no %s:%s)", h->category, h->name);
-}
-
-static int attach_chosen(struct tracer *t, struct optional_hook *h, char *err, size_t errlen)
-{
-	if (!h->chosen)
+	if (!link) {
+		set_mode(t, hook, "unavailable (no %s tracepoint)", tp);
 		return 0;
-	if (attach_one(t, h->chosen, err, errlen))
+	}
+	if (keep_link(t, link)) {
+		bpf_link__destroy(link);
 		return -1;
-	set_mode(t, h->hook, h->chosen == h->btf_prog ? "tp_btf" : "tracepoint");
+	}
+	set_mode(t, hook, "raw_tp");
 	return 0;
 }
 
-static int attach_syscalls(struct tracer *t, char *err, size_t errlen)
+static int attach_all(struct tracer *t, char *err, size_t errlen)
 {
-	struct bpf_program *progs[] = { t->skel->progs.fst_sys_exit };
+	struct fstrace_bpf *skel = t->skel;
+	struct bpf_program *proc[] = { skel->progs.fst_fork, skel->progs.fst_exec, skel->progs.fst_exit };
+	struct bpf_program *syscalls[] = { skel->progs.fst_sys_exit };
 
-	return attach_btf_progs(t, "syscalls", progs, 1, err, errlen);
-}
-
-static int attach_proc(struct tracer *t, char *err, size_t errlen)
-{
-	struct bpf_program *progs[] = { t->skel->progs.fst_fork, t->skel->progs.fst_exec,
-					 t->skel->progs.fst_exit };
-
-	return attach_btf_progs(t, "proc", progs, 3, err, errlen);
+	if (attach_required(t, "proc", proc, 3, err, errlen) ||
+	    attach_required(t, "syscalls", syscalls, 1, err, errlen))
+		return -1;
+	if (attach_optional(t, "ext4_error", skel->progs.fst_ext4_error, "ext4:ext4_error") ||
+	    attach_optional(t, "kmsg", skel->progs.fst_console, "printk:console")) {
+		snprintf(err, errlen, "attaching: out of memory");
+		return -1;
+	}
+	return 0;
 }
 
 static void configure(struct fstrace_bpf *skel, const struct tracer_options *o)
@@ -218,45 +175,56 @@ static double now_seconds(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* The object's own BTF, when the extract of the kernel's must be built: from a throwaway open. */
+static struct btf *open_local_btf(void *ctx)
+{
+	struct fstrace_bpf **scratch = ctx;
+
+	*scratch = fstrace_bpf__open();
+	return *scratch ? bpf_object__btf((*scratch)->obj) : NULL;
+}
+
+static int prepare_core_btf(struct tracer *t, const struct tracer_options *o, char *err, size_t errlen)
+{
+	struct fstrace_bpf *scratch = NULL;
+	size_t obj_size;
+	const void *obj = fstrace_bpf__elf_bytes(&obj_size);
+	int ret = core_btf_prepare(&t->core_btf, o->btf_path, obj, obj_size, open_local_btf, &scratch, err, errlen);
+
+	fstrace_bpf__destroy(scratch);
+	return ret;
+}
+
 int tracer_start(struct tracer *t, const struct tracer_options *o, char *err, size_t errlen)
 {
 	double started = now_seconds();
 	int ret;
 
 	memset(t, 0, sizeof(*t));
+	t->core_btf.memfd = -1;
 	verbose_libbpf = o->verbose;
 	libbpf_set_print(libbpf_print);
-	if (check_privileges(err, errlen))
+	if (check_privileges(err, errlen) || prepare_core_btf(t, o, err, errlen))
 		return -1;
-	find_tracefs(); /* only for the classic-tracepoint fallbacks: not having it is not fatal */
 
-	t->skel = fstrace_bpf__open();
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = t->core_btf.path);
+	t->skel = fstrace_bpf__open_opts(&open_opts);
 	if (!t->skel) {
 		snprintf(err, errlen, "opening the BPF object failed: %s", strerror(errno));
-		return -1;
+		goto fail;
 	}
 	configure(t->skel, o);
-	struct optional_hook hooks[] = {
-		{ .hook = "ext4_error", .category = "ext4", .name = "ext4_error",
-		  .btf_prog = t->skel->progs.fst_ext4_error_btf, .tp_prog = t->skel->progs.fst_ext4_error },
-		{ .hook = "kmsg", .category = "printk", .name = "console",
-		  .btf_prog = t->skel->progs.fst_console_btf, .tp_prog = t->skel->progs.fst_console },
-	};
-	for (size_t i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++)
-		choose(t, &hooks[i]);
 	ret = fstrace_bpf__load(t->skel);
 	if (ret) {
-		snprintf(err, errlen, "loading the BPF programs failed: %s%s", strerror(-ret),
-			 access("/sys/kernel/btf/vmlinux", R_OK) ? " (no kernel BTF at /sys/kernel/btf/vmlinux)"
-								 : " (run with -v for the verifier log)");
+		snprintf(err, errlen, "loading the BPF programs failed: %s (run with -v for the verifier log)",
+			 strerror(-ret));
 		goto fail;
 	}
 	if (o->seed_pid && tracer_trace_pid(t, o->seed_pid)) {
 		snprintf(err, errlen, "cannot trace pid %d: %s", o->seed_pid, strerror(errno));
 		goto fail;
 	}
-	if (attach_proc(t, err, errlen) || attach_syscalls(t, err, errlen) ||
-	    attach_chosen(t, &hooks[0], err, errlen) || attach_chosen(t, &hooks[1], err, errlen))
+	if (attach_all(t, err, errlen))
 		goto fail;
 	t->attach_seconds = now_seconds() - started;
 	return 0;
@@ -315,4 +283,5 @@ void tracer_stop(struct tracer *t)
 	tracer_detach(t);
 	fstrace_bpf__destroy(t->skel);
 	t->skel = NULL;
+	core_btf_release(&t->core_btf);
 }

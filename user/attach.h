@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "core_btf.h"
 
 struct tracer_options {
 	bool use_traced;        /* only the traced process tree (run, record --pid) */
@@ -15,13 +16,14 @@ struct tracer_options {
 	const char *comm;       /* record --comm, NULL = any */
 	uint32_t ringbuf_bytes; /* power of two */
 	bool verbose;           /* libbpf's own messages */
+	const char *btf_path;   /* --btf: the kernel's BTF from this file, NULL = the running kernel's */
 };
 
 #define TRACER_MAX_HOOKS 8
 
 struct hook_mode {
 	const char *hook; /* "syscalls", "ext4_error", "kmsg", "proc" */
-	char mode[48];    /* "tracepoint", "tp_btf", "unavailable: ..." */
+	char mode[48];    /* "raw_tp", "unavailable (...)" */
 };
 
 struct tracer {
@@ -30,6 +32,7 @@ struct tracer {
 	int link_count, link_cap;
 	struct hook_mode modes[TRACER_MAX_HOOKS];
 	int mode_count;
+	struct core_btf core_btf;
 	double attach_seconds; /* from open to the last attach */
 };
 

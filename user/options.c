@@ -54,6 +54,8 @@ void usage(FILE *out)
 "Common options:\n"
 "  --force              replace an existing output file (never through a symlink)\n"
 "  --ringbuf-mb N       ring buffer size in MiB, a power of two (default 4)\n"
+"  --btf PATH           the kernel's BTF from PATH (raw BTF or an ELF vmlinux) instead of\n"
+"                       /sys/kernel/btf/vmlinux\n"
 "  -v, --verbose        libbpf's messages and attach details\n"
 "  -h, --help           this help;  -V, --version  the version\n"
 "\n"
@@ -64,7 +66,7 @@ void usage(FILE *out)
 
 enum { OPT_RECORD = 256, OPT_FORMAT, OPT_FOLLOW, OPT_FORCE, OPT_DURATION, OPT_PID, OPT_CGROUP, OPT_CONTAINER, OPT_POD,
        OPT_COMM, OPT_RINGBUF, OPT_KUBE, OPT_DIR, OPT_ROTATE_SIZE, OPT_ROTATE_TIME, OPT_MAX_DISK,
-       OPT_BEAD, OPT_PREFIX, OPT_PARENT, OPT_DRY_RUN };
+       OPT_BEAD, OPT_PREFIX, OPT_PARENT, OPT_DRY_RUN, OPT_BTF };
 
 static const struct option long_options[] = {
 	{ "record", required_argument, NULL, OPT_RECORD },
@@ -79,6 +81,7 @@ static const struct option long_options[] = {
 	{ "pod", required_argument, NULL, OPT_POD },
 	{ "comm", required_argument, NULL, OPT_COMM },
 	{ "ringbuf-mb", required_argument, NULL, OPT_RINGBUF },
+	{ "btf", required_argument, NULL, OPT_BTF },
 	{ "kube", no_argument, NULL, OPT_KUBE },
 	{ "dir", required_argument, NULL, OPT_DIR },
 	{ "rotate-size", required_argument, NULL, OPT_ROTATE_SIZE },
@@ -109,7 +112,7 @@ static bool allowed(enum command cmd, int opt)
 		return cmd == CMD_RECORD;
 	case OPT_FORCE:
 		return cmd != CMD_REPORT;
-	case OPT_RINGBUF: case OPT_KUBE:
+	case OPT_RINGBUF: case OPT_KUBE: case OPT_BTF:
 		return cmd == CMD_RUN || cmd == CMD_RECORD;
 	case OPT_BEAD:
 		return cmd == CMD_RUN;
@@ -190,6 +193,11 @@ static int parse_option(struct options *o, int opt, const char *arg)
 		if (parse_number(arg, 1, 1024, &v) || v != (int)v || ((int)v & ((int)v - 1)))
 			return bad("--ringbuf-mb wants a power of two from 1 to 1024, not '%s'", arg);
 		o->ringbuf_bytes = (uint32_t)v << 20;
+		break;
+	case OPT_BTF:
+		if (!*arg)
+			return bad("--btf wants a file%s", "");
+		o->btf_path = arg;
 		break;
 	case 'v':
 		o->verbose = true;

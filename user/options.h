@@ -30,6 +30,7 @@ struct options {
 	const char *pod;         /* record --pod: a pod UID */
 	const char *comm;        /* record --comm */
 	uint32_t ringbuf_bytes;
+	const char *btf_path;    /* run, record --btf: the kernel's BTF from this file */
 	int argc;                /* run: the command */
 	char **argv;
 };

@@ -112,7 +112,7 @@ static FILE *open_report(const struct options *o)
 int cmd_run(const struct options *o)
 {
 	struct tracer_options to = { .use_traced = true, .ringbuf_bytes = o->ringbuf_bytes,
-				     .verbose = o->verbose };
+				     .verbose = o->verbose, .btf_path = o->btf_path };
 	struct output_capture capture;
 	struct report_out outs[2];
 	struct bead_capture bead;

@@ -7,9 +7,6 @@
 #include "util.h"
 
 #define FLUSH_EVERY_NS 1000000000ull
-/* Events still being written when the command exits: kernel messages and ext4 errors are emitted
- * in the task that printed them, before its call returns, so a short wait is enough. */
-#define SETTLE_MS 10
 
 int session_start(struct session *s, const struct options *o, const struct tracer_options *to)
 {
@@ -30,7 +27,8 @@ int session_start(struct session *s, const struct options *o, const struct trace
 	for (int i = 0; i < s->tracer.mode_count; i++)
 		recording_header_add_attach(&s->header, s->tracer.modes[i].hook, s->tracer.modes[i].mode);
 	if (o->verbose) {
-		say("attached in %.3f s", s->tracer.attach_seconds);
+		say("attached in %.3f s; kernel types from %s (%s)", s->tracer.attach_seconds,
+		    s->tracer.core_btf.path, s->tracer.core_btf.how);
 		for (int i = 0; i < s->tracer.mode_count; i++)
 			say("  %-10s %s", s->tracer.modes[i].hook, s->tracer.modes[i].mode);
 	}
@@ -181,7 +179,9 @@ int session_finish(struct session *s, int exit_code, const struct report_out *ou
 	int ret = 0;
 
 	session_command_done(s);
-	collector_poll(&s->collector, SETTLE_MS);
+	/* No wait: the command's events, its kernel messages and ext4 errors included, were committed
+	 * in its own context before it exited, so the ring already holds them all. */
+	collector_poll(&s->collector, 0);
 	tracer_detach(&s->tracer);
 	collector_drain(&s->collector);
 	collector_finish(&s->collector);

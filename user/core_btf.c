@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * Finding or building the cached extract of the kernel's BTF (see core_btf.h).
+ *
+ * The cache key names both inputs: the kernel's BTF (for the running kernel its release, build
+ * string and size; for --btf PATH the file's identity) and a hash of fstrace's BPF object, so a
+ * new kernel or a new fstrace never reads an old extract. The directory is root's own: an extract
+ * decides the offsets the BPF programs read at.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <bpf/btf.h>
+#include "core_btf.h"
+
+static uint64_t fnv1a(uint64_t h, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ p[i]) * 0x100000001b3ull;
+	return h;
+}
+
+static int cache_key(const char *source, bool running_kernel, const void *obj, size_t obj_size,
+		     uint64_t *key, char *err, size_t errlen)
+{
+	struct stat st;
+	uint64_t h = fnv1a(0xcbf29ce484222325ull, obj, obj_size);
+
+	if (stat(source, &st)) {
+		snprintf(err, errlen, "no kernel BTF at %s: %s%s", source, strerror(errno),
+			 running_kernel ? " (a kernel built without CONFIG_DEBUG_INFO_BTF? give one with --btf PATH)" : "");
+		return -1;
+	}
+	if (running_kernel) {
+		struct utsname u;
+
+		uname(&u);
+		h = fnv1a(h, u.release, strlen(u.release));
+		h = fnv1a(h, u.version, strlen(u.version));
+	} else {
+		h = fnv1a(h, &st.st_dev, sizeof(st.st_dev));
+		h = fnv1a(h, &st.st_ino, sizeof(st.st_ino));
+		h = fnv1a(h, &st.st_mtim, sizeof(st.st_mtim));
+	}
+	*key = fnv1a(h, &st.st_size, sizeof(st.st_size));
+	return 0;
+}
+
+/* A cached extract is used only if root wrote it and nobody else can have, and it parses. */
+static bool cached_ok(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	struct btf *btf;
+	bool ok = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == 0 &&
+		  !(st.st_mode & 022);
+
+	if (fd >= 0)
+		close(fd);
+	if (!ok || !(btf = btf__parse(path, NULL)))
+		return false;
+	btf__free(btf);
+	return true;
+}
+
+static bool cache_dir_ok(const char *dir)
+{
+	struct stat st;
+
+	if (mkdir(dir, 0700) && errno != EEXIST)
+		return false;
+	return lstat(dir, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == 0 && !(st.st_mode & 022);
+}
+
+static int write_all(int fd, const void *data, size_t len)
+{
+	for (size_t done = 0; done < len;) {
+		ssize_t n = write(fd, (const char *)data + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		done += n;
+	}
+	return 0;
+}
+
+/* Into the cache (write then rename, so a reader never sees half a file), else into a memfd. */
+static int store(struct core_btf *cb, const char *dir, const void *data, __u32 size)
+{
+	char tmp[sizeof(cb->path) + 16];
+	int fd;
+
+	if (cache_dir_ok(dir)) {
+		snprintf(tmp, sizeof(tmp), "%s.XXXXXX", cb->path);
+		fd = mkstemp(tmp);
+		if (fd >= 0) {
+			bool ok = fchmod(fd, 0644) == 0 && write_all(fd, data, size) == 0;
+
+			close(fd);
+			if (ok && rename(tmp, cb->path) == 0) {
+				cb->how = "built";
+				return 0;
+			}
+			unlink(tmp);
+		}
+	}
+	fd = memfd_create("fstrace-core-btf", MFD_CLOEXEC);
+	if (fd < 0 || write_all(fd, data, size)) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	cb->memfd = fd;
+	snprintf(cb->path, sizeof(cb->path), "/proc/self/fd/%d", fd);
+	cb->how = "built, kept in memory (cache directory not usable)";
+	return 0;
+}
+
+static int build(struct core_btf *cb, const char *source, const char *dir,
+		 struct btf *(*open_local)(void *ctx), void *ctx, char *err, size_t errlen)
+{
+	struct btf *kernel = btf__parse(source, NULL), *local = NULL, *extract = NULL;
+	const void *data;
+	__u32 size;
+
+	if (!kernel) {
+		snprintf(err, errlen, "cannot read kernel BTF from %s: %s", source, strerror(errno));
+		return -1;
+	}
+	local = open_local(ctx);
+	extract = local ? core_btf_extract(kernel, local) : NULL;
+	data = extract ? btf__raw_data(extract, &size) : NULL;
+	/* Without an extract the whole BTF still works, only slower. */
+	if (!data || store(cb, dir, data, size)) {
+		snprintf(cb->path, sizeof(cb->path), "%s", source);
+		cb->how = "whole BTF (the extract failed)";
+	}
+	btf__free(extract);
+	btf__free(kernel);
+	return 0;
+}
+
+int core_btf_prepare(struct core_btf *cb, const char *source, const void *obj, size_t obj_size,
+		     struct btf *(*open_local)(void *ctx), void *ctx, char *err, size_t errlen)
+{
+	const char *dir = getenv("FSTRACE_CACHE_DIR");
+	bool running_kernel = !source;
+	uint64_t key;
+
+	memset(cb, 0, sizeof(*cb));
+	cb->memfd = -1;
+	if (!source)
+		source = CORE_BTF_DEFAULT_SOURCE;
+	if (!dir || !*dir)
+		dir = CORE_BTF_DEFAULT_CACHE;
+	if (cache_key(source, running_kernel, obj, obj_size, &key, err, errlen))
+		return -1;
+	if (getenv("FSTRACE_CORE_BTF") && !strcmp(getenv("FSTRACE_CORE_BTF"), "full")) {
+		snprintf(cb->path, sizeof(cb->path), "%s", source);
+		cb->how = "whole BTF (FSTRACE_CORE_BTF=full)";
+		return 0;
+	}
+	snprintf(cb->path, sizeof(cb->path), "%s/core-%016" PRIx64 ".btf", dir, key);
+	if (cached_ok(cb->path)) {
+		cb->how = "cached";
+		return 0;
+	}
+	return build(cb, source, dir, open_local, ctx, err, errlen);
+}
+
+void core_btf_release(struct core_btf *cb)
+{
+	if (cb->memfd >= 0)
+		close(cb->memfd);
+	cb->memfd = -1;
+}

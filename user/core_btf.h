@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * The kernel types fstrace's CO-RE relocations need, extracted from the kernel's BTF and cached.
+ *
+ * libbpf resolves every CO-RE relocation by scanning the whole kernel BTF (5 MB, ~150k types on
+ * 6.18): parsing it and searching it cost ~25 ms of every start, a third of a short `fstrace run`.
+ * The extract holds only the structs, unions and enums the BPF object names, with their members
+ * (pointers reduced to void *, which CO-RE treats as compatible with any pointer), so libbpf reads
+ * a few KB instead. It is built once per kernel and BPF object, then read from the cache.
+ */
+#ifndef FSTRACE_CORE_BTF_H
+#define FSTRACE_CORE_BTF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct btf;
+
+#define CORE_BTF_DEFAULT_SOURCE "/sys/kernel/btf/vmlinux"
+#define CORE_BTF_DEFAULT_CACHE "/var/cache/fstrace"
+
+struct core_btf {
+	char path[512]; /* for bpf_object_open_opts.btf_custom_path */
+	int memfd;      /* when the extract could not be cached: it lives here, -1 otherwise */
+	const char *how; /* for -v: "cached", "built", "built, kept in memory", "whole BTF" */
+};
+
+/*
+ * Finds or builds the extract for the kernel BTF at source (NULL: the running kernel's) and the
+ * BPF object whose ELF image is obj/obj_size. open_local opens that object's BTF when the extract
+ * must be built (the object's own type names say which kernel types to keep). The cache directory
+ * is $FSTRACE_CACHE_DIR, else CORE_BTF_DEFAULT_CACHE. FSTRACE_CORE_BTF=full skips the extract and
+ * hands libbpf the whole BTF (slower; for comparing). 0, or -1 with one line in err.
+ */
+int core_btf_prepare(struct core_btf *cb, const char *source, const void *obj, size_t obj_size,
+		     struct btf *(*open_local)(void *ctx), void *ctx, char *err, size_t errlen);
+void core_btf_release(struct core_btf *cb);
+
+/* The extract itself, from a parsed kernel BTF: the types named in local. NULL on ENOMEM. */
+struct btf *core_btf_extract(const struct btf *kernel, const struct btf *local);
+
+#endif
