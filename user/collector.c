@@ -4,6 +4,7 @@
 #include <bpf/libbpf.h>
 #include "fstrace.h"
 #include "collector.h"
+#include "util.h"
 #include "context.h"
 #include "decode.h"
 #include "event_text.h"
@@ -90,6 +91,21 @@ int collector_poll(struct collector *c, int timeout_ms)
 	int n = ring_buffer__poll(c->rb, timeout_ms);
 
 	return n == -EINTR ? 0 : n;
+}
+
+/* A deleter's removal is emitted when its call returns, which can be just after the command it
+ * broke has failed and exited: a failure not explained yet gets a moment for its actor to show. */
+#define AWAIT_RECENT_NS (100ull * 1000000)
+#define AWAIT_MS 10
+
+void collector_settle(struct collector *c)
+{
+	uint64_t until = boottime_ns() + AWAIT_MS * 1000000ull;
+
+	collector_drain(c);
+	while (c->window && explain_awaiting(c->window, boottime_ns() - AWAIT_RECENT_NS) &&
+	       boottime_ns() < until)
+		collector_poll(c, 1);
 }
 
 void collector_drain(struct collector *c)

@@ -44,6 +44,9 @@ void collector_add(struct collector *c, const struct record *r);
 int collector_fd(const struct collector *c);
 /* Consumes what is ready, waiting up to timeout_ms for more. Returns events handled or -errno. */
 int collector_poll(struct collector *c, int timeout_ms);
+/* At the command's end: consumes what is there, and waits up to 10 ms more only while a recent
+ * vanished-path failure has no removal to explain it yet (run mode). */
+void collector_settle(struct collector *c);
 /* Consumes everything already in the ring buffer, without waiting. */
 void collector_drain(struct collector *c);
 void collector_free(struct collector *c);

@@ -22,6 +22,8 @@ struct slot {
 struct failure {
 	uint64_t ts_ns;
 	char *path, *path2;
+	bool explained;
+	bool awaited; /* worth waiting for at the end: not a PATH search or a loader's probe */
 };
 
 struct explain_window {
@@ -186,6 +188,7 @@ void explain_outsider(struct explain_window *w, const struct record *r)
 		struct failure *f = &w->failures[i];
 
 		if (f->ts_ns && explains(&s->rec, f->ts_ns, f->path, f->path2)) {
+			f->explained = true;
 			keep_slot(w, s);
 			return;
 		}
@@ -193,31 +196,48 @@ void explain_outsider(struct explain_window *w, const struct record *r)
 }
 
 /* The path itself, then each ancestor: the removals that could have made it vanish. */
-static void keep_removals_of(struct explain_window *w, const struct record *r, const char *path)
+static bool keep_removals_of(struct explain_window *w, const struct record *r, const char *path)
 {
+	bool found = false;
+
 	for (size_t len = strlen(path); len > 0;) {
 		struct slot *o = lookup(w, path, len);
 
-		if (o && !o->kept && explains(&o->rec, r->ts_ns, r->path, r->path2))
+		if (o && explains(&o->rec, r->ts_ns, r->path, r->path2)) {
 			keep_slot(w, o);
+			found = true;
+		}
 		while (len > 0 && path[--len] != '/')
 			;
 	}
+	return found;
 }
 
 void explain_insider(struct explain_window *w, const struct record *r)
 {
 	struct failure *f;
 
+	bool found;
+
 	if (r->type != REC_SYSCALL || !is_vanished_error(r->err) || !r->path)
 		return;
-	keep_removals_of(w, r, r->path);
-	if (r->path2)
-		keep_removals_of(w, r, r->path2);
+	found = keep_removals_of(w, r, r->path);
+	if (r->path2 && keep_removals_of(w, r, r->path2))
+		found = true;
 	f = &w->failures[w->next_failure++ % FAILURES];
 	free(f->path);
 	free(f->path2);
 	f->ts_ns = r->ts_ns;
 	f->path = strdup(r->path);
 	f->path2 = dup_or_null(r->path2);
+	f->explained = found;
+	f->awaited = strcmp(r->syscall ? r->syscall : "", "execve") && !path_is_system_noise(r->path);
+}
+
+bool explain_awaiting(const struct explain_window *w, uint64_t since_ns)
+{
+	for (int i = 0; i < FAILURES; i++)
+		if (w->failures[i].ts_ns >= since_ns && w->failures[i].awaited && !w->failures[i].explained)
+			return true;
+	return false;
 }

@@ -21,5 +21,7 @@ void explain_free(struct explain_window *w);
 void explain_outsider(struct explain_window *w, const struct record *r);
 /* An in-scope event (already kept by the caller): releases the outsiders that explain it. */
 void explain_insider(struct explain_window *w, const struct record *r);
+/* Whether a vanished-path failure since since_ns (boot clock) still has no removal explaining it. */
+bool explain_awaiting(const struct explain_window *w, uint64_t since_ns);
 
 #endif

@@ -14,23 +14,9 @@
 #include <string.h>
 #include "errnames.h"
 #include "findings.h"
+#include "paths.h"
 
 #define MAX_MISSING 200 /* findings listed; past this they are counted in routine.total */
-
-/* Files a libc, a loader or a shell looks for on every start and rarely finds. */
-static const char *const system_prefixes[] = {
-	"/etc/ld.so.preload", "/etc/selinux/", "/sys/fs/smackfs", "/usr/lib/locale/",
-	"/usr/share/locale/", "/usr/lib/x86_64-linux-gnu/gconv/", "/usr/share/zoneinfo/",
-	"/run/mount/utab", "/sbin/mount.", "/sbin/fs.d/", "/sbin/fs/", "/proc/", "/dev/tty",
-};
-
-static bool is_system_noise(const char *path)
-{
-	for (size_t i = 0; i < sizeof(system_prefixes) / sizeof(system_prefixes[0]); i++)
-		if (strncmp(path, system_prefixes[i], strlen(system_prefixes[i])) == 0)
-			return true;
-	return false;
-}
 
 /* Calls that ask whether something exists; "no" is an answer, not a failure. */
 static bool is_probe(const char *sc)
@@ -155,7 +141,7 @@ void find_missing(const struct analysis *a, struct findings *f)
 			continue;
 		findings_claim(f, all[i]);
 		if (!mentioned_in_output(a, r->path)) {
-			if (is_system_noise(r->path)) {
+			if (path_is_system_noise(r->path)) {
 				f->routine.system += all[i]->count;
 				f->routine.total += all[i]->count;
 				continue;

@@ -129,3 +129,17 @@ void path_common(char *dir, const char *path)
 		last = n;
 	dir[last ? last : 1] = '\0';
 }
+
+static const char *const system_prefixes[] = {
+	"/etc/ld.so.preload", "/etc/selinux/", "/sys/fs/smackfs", "/usr/lib/locale/",
+	"/usr/share/locale/", "/usr/lib/x86_64-linux-gnu/gconv/", "/usr/share/zoneinfo/",
+	"/run/mount/utab", "/sbin/mount.", "/sbin/fs.d/", "/sbin/fs/", "/proc/", "/dev/tty",
+};
+
+bool path_is_system_noise(const char *path)
+{
+	for (size_t i = 0; i < sizeof(system_prefixes) / sizeof(system_prefixes[0]); i++)
+		if (strncmp(path, system_prefixes[i], strlen(system_prefixes[i])) == 0)
+			return true;
+	return false;
+}

@@ -30,7 +30,7 @@ int session_start(struct session *s, const struct options *o, const struct trace
 		say("attached in %.3f s; kernel types from %s (%s)", s->tracer.attach_seconds,
 		    s->tracer.core_btf.path, s->tracer.core_btf.how);
 		for (int i = 0; i < s->tracer.mode_count; i++)
-			say("  %-10s %s", s->tracer.modes[i].hook, s->tracer.modes[i].mode);
+			say("  %-11s %s", s->tracer.modes[i].hook, s->tracer.modes[i].mode);
 	}
 	if (o->recording &&
 	    !(s->writer = recording_create(o->recording, o->force, &s->header, err, sizeof(err)))) {
@@ -179,9 +179,9 @@ int session_finish(struct session *s, int exit_code, const struct report_out *ou
 	int ret = 0;
 
 	session_command_done(s);
-	/* No wait: the command's events, its kernel messages and ext4 errors included, were committed
-	 * in its own context before it exited, so the ring already holds them all. */
-	collector_poll(&s->collector, 0);
+	/* The command's events, its kernel messages and ext4 errors included, were committed in its own
+	 * context before it exited: only another process's removal can still be on its way. */
+	collector_settle(&s->collector);
 	tracer_detach(&s->tracer);
 	collector_drain(&s->collector);
 	collector_finish(&s->collector);
