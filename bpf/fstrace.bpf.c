@@ -22,6 +22,7 @@
 #include "scope.bpf.h"
 #include "emit.bpf.h"
 #include "paths.bpf.h"
+#include "victims.bpf.h"
 
 #define FSCONFIG_SET_STRING 1
 #define FSCONFIG_SET_PATH 3
@@ -67,6 +68,8 @@ static __always_inline void emit_call(__u32 type, const struct call_args *call,
 	e->ret = ret;
 	e->syscall = call->nr;
 	e->in_scope = type == FST_EV_SYSCALL || in_scope(e->pid);
+	if (type == FST_EV_REMOVE || type == FST_EV_RENAME)
+		take_victim(e, e->tid);
 	if (dirfd < 6)
 		e->dirfd = (int)call->args[dirfd];
 	if (flags < 6)

@@ -102,6 +102,8 @@ def actor_problems($w):
 		need($w; "path"; is_str; "a string"),
 		need($w; "type"; one_of(["remove", "rename"]); "\"remove\" or \"rename\""),
 		need($w; "delta_ms"; is_num; "a number"),
+		opt($w; "ino"; is_uint; "an unsigned integer"),
+		opt($w; "dev"; is_str; "a string \"major:minor\""),
 		(if has("container") then .container | container_problems("\($w).container") else empty end)
 	end;
 

@@ -22,6 +22,7 @@
 #include "fstrace.skel.h"
 #include "attach.h"
 #include "core_btf.h"
+#include "fentry_probe.h"
 #include "syscalls.h"
 
 #ifndef CAP_PERFMON
@@ -146,9 +147,17 @@ static int attach_all(struct tracer *t, char *err, size_t errlen)
 	return 0;
 }
 
-static void configure(struct fstrace_bpf *skel, const struct tracer_options *o)
+static void configure(struct fstrace_bpf *skel, const struct tracer_options *o, bool victims)
 {
 	struct fstrace_bpf__rodata *ro = skel->rodata;
+	struct bpf_program *fentry[] = { skel->progs.fst_vfs_unlink, skel->progs.fst_vfs_rmdir,
+					 skel->progs.fst_vfs_rename };
+
+	/* fentry programs only where the kernel takes them: else libbpf would parse its whole BTF to
+	 * name their targets, and the load would fail. */
+	for (size_t i = 0; i < sizeof(fentry) / sizeof(fentry[0]); i++)
+		bpf_program__set_autoload(fentry[i], victims);
+	ro->targ_victims = victims;
 
 	ro->targ_self_pid = getpid();
 	ro->targ_use_traced = o->use_traced;
@@ -195,9 +204,52 @@ static int prepare_core_btf(struct tracer *t, const struct tracer_options *o, ch
 	return ret;
 }
 
+/* Opens and loads the object; 0, or the negative error of the load. */
+static int open_and_load(struct tracer *t, const struct tracer_options *o, bool victims)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = t->core_btf.path);
+
+	fstrace_bpf__destroy(t->skel);
+	t->skel = fstrace_bpf__open_opts(&open_opts);
+	if (!t->skel)
+		return -errno;
+	configure(t->skel, o, victims);
+	return fstrace_bpf__load(t->skel);
+}
+
+/* The removed inodes by fentry where the kernel allows it; the rest never depends on it. */
+static int attach_victims(struct tracer *t, bool victims, const char *why)
+{
+	struct fstrace_bpf *skel = t->skel;
+	struct bpf_program *progs[] = { skel->progs.fst_vfs_unlink, skel->progs.fst_vfs_rmdir,
+					 skel->progs.fst_vfs_rename };
+	int first = t->link_count;
+
+	for (int i = 0; victims && i < 3; i++) {
+		struct bpf_link *link = bpf_program__attach(progs[i]);
+
+		if (!link || keep_link(t, link)) {
+			int e = errno;
+
+			bpf_link__destroy(link);
+			while (t->link_count > first) /* all three or none: a rename's inode without an unlink's misleads */
+				bpf_link__destroy(t->links[--t->link_count]);
+			set_mode(t, "removed_ino", "unavailable (fentry attach: %s)", strerror(e));
+			return 0;
+		}
+	}
+	if (victims)
+		set_mode(t, "removed_ino", "fentry");
+	else
+		set_mode(t, "removed_ino", "unavailable (fentry: %s)", why);
+	return 0;
+}
+
 int tracer_start(struct tracer *t, const struct tracer_options *o, char *err, size_t errlen)
 {
 	double started = now_seconds();
+	char why[128] = "";
+	bool victims;
 	int ret;
 
 	memset(t, 0, sizeof(*t));
@@ -206,25 +258,23 @@ int tracer_start(struct tracer *t, const struct tracer_options *o, char *err, si
 	libbpf_set_print(libbpf_print);
 	if (check_privileges(err, errlen) || prepare_core_btf(t, o, err, errlen))
 		return -1;
-
-	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = t->core_btf.path);
-	t->skel = fstrace_bpf__open_opts(&open_opts);
-	if (!t->skel) {
-		snprintf(err, errlen, "opening the BPF object failed: %s", strerror(errno));
-		goto fail;
+	victims = fentry_usable(&t->core_btf, o->btf_path != NULL, why, sizeof(why));
+	ret = open_and_load(t, o, victims);
+	if (ret && victims) { /* the probe passed but ours did not load: go on without them */
+		snprintf(why, sizeof(why), "our programs did not load: %s", strerror(-ret));
+		victims = false;
+		ret = open_and_load(t, o, false);
 	}
-	configure(t->skel, o);
-	ret = fstrace_bpf__load(t->skel);
 	if (ret) {
-		snprintf(err, errlen, "loading the BPF programs failed: %s (run with -v for the verifier log)",
-			 strerror(-ret));
+		snprintf(err, errlen, "%s the BPF programs failed: %s (run with -v for the verifier log)",
+			 t->skel ? "loading" : "opening", strerror(-ret));
 		goto fail;
 	}
 	if (o->seed_pid && tracer_trace_pid(t, o->seed_pid)) {
 		snprintf(err, errlen, "cannot trace pid %d: %s", o->seed_pid, strerror(errno));
 		goto fail;
 	}
-	if (attach_all(t, err, errlen))
+	if (attach_all(t, err, errlen) || attach_victims(t, victims, why))
 		goto fail;
 	t->attach_seconds = now_seconds() - started;
 	return 0;

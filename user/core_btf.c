@@ -55,18 +55,29 @@ static int cache_key(const char *source, bool running_kernel, const void *obj, s
 	return 0;
 }
 
-/* A cached extract is used only if root wrote it and nobody else can have, and it parses. */
-static bool cached_ok(const char *path)
+/* An open cached file, if root wrote it and nobody else can have; else -1. */
+static int open_trusted(const char *path)
 {
 	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	struct stat st;
-	struct btf *btf;
-	bool ok = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == 0 &&
-		  !(st.st_mode & 022);
 
-	if (fd >= 0)
+	if (fd >= 0 && (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022))) {
 		close(fd);
-	if (!ok || !(btf = btf__parse(path, NULL)))
+		fd = -1;
+	}
+	return fd;
+}
+
+/* A cached extract is used only if it is trusted and parses. */
+static bool cached_ok(const char *path)
+{
+	int fd = open_trusted(path);
+	struct btf *btf;
+
+	if (fd < 0)
+		return false;
+	close(fd);
+	if (!(btf = btf__parse(path, NULL)))
 		return false;
 	btf__free(btf);
 	return true;
@@ -95,25 +106,32 @@ static int write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
+/* Writes data to path in one step: a temporary file renamed over it, mode 0644. */
+static int replace_file(const char *path, const void *data, size_t size)
+{
+	char tmp[600];
+	int fd;
+	bool ok;
+
+	snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
+	if ((fd = mkstemp(tmp)) < 0)
+		return -1;
+	ok = fchmod(fd, 0644) == 0 && write_all(fd, data, size) == 0;
+	close(fd);
+	if (ok && rename(tmp, path) == 0)
+		return 0;
+	unlink(tmp);
+	return -1;
+}
+
 /* Into the cache (write then rename, so a reader never sees half a file), else into a memfd. */
 static int store(struct core_btf *cb, const char *dir, const void *data, __u32 size)
 {
-	char tmp[sizeof(cb->path) + 16];
 	int fd;
 
-	if (cache_dir_ok(dir)) {
-		snprintf(tmp, sizeof(tmp), "%s.XXXXXX", cb->path);
-		fd = mkstemp(tmp);
-		if (fd >= 0) {
-			bool ok = fchmod(fd, 0644) == 0 && write_all(fd, data, size) == 0;
-
-			close(fd);
-			if (ok && rename(tmp, cb->path) == 0) {
-				cb->how = "built";
-				return 0;
-			}
-			unlink(tmp);
-		}
+	if (cache_dir_ok(dir) && replace_file(cb->path, data, size) == 0) {
+		cb->how = "built";
+		return 0;
 	}
 	fd = memfd_create("fstrace-core-btf", MFD_CLOEXEC);
 	if (fd < 0 || write_all(fd, data, size)) {
@@ -184,4 +202,40 @@ void core_btf_release(struct core_btf *cb)
 	if (cb->memfd >= 0)
 		close(cb->memfd);
 	cb->memfd = -1;
+}
+
+/* "<dir>/core-<key>.<name>", when the extract itself is in the cache. */
+static int fact_path(const struct core_btf *cb, const char *name, char *out, size_t len)
+{
+	size_t n = strlen(cb->path);
+
+	if (cb->memfd >= 0 || !cb->how || (strcmp(cb->how, "cached") && strcmp(cb->how, "built")) ||
+	    n < 4 || strcmp(cb->path + n - 4, ".btf"))
+		return -1;
+	return snprintf(out, len, "%.*s.%s", (int)(n - 4), cb->path, name) < (int)len ? 0 : -1;
+}
+
+int core_btf_fact_get(const struct core_btf *cb, const char *name, char *buf, size_t len)
+{
+	char path[600];
+	ssize_t n;
+	int fd;
+
+	if (fact_path(cb, name, path, sizeof(path)) || (fd = open_trusted(path)) < 0)
+		return -1;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+void core_btf_fact_put(const struct core_btf *cb, const char *name, const char *value)
+{
+	char path[600];
+
+	if (fact_path(cb, name, path, sizeof(path)) == 0)
+		replace_file(path, value, strlen(value));
 }

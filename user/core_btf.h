@@ -36,6 +36,13 @@ int core_btf_prepare(struct core_btf *cb, const char *source, const void *obj, s
 		     struct btf *(*open_local)(void *ctx), void *ctx, char *err, size_t errlen);
 void core_btf_release(struct core_btf *cb);
 
+/*
+ * Small facts about this kernel cached beside the extract (same key), e.g. whether fentry loads:
+ * 0 with the fact's text in buf, or -1 when it is not cached (or the extract is not in the cache).
+ */
+int core_btf_fact_get(const struct core_btf *cb, const char *name, char *buf, size_t len);
+void core_btf_fact_put(const struct core_btf *cb, const char *name, const char *value);
+
 /* The extract itself, from a parsed kernel BTF: the types named in local. NULL on ENOMEM. */
 struct btf *core_btf_extract(const struct btf *kernel, const struct btf *local);
 

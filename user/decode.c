@@ -144,6 +144,11 @@ int event_decode(const void *data, size_t size, struct record *r)
 	case FST_EV_REMOVE:
 	case FST_EV_RENAME:
 		decode_call(e, str, r);
+		if (e->ino) { /* the removed inode, where fentry noted it */
+			r->has_dev = true;
+			r->dev_major = e->dev >> 20;
+			r->dev_minor = e->dev & 0xfffff;
+		}
 		break;
 	case FST_EV_EXT4_ERROR:
 		r->has_dev = true;

@@ -56,6 +56,11 @@ static void actor_json(struct jbuf *b, const struct finding_actor *a)
 	jobj_str(b, "syscall", r->syscall);
 	jobj_str(b, "path", r->path);
 	jobj_str(b, "type", rec_type_name(r->type));
+	if (r->ino) { /* where fentry gave it: the file that went, on which device */
+		jobj_u64(b, "ino", r->ino);
+		snprintf(num, sizeof(num), "%u:%u", r->dev_major, r->dev_minor);
+		jobj_str(b, "dev", num);
+	}
 	snprintf(num, sizeof(num), "%.1f", a->delta_ms); /* to 0.1 ms */
 	jobj_raw(b, "delta_ms", num);
 	container_json(b, a->cgroup);

@@ -126,9 +126,13 @@ static void finding(const struct render *r, size_t n, const struct finding *x)
 	if (render_container(x->cgroup, buf, sizeof(buf)))
 		fprintf(r->out, "    container: %s\n", buf);
 	if (x->actor.present) {
-		fprintf(r->out, "    actor: pid %u (%s, child of pid %u) %s %s, %.1f ms before\n", x->actor.removal->pid,
-			x->actor.removal->comm, x->actor.removal->ppid, x->actor.removal->syscall,
-			x->actor.removal->path, x->actor.delta_ms > 0 ? x->actor.delta_ms : 0.0);
+		const struct record *rm = x->actor.removal;
+
+		fprintf(r->out, "    actor: pid %u (%s, child of pid %u) %s %s", rm->pid, rm->comm, rm->ppid,
+			rm->syscall, rm->path);
+		if (rm->ino)
+			fprintf(r->out, " (inode %" PRIu64 " on %u:%u)", rm->ino, rm->dev_major, rm->dev_minor);
+		fprintf(r->out, ", %.1f ms before\n", x->actor.delta_ms > 0 ? x->actor.delta_ms : 0.0);
 		if (render_container(x->actor.cgroup, buf, sizeof(buf)))
 			fprintf(r->out, "    actor's container: %s\n", buf);
 	}
