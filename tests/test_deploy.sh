@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The node deployments: the DaemonSet manifest parses and gives the container what the binary
-# needs (privileged, hostPID, BTF, tracefs, /dev, kubelet's and the pod-log directories read-only),
+# needs (privileged, hostPID, BTF, /dev, kubelet's and the pod-log directories read-only),
 # and the command lines of the manifest and of the systemd unit are ones this fstrace accepts: each
 # is run for real (with its recording directory moved under the test's) for half a second.
 source "$(dirname "$0")/lib.sh"
@@ -15,7 +15,7 @@ PY
 jq -e '.kind == "DaemonSet" and .spec.template.spec.hostPID == true and
 	(.spec.template.spec.containers[0].securityContext.privileged == true)' "$T/manifest.json" >/dev/null ||
 	fail "the manifest is not a privileged hostPID DaemonSet"
-for path in /sys/kernel/btf /sys/kernel/tracing /dev /var/lib/kubelet /var/log/pods /var/log/fstrace; do
+for path in /sys/kernel/btf /dev /var/lib/kubelet /var/log/pods /var/log/fstrace; do
 	jq -e --arg p "$path" '.spec.template.spec as $s | any($s.volumes[]; .hostPath.path == $p) and
 		any($s.containers[0].volumeMounts[]; .mountPath == $p)' "$T/manifest.json" >/dev/null ||
 		fail "the manifest does not mount the host's $path"
