@@ -38,9 +38,11 @@ struct {
 	__type(value, struct scratch);
 } scratch SEC(".maps");
 
-/* The process tree being traced (tgids): seeded from userspace, grown at fork, shrunk at exit. */
+/* The process tree being traced (tgids): seeded from userspace, grown at fork, shrunk at exit.
+ * Not preallocated: 65536 entries preallocated cost 1.6 ms of every start, for a tree of dozens. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, 65536);
 	__type(key, __u32);
 	__type(value, __u8);

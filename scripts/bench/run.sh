@@ -55,7 +55,7 @@ if [[ $QUICK == 1 ]]; then
 	IMAGE_GB=1
 else
 	WORKLOADS=(storm100k tar20k npm5x1000 tar100k)
-	declare -A REPS_FAST=([storm100k]=5 [tar20k]=5 [npm5x1000]=3 [tar100k]=3)
+	declare -A REPS_FAST=([storm100k]=5 [tar20k]=9 [npm5x1000]=3 [tar100k]=3)
 	declare -A REPS_SLOW=([storm100k]=1 [tar20k]=2 [npm5x1000]=1 [tar100k]=0)
 	ACCOUNT=("storm1M@200k 2" "storm1M 1")
 	IMAGE_GB=2
