@@ -65,7 +65,20 @@ static void test_no_findings(void)
 	struct bead_target bt = { .dry_run = true };
 
 	CHECK(bead_file(line, strlen(line), &bt) == BEAD_NOTHING);
+	/* Its one line goes to stderr: keep it out of the test's output, and check it was said. */
+	fflush(stderr);
+	int saved = dup(2);
+	FILE *said = tmpfile();
+	char line_said[128] = "";
+
+	REQUIRE(saved >= 0 && said && dup2(fileno(said), 2) >= 0);
 	CHECK(bead_file("not json\n", 9, &bt) == BEAD_ERROR);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	rewind(said);
+	CHECK(fgets(line_said, sizeof(line_said), said) && strcmp(line_said, "fstrace: not a bead ticket: not json\n") == 0);
+	fclose(said);
 }
 
 int main(void)
