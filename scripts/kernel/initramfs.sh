@@ -46,34 +46,34 @@ for d in bin sbin lib lib64; do ln -s "usr/$d" "$root/$d"; done
 copy() {
 	local src=$1 dst=$root$1
 	[[ -e $dst || -L $dst ]] && return 0
-	mkdir -p "$(dirname "$dst")"
+	mkdir -p "${dst%/*}"
 	cp -L --preserve=mode "$src" "$dst"
 }
 
-# copy_libs PATH: every library and the loader that ldd names for the program at PATH.
-copy_libs() {
-	local lib
-	# A script or a static binary has nothing to add (ldd fails or names nothing).
-	while read -r lib; do
-		[[ -n $lib ]] && copy "$lib"
-	done < <(ldd "$1" 2>/dev/null | sed -n 's/^.*=> \(\/[^ ]*\) (.*$/\1/p; s/^[[:space:]]*\(\/[^ ]*\) (.*$/\1/p')
-}
-
-copy_elf() {
-	copy "$1"
-	copy_libs "$1"
-}
-
+# The programs, then in one go every library and the loader they need. The loader's --list is what
+# ldd runs for each file, without ldd's shell wrapper (6 s less for ~250 programs).
+rtld=/lib64/ld-linux-x86-64.so.2
+progs=()
 for pkg in "${PACKAGES[@]}"; do
 	dpkg-query -W "$pkg" >/dev/null 2>&1 || die "package $pkg is not installed (run make deps)"
 	while read -r f; do
-		[[ -f $f && -x $f ]] && copy_elf "$f"
+		[[ -f $f && -x $f ]] && progs+=("$f")
 	done < <(dpkg -L "$pkg" | grep -E '^(/usr)?/s?bin/[^/]+$')
 done
 for c in "${COMMANDS[@]}"; do
 	p=$(command -v "$c") || die "$c is not on PATH"
-	copy_elf "$p"
+	progs+=("$p")
 done
+progs+=("$fstrace")
+for f in "${progs[@]}"; do
+	[[ $f == "$fstrace" ]] || copy "$f"
+done
+# A script or a static binary has nothing to add (the loader refuses it).
+while read -r lib; do
+	copy "$lib"
+done < <(for f in "${progs[@]}"; do "$rtld" --list "$f" 2>/dev/null || true; done |
+	sed -n 's/^.*=> \(\/[^ ]*\) (.*$/\1/p; s/^[[:space:]]*\(\/[^ ]*\) (.*$/\1/p' | sort -u)
+
 # The configuration files every Debian system has and the scenarios' programs read (mke2fs's
 # defaults, bash's user lookup, ls -l's time zone): a missing one would be a failing openat in every
 # recording, and a missing path in every report.
@@ -94,7 +94,6 @@ done < <("$busybox" --list-full)
 mkdir -p "$root/opt/fstrace/build" "$root/opt/fstrace/scripts/scenarios" "$root/opt/fstrace/scripts/kernel" \
 	"$root/opt/fstrace/tests"
 cp "$fstrace" "$root/opt/fstrace/build/fstrace"
-copy_libs "$fstrace"
 cp -p "$repo/scripts/scenario.sh" "$root/opt/fstrace/scripts/"
 cp -p "$repo/scripts/scenarios/"*.sh "$root/opt/fstrace/scripts/scenarios/"
 cp -p "$repo/tests/report_schema.jq" "$root/opt/fstrace/tests/"
@@ -130,6 +129,19 @@ printf 'root:x:0:\n' >"$root/etc/group"
 # and fstrace rightly reports /etc/ld.so.cache as a missing path in every scenario.
 printf '/usr/lib/x86_64-linux-gnu\n' >"$root/etc/ld.so.conf"
 ldconfig -r "$root"
+
+# Checked inside the image, as the guest's loader will see it: a library left out would otherwise
+# show only as a scenario failing in the guest, minutes later.
+guest_progs=()
+for f in "${progs[@]}"; do
+	[[ $f == "$fstrace" ]] && f=/opt/fstrace/build/fstrace
+	guest_progs+=("$f")
+done
+# (The loader names the program and the library it could not open; no redirection to a file in
+# there: the image has no /dev/null yet.)
+missing=$(chroot "$root" /usr/bin/bash -c 'for f; do '"$rtld"' --list "$f" 2>&1; done' _ "${guest_progs[@]}" |
+	grep 'cannot open shared object file' || true)
+[[ -z $missing ]] || die "libraries missing from the image: $(head -n 5 <<<"$missing" | tr '\n' ' ')"
 
 mkdir -p "$(dirname "$out")"
 (cd "$root" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -1 >"$out.part"
