@@ -4,7 +4,7 @@
 # the recording must show it (scenario.sh caught), and fstrace's JSON report must match its schema
 # and hold the finding scenario.sh names. Cleanup must leave nothing behind.
 #
-#   guest-scenario.sh NAME      verdict lines to $FSTK_OUT: START, ATTACH..., ATTACHED, PASS or FAIL;
+#   guest-scenario.sh NAME      verdict lines to $FSTK_OUT: START, ATTACH..., ATTACHED, NOTE, PASS or FAIL;
 #                               exit 0 on PASS, 3 on FAIL (anything else: it stopped without a verdict)
 #
 # fstrace -v lists the attach mode of each hook ("fstrace:   syscalls   tp_btf"); they are passed on
@@ -30,17 +30,12 @@ dir=$(fst_mktemp "kernel-$name")
 rec=$dir/rec.jsonl.gz
 say "START $name"
 
-# What explains a failure goes to the console (the host shows its tail): the load log when
-# fstrace could not load its programs, else the end of what fstrace and the trigger printed.
+# What explains a failure goes to the console (the host shows its tail): the end of what fstrace
+# and the trigger printed.
 show_run_log() {
-	local err=$dir/run.err
-	[[ -s $err ]] || return 0
-	if grep -q -- '-- BEGIN PROG LOAD LOG --' "$err"; then
-		echo "--- fstrace run -v: the verifier's log"
-		sed -n '/BPF program load failed/p; /-- BEGIN PROG LOAD LOG --/,/-- END PROG LOAD LOG --/p' "$err" | head -n 200
-	fi
+	[[ -s $dir/run.err ]] || return 0
 	echo "--- fstrace run -v: the last lines of its stderr"
-	grep -v '^libbpf: ' "$err" | tail -n 40
+	grep -v '^libbpf: ' "$dir/run.err" | tail -n 40
 }
 
 verdict() {
@@ -67,14 +62,26 @@ rc=0
 env "${FST_TRIGGER_ENV[@]}" "$FSTRACE" run -v --record "$rec" -- \
 	/bin/bash "$SCENARIO" trigger "$name" "$dir" </dev/null >"$dir/run.out" 2>"$dir/run.err" || rc=$?
 
+# An indented "fstrace:   HOOK MODE..." line per hook; MODE may say more ("unavailable (why)").
 attach=0
 while read -r hook mode; do
 	say "ATTACH $hook $mode"
 	attach=$((attach + 1))
-done < <(sed -n 's/^fstrace:  \+\([a-z0-9_]\+\) \+\([A-Za-z0-9_.+-]\+\)$/\1 \2/p' "$dir/run.err")
+done < <(sed -n 's/^fstrace:  \+\([a-z0-9_]\+\) \+\([^ ].*\)$/\1 \2/p' "$dir/run.err")
 [[ $attach -gt 0 ]] || say "ATTACH ? (fstrace -v printed no attach mode)"
-secs=$(sed -n 's/^fstrace: attached in \([0-9.]\+\) s$/\1/p' "$dir/run.err" | head -n 1)
+secs=$(sed -n 's/^fstrace: attached in \([0-9.]\+\) s\b.*$/\1/p' "$dir/run.err" | head -n 1)
 [[ -z $secs ]] || say "ATTACHED $secs"
+
+# A program the kernel refused is worth seeing even when fstrace did without it (an optional hook):
+# a NOTE line names it, and its verifier log goes to the console.
+refused=$(sed -n "s/^libbpf: prog '\([^']*\)': BPF program load failed: \(.*\)$/\1 (\2)/p" "$dir/run.err" |
+	sort -u | tr '\n' ' ')
+if [[ -n $refused ]]; then
+	say "NOTE $name: the kernel refused ${refused}(fstrace run -v's verifier log is in console.log)"
+	echo "--- fstrace run -v: the verifier's log"
+	sed -n '/BPF program load failed/p; /-- BEGIN PROG LOAD LOG --/,/-- END PROG LOAD LOG --/p' "$dir/run.err" |
+		head -n 200
+fi
 
 read -r class cause < <("$SCENARIO" finding "$name")
 if [[ ! -s $rec ]]; then

@@ -39,7 +39,8 @@ root=$(mktemp -d "${TMPDIR:-/tmp}/fstrace-kernel-initramfs.XXXXXX")
 trap 'rm -rf "$root"' EXIT
 
 # Merged /usr, as on Debian 12, so that a path copied from the host lands where it is looked up.
-mkdir -p "$root"/usr/{bin,sbin,lib,lib64} "$root"/{proc,sys,dev,tmp,run,root,etc,opt}
+# /var/cache too: fstrace keeps per-kernel files there when it can.
+mkdir -p "$root"/usr/{bin,sbin,lib,lib64} "$root"/{proc,sys,dev,tmp,run,root,etc,opt} "$root"/var/{cache,lib,log,tmp}
 for d in bin sbin lib lib64; do ln -s "usr/$d" "$root/$d"; done
 
 # copy PATH: the file (symlinks followed) to the same path in the image, once.

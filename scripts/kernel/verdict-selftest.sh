@@ -55,10 +55,16 @@ expect 1 module
 good | sed '$d' | head -c -3 >"$tmp/cut.log"
 expect 1 cut
 # Attach modes are shown, never judged: a kernel where every hook falls back still passes.
-good | sed 's/ATTACH syscalls tp_btf/ATTACH syscalls tracepoint/' >"$tmp/other_modes.log"
+good | sed 's/ATTACH syscalls tp_btf/ATTACH syscalls tracepoint\r\nATTACH removed_ino unavailable (fentry: refused)/' \
+	>"$tmp/other_modes.log"
 expect 0 other_modes
-grep -q 'racing_deleter *syscalls=tracepoint' "$tmp/other_modes.out" ||
+grep -q 'racing_deleter *syscalls=tracepoint removed_ino=unavailable (fentry: refused)$' "$tmp/other_modes.out" ||
 	{ echo "verdict-selftest: the attach modes are not in the summary" >&2; failures=$((failures + 1)); }
+# Nor a program the kernel refused and fstrace did without: a note, not a failure.
+good | sed 's/^END/NOTE racing_deleter: the kernel refused fst_x (Permission denied)\r\nEND/' >"$tmp/note.log"
+expect 0 note
+grep -q '^  note: racing_deleter: the kernel refused fst_x' "$tmp/note.out" ||
+	{ echo "verdict-selftest: the note is not in the summary" >&2; failures=$((failures + 1)); }
 
 [[ $failures -eq 0 ]] || exit 1
 echo "verdict-selftest: verdict.sh passes a complete run and fails $broken broken ones"

@@ -72,13 +72,18 @@ done
 # The attach modes fstrace -v printed for each run (START opens a run), passed on, not judged.
 attach=$(printf '%s\n' "${lines[@]}" | awk '
 	$1 == "START" { run = $2; order[++n] = run }
-	$1 == "ATTACH" { modes[run] = modes[run] ($2 == "?" ? " (fstrace -v printed no attach mode)" : " " $2 "=" $3) }
+	$1 == "ATTACH" { mode = $0; sub(/^ATTACH [^ ]+ /, "", mode)
+		modes[run] = modes[run] ($2 == "?" ? " (fstrace -v printed no attach mode)" : " " $2 "=" mode) }
 	$1 == "ATTACHED" { secs[run] = " (attached in " $2 " s)" }
 	END { for (i = 1; i <= n; i++) if (modes[order[i]] != "") printf "  attach %-18s%s%s\n", order[i], modes[order[i]], secs[order[i]] }')
 
 echo "test-kernel: ${kernel:-unknown kernel} under qemu TCG, /init at ${boot:-?} s of kernel uptime"
 printf '%s\n' "${results[@]}"
 [[ -z $attach ]] || echo "$attach"
+# Notes (a BPF program the kernel refused, which fstrace did without) are shown, not judged.
+while read -r l; do
+	[[ -n $l ]] && echo "  note: $l"
+done < <(field NOTE)
 for p in "${problems[@]}"; do echo "  problem: $p"; done
 echo "test-kernel: $passed passed, $failed failed"
 [[ $failed -eq 0 && ${#problems[@]} -eq 0 ]]
