@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # `make test-kernel`, step 2: the guest's initramfs (gzip'd newc cpio), built from the host's own
 # files, as dracut builds one: the host's binaries that the scenarios and their checks run (bash,
-# coreutils, util-linux, e2fsprogs, tar, jq, ...), each with the shared libraries ldd names and the
-# dynamic loader; busybox-static for every other command a minimal system needs (insmod, poweroff);
-# fstrace, the scenario table and the report schema at /opt/fstrace in the repository's layout; the
-# modules the scenarios need from the fetched kernel, with their dependencies in load order; and
-# guest-init.sh as /init.
+# coreutils, util-linux, e2fsprogs, tar, jq, ...), each with the shared libraries the loader names
+# (what ldd reports) and the loader itself; busybox-static for every other command a minimal system
+# needs (insmod, poweroff); fstrace, the scenario table and the report schema at /opt/fstrace in the
+# repository's layout; the modules the scenarios need from the fetched kernel, with their
+# dependencies in load order; and guest-init.sh as /init.
 #
 #   scripts/kernel/initramfs.sh KERNEL-DIR FSTRACE OUTPUT SCENARIO...
 #
