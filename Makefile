@@ -42,7 +42,7 @@ UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/unit/%,$(UNIT_SRCS))
 
 .DELETE_ON_ERROR:
-.PHONY: all deps demo test unit-test install clean vmlinux fuzz bench
+.PHONY: all deps demo test test-kernel unit-test install clean vmlinux fuzz bench
 
 all: $(OUT)/fstrace
 
@@ -81,6 +81,12 @@ unit-test: $(UNIT_BINS)
 test: deps
 	$(Q)$(MAKE) --no-print-directory all unit-test
 	$(Q)FSTRACE=$(CURDIR)/$(OUT)/fstrace bash tests/run.sh
+
+# The real-fault scenarios on a second kernel: Debian 12's Linux 6.1 (fetched into build/kernel/,
+# never installed) under qemu TCG, with an initramfs built from this machine's tools (scripts/kernel/).
+test-kernel: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)FSTRACE=$(CURDIR)/$(OUT)/fstrace bash scripts/kernel/test-kernel.sh
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all

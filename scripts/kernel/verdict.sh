@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# `make test-kernel`, step 4: judge the guest's verdict lines (ttyS1, written by guest-init.sh and
+# guest-scenario.sh) against the scenarios the host asked for, and print the summary.
+#
+#   scripts/kernel/verdict.sh VERDICTS SCENARIO...
+#
+# Passes only when the guest reached /init (BOOT), got to the end (END), said PASS exactly once for
+# every scenario asked for, and said nothing else is wrong (no FAIL, no SKIP line of any kind).
+# A guest that crashed, hung or left a scenario out therefore fails: the absence of a FAIL is
+# never taken as a pass.
+set -uo pipefail
+
+[[ $# -ge 2 ]] || {
+	echo "usage: verdict.sh VERDICTS SCENARIO..." >&2
+	exit 2
+}
+file=$1
+shift
+lines=()
+[[ -r $file ]] && mapfile -t lines < <(tr -d '\r' <"$file")
+
+problems=()
+field() { # the lines that start with WORD, without it
+	local l
+	for l in "${lines[@]}"; do
+		[[ $l == "$1 "* ]] && echo "${l#"$1 "}"
+	done
+	return 0
+}
+
+has() { # a line that is WORD, or starts with it
+	local l
+	for l in "${lines[@]}"; do [[ $l == "$1" || $l == "$1 "* ]] && return 0; done
+	return 1
+}
+
+boot=$(field BOOT | head -n 1)
+kernel=$(field KERNEL | head -n 1)
+[[ -n $boot ]] || problems+=("the guest never reached /init (no BOOT line)")
+has END || problems+=("the guest stopped before the end (no END line: a crash, a panic or the time limit)")
+# A scenario's FAIL shows in its own line below; any other (a module, BTF) is a problem of its own.
+while read -r l; do
+	[[ -n $l && " $* " != *" ${l%% *} "* ]] && problems+=("FAIL $l")
+done < <(field FAIL)
+while read -r l; do
+	[[ -n $l ]] && problems+=("skipped: $l")
+done < <(field SKIP)
+
+passed=0 failed=0
+results=()
+for name in "$@"; do
+	mapfile -t pass < <(field PASS | awk -v n="$name" '$1 == n')
+	fail=$(field FAIL | awk -v n="$name" '$1 == n' | head -n 1)
+	if [[ ${#pass[@]} -eq 1 && -z $fail ]]; then
+		passed=$((passed + 1))
+		read -r _ secs rest <<<"${pass[0]}"
+		results+=("$(printf '  PASS  %-18s %5s  %s' "$name" "$secs" "$rest")")
+	else
+		failed=$((failed + 1))
+		if [[ -n $fail ]]; then
+			results+=("$(printf '  FAIL  %-18s %s' "$name" "${fail#"$name" }")")
+		elif [[ ${#pass[@]} -gt 1 ]]; then
+			results+=("$(printf '  FAIL  %-18s said PASS %d times' "$name" "${#pass[@]}")")
+			problems+=("$name: PASS ${#pass[@]} times")
+		else
+			results+=("$(printf '  FAIL  %-18s no verdict (not run, or stopped)' "$name")")
+			problems+=("$name: no PASS")
+		fi
+	fi
+done
+
+# The attach modes fstrace -v printed for each run (START opens a run), passed on, not judged.
+attach=$(printf '%s\n' "${lines[@]}" | awk '
+	$1 == "START" { run = $2; order[++n] = run }
+	$1 == "ATTACH" { mode = $0; sub(/^ATTACH [^ ]+ /, "", mode)
+		modes[run] = modes[run] ($2 == "?" ? " (fstrace -v printed no attach mode)" : " " $2 "=" mode) }
+	$1 == "ATTACHED" { secs[run] = " (attached in " $2 " s)" }
+	END { for (i = 1; i <= n; i++) if (modes[order[i]] != "") printf "  attach %-18s%s%s\n", order[i], modes[order[i]], secs[order[i]] }')
+
+echo "test-kernel: ${kernel:-unknown kernel} under qemu TCG, /init at ${boot:-?} s of kernel uptime"
+printf '%s\n' "${results[@]}"
+[[ -z $attach ]] || echo "$attach"
+# Notes (a BPF program the kernel refused, which fstrace did without) are shown, not judged.
+while read -r l; do
+	[[ -n $l ]] && echo "  note: $l"
+done < <(field NOTE)
+for p in "${problems[@]}"; do echo "  problem: $p"; done
+echo "test-kernel: $passed passed, $failed failed"
+[[ $failed -eq 0 && ${#problems[@]} -eq 0 ]]
