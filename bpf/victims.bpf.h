@@ -39,10 +39,22 @@ struct vfsmount___idmap {
  * struct mnt_idmap * in 6.3 (commit abf08576afe3, "fs: port vfs_*() helpers to struct mnt_idmap"):
  * 6.1 has vfsmount.mnt_userns, 6.18 vfsmount.mnt_idmap, both take the dentry third. vfs_rmdir alike.
  */
-static __always_inline int victim_dentry_arg(void)
+static __always_inline bool dentry_is_third(void)
 {
 	return bpf_core_field_exists(struct vfsmount___idmap, mnt_idmap) ||
-	       bpf_core_field_exists(struct vfsmount___userns, mnt_userns) ? 2 : 1;
+	       bpf_core_field_exists(struct vfsmount___userns, mnt_userns);
+}
+
+/* A context argument read as one load at a constant offset, in asm: clang would otherwise fold
+ * the two branches below into one load through a computed pointer, which the verifier refuses
+ * ("dereference of modified ctx ptr", seen on 6.1). Only the branch CO-RE keeps is checked. */
+#define CTX_ARG(ctx, n) ({ __u64 v_; asm volatile("%0 = *(u64 *)(%1 + " #n " * 8)" : "=r"(v_) : "r"(ctx)); v_; })
+
+static __always_inline struct dentry *victim_dentry(__u64 *ctx)
+{
+	if (dentry_is_third())
+		return (struct dentry *)CTX_ARG(ctx, 2);
+	return (struct dentry *)CTX_ARG(ctx, 1);
 }
 
 static __always_inline void note_victim(struct dentry *dentry)
@@ -61,14 +73,14 @@ static __always_inline void note_victim(struct dentry *dentry)
 SEC("fentry/vfs_unlink")
 int fst_vfs_unlink(__u64 *ctx)
 {
-	note_victim((struct dentry *)ctx[victim_dentry_arg()]);
+	note_victim(victim_dentry(ctx));
 	return 0;
 }
 
 SEC("fentry/vfs_rmdir")
 int fst_vfs_rmdir(__u64 *ctx)
 {
-	note_victim((struct dentry *)ctx[victim_dentry_arg()]);
+	note_victim(victim_dentry(ctx));
 	return 0;
 }
 
@@ -83,7 +95,7 @@ int fst_vfs_rename(__u64 *ctx)
 	if (bpf_core_type_exists(struct renamedata))
 		note_victim(BPF_CORE_READ((struct renamedata *)ctx[0], new_dentry));
 	else
-		note_victim((struct dentry *)ctx[3]);
+		note_victim((struct dentry *)CTX_ARG(ctx, 3));
 	return 0;
 }
 

@@ -261,7 +261,7 @@ int tracer_start(struct tracer *t, const struct tracer_options *o, char *err, si
 	victims = fentry_usable(&t->core_btf, o->btf_path != NULL, why, sizeof(why));
 	ret = open_and_load(t, o, victims);
 	if (ret && victims) { /* the probe passed but ours did not load: go on without them */
-		snprintf(why, sizeof(why), "our programs did not load: %s", strerror(-ret));
+		snprintf(why, sizeof(why), "ours refused: %s", strerror(-ret));
 		victims = false;
 		ret = open_and_load(t, o, false);
 	}

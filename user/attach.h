@@ -23,7 +23,7 @@ struct tracer_options {
 
 struct hook_mode {
 	const char *hook; /* "syscalls", "ext4_error", "kmsg", "proc" */
-	char mode[48];    /* "raw_tp", "unavailable (...)" */
+	char mode[96];    /* "raw_tp", "fentry", "unavailable (why)" */
 };
 
 struct tracer {

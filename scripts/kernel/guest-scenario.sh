@@ -7,8 +7,10 @@
 #   guest-scenario.sh NAME      verdict lines to $FSTK_OUT: START, ATTACH..., ATTACHED, NOTE, PASS or FAIL;
 #                               exit 0 on PASS, 3 on FAIL (anything else: it stopped without a verdict)
 #
-# fstrace -v lists the attach mode of each hook ("fstrace:   syscalls   tp_btf"); they are passed on
-# as ATTACH lines and never judged: which mode a kernel gets is fstrace's business.
+# fstrace -v lists the attach mode of each hook ("fstrace:   syscalls    raw_tp"); they are passed on
+# as ATTACH lines. One is judged: Debian's 6.1 allows fentry, so removed_ino must be "fentry" there
+# (the same binary says "unavailable" on the CI host, which refuses fentry), and a race's actor must
+# then carry the removed inode.
 set -uo pipefail
 
 repo=/opt/fstrace
@@ -105,6 +107,14 @@ elif ! jq -e --arg c "$class" --arg k "$cause" 'any(.findings[]; .class == $c an
 	"$dir/report.json" >/dev/null; then
 	echo "--- findings: $(jq -c '[.findings[] | {class, cause, path}]' "$dir/report.json")"
 	verdict FAIL "not diagnosed: no $class finding with cause $cause"
+fi
+if ! grep -q '^fstrace:  *removed_ino  *fentry$' "$dir/run.err"; then
+	verdict FAIL "removed_ino is not on fentry, which this kernel allows: $(grep '^fstrace:  *removed_ino' "$dir/run.err")"
+elif [[ $class == enoent_race ]] &&
+	! jq -e 'any(.findings[]; .class == "enoent_race" and (.actor.ino // 0) > 0 and (.actor.dev // "") != "")' \
+		"$dir/report.json" >/dev/null; then
+	echo "--- actors: $(jq -c '[.findings[] | .actor // empty]' "$dir/report.json")"
+	verdict FAIL "the race's actor carries no removed inode although removed_ino is on fentry"
 fi
 # The whole text report, for whoever reads console.log: what fstrace says on this kernel.
 "$FSTRACE" report "$rec" 2>&1 | sed 's/^/  | /'
