@@ -42,7 +42,7 @@ UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/unit/%,$(UNIT_SRCS))
 
 .DELETE_ON_ERROR:
-.PHONY: all deps demo test unit-test install clean vmlinux fuzz bench
+.PHONY: all deps demo test unit-test install clean vmlinux fuzz fuzz-run bench
 
 all: $(OUT)/fstrace
 
@@ -108,13 +108,16 @@ build-fuzz/%: tests/fuzz/%.c $(filter-out user/main.c,$(USER_SRCS)) $(OUT)/fstra
 	$(Q)mkdir -p build-fuzz
 	$(Q)clang $(FUZZ_CFLAGS) $< $(filter-out user/main.c,$(USER_SRCS)) $(LDLIBS) -o $@
 
-fuzz: $(FUZZ_BINS)
+fuzz: deps
+	$(Q)$(MAKE) --no-print-directory fuzz-run
+
+fuzz-run: $(FUZZ_BINS)
 	$(Q)for f in $(FUZZ_BINS); do n=$${f#build-fuzz/fuzz_}; mkdir -p build-fuzz/corpus-$$n; \
 		echo "  FUZZ     $$n ($(FUZZ_SECONDS) s)"; \
 		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -timeout=10 -close_fd_mask=2 -print_final_stats=1 \
 			-artifact_prefix=build-fuzz/ build-fuzz/corpus-$$n \
 			tests/fuzz/corpus/$$n 2>build-fuzz/$$n.log || { tail -n 30 build-fuzz/$$n.log; exit 1; }; \
-		grep -E "stat::number_of_executed_units" build-fuzz/$$n.log; done
+		grep -E "stat::(number_of_executed_units|average_exec_per_sec|new_units_added)" build-fuzz/$$n.log; done
 
 install: $(OUT)/fstrace
 	install -D -m 0755 $(OUT)/fstrace $(DESTDIR)$(PREFIX)/sbin/fstrace
