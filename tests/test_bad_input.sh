@@ -91,7 +91,14 @@ fst_run "$T/new.jsonl.gz" -o "$T/new.report" -- true </dev/null
 [[ $RUN_RC -eq 0 ]] || fail "run --record -o into fresh paths exited $RUN_RC"
 timeout -k 5 20 "$FSTRACE" record -o "$T/new-record.jsonl.gz" --duration 0.2 </dev/null 2>/dev/null ||
 	fail "record -o into a fresh path failed"
-for f in "$T/new.jsonl.gz" "$T/new.report" "$T/new-record.jsonl.gz"; do
+# --force replaces a taken file with a new one: another name for the old file keeps its bytes.
+echo keep >"$T/taken"
+ln "$T/taken" "$T/taken-hardlink"
+fst_run "$T/taken" --force -o /dev/null -- true </dev/null
+[[ $RUN_RC -eq 0 ]] || fail "run --force --record over a taken file exited $RUN_RC"
+check_recording "$T/taken"
+[[ $(<"$T/taken-hardlink") == keep ]] || fail "--force wrote through the old file (its hard link changed)"
+for f in "$T/new.jsonl.gz" "$T/new.report" "$T/new-record.jsonl.gz" "$T/taken"; do
 	[[ $(stat -c %a "$f") == 600 ]] || fail "${f##*/} was created mode $(stat -c %a "$f") under umask 000, expected 600"
 done
 
