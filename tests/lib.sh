@@ -156,6 +156,7 @@ fst_wait_exit() {
 	done
 	kill -0 "$pid" 2>/dev/null && fail "pid $pid (fstrace) still running after ${secs}s"
 	WAIT_RC=0
+	# shellcheck disable=SC2034 # for the tests that source this file
 	wait "$pid" || WAIT_RC=$?
 	rm -f "$T/runner.pid" "$T/recorder.pid"
 }

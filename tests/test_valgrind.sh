@@ -24,8 +24,9 @@ checked() {
 		valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
 			--log-file="$T/$name.vg" "$FSTRACE" "$@" </dev/null >"$T/$name.out" 2>"$T/$name.err" || rc=$?
 		# The summary line also proves valgrind ran the program to its end.
-		[[ $rc -ne 99 ]] && grep -q "ERROR SUMMARY: 0 errors" "$T/$name.vg" ||
+		if [[ $rc -eq 99 ]] || ! grep -q "ERROR SUMMARY: 0 errors" "$T/$name.vg"; then
 			fail "valgrind: fstrace $* (exit $rc): $(grep -E '^==[0-9]+== +[^ ]' "$T/$name.vg" | sed -n '/Command:/,$p' | head -n 25 | cut -c1-200)"
+		fi
 	else
 		ASAN_OPTIONS=detect_leaks=1 "$FSTRACE" "$@" </dev/null >"$T/$name.out" 2>"$T/$name.err" || rc=$?
 		! grep -qE 'Sanitizer|runtime error' "$T/$name.err" ||
