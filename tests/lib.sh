@@ -109,6 +109,58 @@ fst_bpf_progs() {
 		jq -r --arg p "$FST_PROG_PREFIX" '.[] | select((.name // "") | startswith($p)) | .id'
 }
 
+# fstrace's BPF links attached now, "link ID prog ID" a line: a program may stay loaded only as
+# long as a link holds it, so this and fst_bpf_progs together say nothing is left attached.
+fst_bpf_links() {
+	local progs
+	progs=$(fst_bpf_progs | paste -sd, -)
+	bpftool -j link show 2>/dev/null |
+		jq -r --arg ids "$progs" '($ids | split(",")) as $p | .[] | select(.prog_id | tostring | IN($p[])) |
+			"link \(.id) prog \(.prog_id)"'
+}
+
+# Fails unless the fstrace programs and links loaded now are those of BASELINE (fst_bpf_state
+# taken before), after giving the kernel a moment to free a closed object's.
+fst_bpf_state() {
+	{ fst_bpf_progs | sed 's/^/prog /'; fst_bpf_links; } | sort
+}
+check_detached() {
+	local baseline=$1 what=$2 left
+	for _ in $(seq 30); do
+		left=$(comm -13 <(echo "$baseline") <(fst_bpf_state))
+		[[ -n $left ]] || return 0
+		sleep 0.1
+	done
+	fail "$what: fstrace BPF objects still attached: $(echo "$left" | tr '\n' ' ')"
+}
+
+# fst_start_run [RUN-OPTIONS...] -- CMD...: `fstrace run` in the background with SIGINT not
+# ignored (as a terminal starts it); its pid in RUNNER and $T/runner.pid (for cleanup), its
+# stdout and stderr in $T/run.out and $T/run.err.
+fst_start_run() {
+	note "fstrace run $* &"
+	(
+		trap - INT
+		exec "$FSTRACE" run "$@"
+	) </dev/null >"$T/run.out" 2>"$T/run.err" &
+	RUNNER=$!
+	echo "$RUNNER" >"$T/runner.pid"
+}
+
+# fst_wait_exit PID SECONDS: waits for a background job; its exit code in WAIT_RC.
+fst_wait_exit() {
+	local pid=$1 secs=$2
+	for _ in $(seq $((secs * 10))); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$pid" 2>/dev/null && fail "pid $pid (fstrace) still running after ${secs}s"
+	WAIT_RC=0
+	# shellcheck disable=SC2034 # for the tests that source this file
+	wait "$pid" || WAIT_RC=$?
+	rm -f "$T/runner.pid" "$T/recorder.pid"
+}
+
 # A JSON report that matches the "fstrace.report/1" schema (tests/report_schema.jq).
 check_report_schema() {
 	local report=$1 err

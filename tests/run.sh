@@ -22,7 +22,8 @@ for tool in jq bpftool losetup findmnt zcat timeout; do
 	command -v "$tool" >/dev/null || die "$tool is missing (run make deps)"
 done
 
-# fstrace's BPF programs loaded now: "id name" lines.
+# fstrace's BPF programs loaded now: "id name" lines. A link keeps its program loaded, so no
+# program left means no link left either (test_signals also lists the links themselves).
 bpf_progs() {
 	bpftool -j prog show 2>/dev/null |
 		jq -r --arg p "$FST_PROG_PREFIX" '.[] | select((.name // "") | startswith($p)) | "\(.id) \(.name)"' |

@@ -3,6 +3,7 @@
 #ifndef FSTRACE_COMMANDS_H
 #define FSTRACE_COMMANDS_H
 
+#include <stdint.h>
 #include "options.h"
 
 int cmd_run(const struct options *o);
@@ -12,7 +13,8 @@ int cmd_bead(const struct options *o);
 
 struct report;
 /* A recording read whole into a report (report_cmd.c), as `report` and `bead` both need it;
- * NULL after saying why (unreadable, or damaged: no half report). */
-struct report *report_load(const char *path);
+ * NULL after saying why (unreadable, or damaged: no half report). *cut_after: the events read
+ * before a missing trailer (the recorder was killed, or is still writing), else UINT64_MAX. */
+struct report *report_load(const char *path, uint64_t *cut_after);
 
 #endif

@@ -37,6 +37,7 @@ struct recording_reader {
 	uint64_t events, lost;
 	int exit_code;
 	char *ended;            /* the trailer's end time */
+	char bad_gzip[300];     /* zlib's complaint, once the bytes decoded before it are used */
 	char err[512];
 };
 
@@ -52,13 +53,16 @@ static int damage(struct recording_reader *r, unsigned long line, const char *wh
 /*
  * Up to room decompressed bytes into out: > 0, 0 at the end (eof, and cut if the stream stops
  * early), -1 on damage. Not gzread: on damage it discards what it decoded before the bad
- * bytes, and the lines before the damage are the ones worth having.
+ * bytes, and the lines before the damage are the ones worth having. Those are returned first,
+ * so the damage is reported in the line it cut, not the first line of the buffer.
  */
 static long inflate_some(struct recording_reader *r, char *out, uInt room)
 {
 	z_stream *zs = &r->zs;
 	char what[300];
 
+	if (r->bad_gzip[0])
+		return damage(r, r->line + 1, r->bad_gzip);
 	zs->next_out = (Bytef *)out;
 	zs->avail_out = room;
 	while (zs->avail_out == room) {
@@ -93,8 +97,11 @@ static long inflate_some(struct recording_reader *r, char *out, uInt room)
 			r->eof = r->cut = true; /* the recorder was killed before it finished the file */
 			break;
 		} else if (rc != Z_OK && !(rc == Z_BUF_ERROR && zs->avail_in == 0)) {
-			snprintf(what, sizeof(what), "damaged gzip data (%s)", zs->msg ? zs->msg : "inflate failed");
-			return damage(r, r->line + 1, what);
+			snprintf(r->bad_gzip, sizeof(r->bad_gzip), "damaged gzip data (%s)",
+				 zs->msg ? zs->msg : "inflate failed");
+			if (zs->avail_out < room)
+				break;
+			return damage(r, r->line + 1, r->bad_gzip);
 		}
 	}
 	return (long)(room - zs->avail_out);

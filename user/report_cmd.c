@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* fstrace report FILE: the recording fed through the same report as a live run. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include "commands.h"
@@ -7,7 +8,7 @@
 #include "report.h"
 #include "util.h"
 
-struct report *report_load(const char *path)
+struct report *report_load(const char *path, uint64_t *cut_after)
 {
 	struct recording_header h = {};
 	struct recording_reader *rd;
@@ -17,6 +18,7 @@ struct report *report_load(const char *path)
 	struct record r;
 	char err[512];
 
+	*cut_after = UINT64_MAX;
 	rd = recording_open(path, &h, err, sizeof(err));
 	if (!rd) {
 		say("%s", err);
@@ -44,6 +46,8 @@ struct report *report_load(const char *path)
 
 		report_end(rep, whole ? events : read_count, lost, exit_code,
 			   recording_trailer_ended(rd), recording_truncated(rd));
+		if (recording_truncated(rd))
+			*cut_after = read_count;
 	}
 	recording_close_reader(rd);
 	recording_header_free(&h);
@@ -52,13 +56,22 @@ struct report *report_load(const char *path)
 
 int cmd_report(const struct options *o)
 {
-	struct report *rep = report_load(o->recording);
+	uint64_t cut_after;
+	struct report *rep = report_load(o->recording, &cut_after);
 	int status = 0;
 
 	if (!rep)
 		return EXIT_FAILURE_FSTRACE;
 	if (report_write(rep, stdout, o->format))
 		status = EXIT_FAILURE_FSTRACE;
+	/* What was read is worth its report (a recorder killed mid-way), but a script must not take
+	 * it for the whole story: one line, and a non-zero exit. */
+	if (cut_after != UINT64_MAX) {
+		fflush(stdout);
+		say("%s: cut short after %llu events (no trailer: the recorder was killed, or is still "
+		    "writing); the report covers only those", o->recording, (unsigned long long)cut_after);
+		status = EXIT_FAILURE_FSTRACE;
+	}
 	report_free(rep);
 	return status;
 }

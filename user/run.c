@@ -20,7 +20,13 @@
 #include "util.h"
 
 static volatile sig_atomic_t child_pid;
+static volatile sig_atomic_t early_signal; /* a stop asked for before the command started */
 static volatile sig_atomic_t resized;
+static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+#define NFORWARDED (sizeof(forwarded) / sizeof(forwarded[0]))
+/* As fstrace was started: a signal ignored then (nohup, a script's background job) stays
+ * ignored, by fstrace and by the command, as it would be without fstrace. */
+static struct sigaction started_with[NFORWARDED];
 
 static void on_winch(int sig)
 {
@@ -32,21 +38,47 @@ static void on_child(int sig)
 }
 
 /* A signal sent to fstrace is passed to the command; fstrace keeps recording until the command
- * exits. A terminal's ^C already reaches the command (same process group): not sent twice. */
+ * exits. A terminal's ^C already reaches the command (same process group): not sent twice.
+ * Before the command exists, it is kept: the command is then never started (attaching takes
+ * ~50 ms, and dying in it would leave a half-written report and recording behind). */
 static void forward_signal(int sig, siginfo_t *info, void *ucontext)
 {
 	if (child_pid > 0 && info->si_code != SI_KERNEL)
 		kill(child_pid, sig);
+	else if (child_pid == 0 && !early_signal)
+		early_signal = sig;
+}
+
+/* restart 0 until the command is forked: an open(2) of a FIFO waiting for its reader (-o FIFO)
+ * must end on a signal, not go on waiting. */
+static void catch_stops(int restart)
+{
+	struct sigaction sa = { .sa_sigaction = forward_signal, .sa_flags = SA_SIGINFO | restart };
+
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < NFORWARDED; i++)
+		if (started_with[i].sa_handler != SIG_IGN)
+			sigaction(forwarded[i], &sa, NULL);
+}
+
+/* Around fork: a signal arriving then is held until the child has its default handlers back
+ * and child_pid is set, and is then forwarded, never swallowed by the child's copy of ours. */
+static void hold_stops(int how)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	for (size_t i = 0; i < NFORWARDED; i++)
+		sigaddset(&set, forwarded[i]);
+	sigprocmask(how, &set, NULL);
 }
 
 static void install_forwarding(void)
 {
-	struct sigaction sa = { .sa_sigaction = forward_signal, .sa_flags = SA_SIGINFO | SA_RESTART };
-	int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+	struct sigaction sa = { .sa_flags = SA_RESTART };
 
+	catch_stops(SA_RESTART);
 	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		sigaction(sigs[i], &sa, NULL);
 	sa.sa_handler = on_winch;
 	sa.sa_flags = SA_RESTART;
 	sigaction(SIGWINCH, &sa, NULL);
@@ -62,6 +94,9 @@ static void __attribute__((noreturn)) exec_when_released(int go_fd, char **argv,
 {
 	char go;
 
+	for (size_t i = 0; i < NFORWARDED; i++)
+		sigaction(forwarded[i], &started_with[i], NULL);
+	hold_stops(SIG_UNBLOCK);
 	if (capture)
 		output_capture_child(capture);
 	if (read(go_fd, &go, 1) != 1)
@@ -96,6 +131,8 @@ static FILE *open_report(const struct options *o)
 		fd = open(o->report_out, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
 	else
 		fd = create_output(o->report_out, o->force, err, sizeof(err));
+	if (fd < 0 && errno == EINTR && early_signal)
+		return NULL; /* a FIFO's reader never came and the user gave up: not_started says so */
 	if (fd < 0 && errno && !err[0])
 		snprintf(err, sizeof(err), "cannot write the report to %s: %s", o->report_out, strerror(errno));
 	if (fd < 0) {
@@ -107,6 +144,14 @@ static FILE *open_report(const struct options *o)
 		close(fd);
 	}
 	return out;
+}
+
+/* A stop asked for before the command was started: it never runs; one line says so, and the
+ * exit status is the one the command would have had, killed by that signal. */
+static int not_started(const struct options *o)
+{
+	say("SIG%s before %s started: it was not run", sigabbrev_np(early_signal), o->argv[0]);
+	return 128 + early_signal;
 }
 
 int cmd_run(const struct options *o)
@@ -123,14 +168,27 @@ int cmd_run(const struct options *o)
 	FILE *report_out;
 	pid_t pid;
 
+	for (size_t i = 0; i < NFORWARDED; i++)
+		sigaction(forwarded[i], NULL, &started_with[i]);
+	catch_stops(0);
 	if (!(report_out = open_report(o)))
-		return EXIT_FAILURE_FSTRACE;
+		return early_signal ? not_started(o) : EXIT_FAILURE_FSTRACE;
 	if (session_start(&s, o, &to)) {
 		if (report_out != stderr) {
 			fclose(report_out);
 			unlink(o->report_out);
 		}
 		return EXIT_FAILURE_FSTRACE;
+	}
+	/* From here to the fork, a signal waits; one that came before is honoured now, with the
+	 * recording and the report complete. */
+	hold_stops(SIG_BLOCK);
+	if (early_signal) {
+		outs[0] = (struct report_out){ report_out, o->format };
+		session_finish(&s, 128 + early_signal, outs, 1);
+		if (report_out != stderr)
+			fclose(report_out);
+		return not_started(o);
 	}
 	if (pipe2(go, O_CLOEXEC)) {
 		say("pipe: %s", strerror(errno));
@@ -162,6 +220,7 @@ int cmd_run(const struct options *o)
 	snprintf(s.command_comm, sizeof(s.command_comm), "%s",
 		 strrchr(o->argv[0], '/') ? strrchr(o->argv[0], '/') + 1 : o->argv[0]);
 	install_forwarding();
+	hold_stops(SIG_UNBLOCK); /* a signal held since the fork goes to the command now */
 	if (tracer_trace_pid(&s.tracer, pid) || write(go[1], "g", 1) != 1) {
 		say("cannot start the command traced: %s", strerror(errno));
 		kill(pid, SIGKILL);
