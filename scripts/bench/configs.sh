@@ -4,10 +4,10 @@
 # background ones are started, ready (attached) before the workload and stopped with SIGINT after it.
 
 # shellcheck disable=SC2034 # used by run.sh
-CONFIGS=(run record bpftrace strace perf)
+CONFIGS=(run record bpftrace floor strace perf)
 declare -A CFG_WHY=() # configuration -> why it is not available
 
-cfg_is_background() { [[ $1 == record || $1 == bpftrace ]]; }
+cfg_is_background() { [[ $1 == record || $1 == bpftrace || $1 == floor ]]; }
 
 # cfg_probe: which tracers this machine can run; prints a line for each one it cannot.
 cfg_probe() {
@@ -33,13 +33,14 @@ cfg_label() {
 	strace) echo "strace -f -Z" ;;
 	perf) echo "perf trace" ;;
 	bpftrace) echo "bpftrace" ;;
+	floor) echo "empty raw_tp" ;;
 	esac
 }
 
 # cfg_prefix CONFIG FILES_PREFIX: the words before the workload's command (CFG_PREFIX array).
 cfg_prefix() {
 	case $1 in
-	untraced | record | bpftrace) CFG_PREFIX=() ;;
+	untraced | record | bpftrace | floor) CFG_PREFIX=() ;;
 	run) CFG_PREFIX=("$BENCH_BIN/fstrace" run --record "$2.rec.gz" -o "$2.report" --) ;;
 	strace) CFG_PREFIX=(strace -f -Z -o /dev/null) ;;
 	perf) CFG_PREFIX=(perf trace --failure -o /dev/null --) ;;
@@ -59,6 +60,7 @@ cfg_bg_start() {
 		[[ $storm == 1 ]] && cmd+=(--comm storm)
 		;;
 	bpftrace) cmd=(env BPFTRACE_STRLEN=200 bpftrace -o /dev/null "$BENCH_SRC/failures.bt") ;;
+	floor) cmd=("$BENCH_BIN/floor") ;;
 	esac
 	"$BENCH_BIN/rusage" "$files.tracer" -- "${cmd[@]}" </dev/null >"$files.tracer.out" 2>"$files.tracer.err" &
 	BG_PID=$!

@@ -12,9 +12,9 @@ import os
 import statistics
 import sys
 
-CONFIGS = ["untraced", "run", "record", "bpftrace", "strace", "perf"]
+CONFIGS = ["untraced", "run", "record", "bpftrace", "floor", "strace", "perf"]
 LABEL = {"untraced": "untraced", "run": "fstrace run", "record": "fstrace record",
-         "bpftrace": "bpftrace", "strace": "strace -f -Z", "perf": "perf trace"}
+         "bpftrace": "bpftrace", "floor": "empty raw_tp", "strace": "strace -f -Z", "perf": "perf trace"}
 MIB = 1024.0
 
 # The targets of issue 4.
@@ -98,7 +98,9 @@ def main():
     out = []
     out.append("Configurations: untraced; `fstrace run --record F -- CMD`; `fstrace record -o F` in the "
                "background (system-wide; `--comm storm` for the storm); `strace -f -Z -o /dev/null CMD`; "
-               "`perf trace --failure -o /dev/null CMD`; `bpftrace scripts/bench/failures.bt` in the background. "
+               "`perf trace --failure -o /dev/null CMD`; `bpftrace scripts/bench/failures.bt` in the background; "
+               "empty raw_tp: an empty BPF program on raw_syscalls:sys_exit in the background "
+               "(scripts/bench/floor.c), the floor any tracer on that tracepoint pays. "
                "Ratios are medians of per-pair ratios (each traced run against the untraced run beside it). "
                "CPU = user+sys of the command's whole tree (so a wrapping tracer's own CPU is in it) plus a "
                "background tracer's CPU from its ready point to its exit. Tracer CPU and peak RSS are the "
@@ -231,6 +233,19 @@ def main():
             res.append(good)
             txt.append(t)
         return (all(res) if res else None), "; ".join(txt) or "not measured"
+
+    # What enabling sys_exit costs by itself, against fstrace run's whole overhead: the rest is
+    # fstrace's own (its programs, start, stop and report).
+    fl = []
+    for wl in ext:
+        r, f = wall_ratio(wl, "run"), wall_ratio(wl, "floor")
+        cr, cf = cpu_ratio(wl, "run"), cpu_ratio(wl, "floor")
+        if r is not None and f is not None:
+            fl.append("%s run %+.1f%% vs empty raw_tp %+.1f%% (CPU %s vs %s)" % (
+                wl, (r - 1) * 100, (f - 1) * 100,
+                "%+.1f%%" % ((cr - 1) * 100) if cr else "?", "%+.1f%%" % ((cf - 1) * 100) if cf else "?"))
+    target("[info] the floor: an empty program on the same tracepoint (wall; extraction)", None,
+           "; ".join(fl) or "not measured")
 
     p, v = vs("run", "strace", STRACE_FACTOR)
     target("fstrace run overhead ≥ %dx smaller than strace -f -Z (wall; tar, npm)" % STRACE_FACTOR, p, v)

@@ -95,6 +95,7 @@ mkdir -p "$BENCH_BIN" "$BENCH_DIR/runs" "$REPO/bench/raw"
 cp "$FSTRACE" "$BENCH_BIN/fstrace"
 cc -O2 -Wall -o "$BENCH_BIN/storm" "$BENCH_SRC/storm.c"
 cc -O2 -Wall -o "$BENCH_BIN/rusage" "$BENCH_SRC/rusage.c"
+cc -O2 -Wall -o "$BENCH_BIN/floor" "$BENCH_SRC/floor.c" -Wl,-Bstatic -lbpf -lelf -lz -Wl,-Bdynamic
 cgroup_setup || true
 
 STAMP=$(date +%Y%m%d-%H%M%S)
@@ -238,7 +239,7 @@ done
 # repetition by repetition across the workloads (their order rotating), then strace and perf trace:
 # when the time budget runs out, what goes is the last repetitions, and the slowest tracers' first.
 schedule() {
-	schedule_phase REPS_FAST run record bpftrace
+	schedule_phase REPS_FAST run record bpftrace floor
 	schedule_phase REPS_SLOW strace perf
 }
 
@@ -261,7 +262,7 @@ schedule_phase() {
 # pair_estimate WORKLOAD CONFIG: seconds a pair will take: the last one's, or before any, from the
 # workload's untraced run and how much slower each tracer typically makes it (strace 5-30x).
 declare -A PAIR_COST=()
-declare -A SLOWDOWN=([run]=2 [record]=2 [bpftrace]=2 [strace]=10 [perf]=6)
+declare -A SLOWDOWN=([run]=2 [record]=2 [bpftrace]=2 [floor]=2 [strace]=10 [perf]=6)
 pair_estimate() {
 	if [[ -n ${PAIR_COST[$1/$2]:-} ]]; then
 		echo "${PAIR_COST[$1/$2]}"
