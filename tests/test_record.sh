@@ -23,14 +23,8 @@ for _ in $(seq 10); do
 done
 
 kill -INT "$recorder"
-for _ in $(seq 150); do
-	kill -0 "$recorder" 2>/dev/null || break
-	sleep 0.1
-done
-kill -0 "$recorder" 2>/dev/null && fail "fstrace record still running 15 s after SIGINT"
-rc=0
-wait "$recorder" || rc=$?
-rm -f "$T/recorder.pid"
+fst_wait_exit "$recorder" 15
+rc=$WAIT_RC
 [[ $rc -eq 0 ]] || fail "fstrace record exited $rc after SIGINT, expected 0: $(head -n 3 "$T/record.err")"
 check_recording "$rec"
 expect_rec "$rec" "no failing openat with comm $cname and path $mine" \
