@@ -147,15 +147,24 @@ static int attach_all(struct tracer *t, char *err, size_t errlen)
 	return 0;
 }
 
+/* The fentry programs that note removed inodes (bpf/victims.bpf.h). */
+#define VICTIM_PROGS 3
+static void victim_progs(struct fstrace_bpf *skel, struct bpf_program *progs[VICTIM_PROGS])
+{
+	progs[0] = skel->progs.fst_vfs_unlink;
+	progs[1] = skel->progs.fst_vfs_rmdir;
+	progs[2] = skel->progs.fst_vfs_rename;
+}
+
 static void configure(struct fstrace_bpf *skel, const struct tracer_options *o, bool victims)
 {
 	struct fstrace_bpf__rodata *ro = skel->rodata;
-	struct bpf_program *fentry[] = { skel->progs.fst_vfs_unlink, skel->progs.fst_vfs_rmdir,
-					 skel->progs.fst_vfs_rename };
+	struct bpf_program *fentry[VICTIM_PROGS];
 
 	/* fentry programs only where the kernel takes them: else libbpf would parse its whole BTF to
 	 * name their targets, and the load would fail. */
-	for (size_t i = 0; i < sizeof(fentry) / sizeof(fentry[0]); i++)
+	victim_progs(skel, fentry);
+	for (int i = 0; i < VICTIM_PROGS; i++)
 		bpf_program__set_autoload(fentry[i], victims);
 	ro->targ_victims = victims;
 
@@ -220,12 +229,11 @@ static int open_and_load(struct tracer *t, const struct tracer_options *o, bool 
 /* The removed inodes by fentry where the kernel allows it; the rest never depends on it. */
 static int attach_victims(struct tracer *t, bool victims, const char *why)
 {
-	struct fstrace_bpf *skel = t->skel;
-	struct bpf_program *progs[] = { skel->progs.fst_vfs_unlink, skel->progs.fst_vfs_rmdir,
-					 skel->progs.fst_vfs_rename };
+	struct bpf_program *progs[VICTIM_PROGS];
 	int first = t->link_count;
 
-	for (int i = 0; victims && i < 3; i++) {
+	victim_progs(t->skel, progs);
+	for (int i = 0; victims && i < VICTIM_PROGS; i++) {
 		struct bpf_link *link = bpf_program__attach(progs[i]);
 
 		if (!link || keep_link(t, link)) {
