@@ -19,21 +19,13 @@
 #include <sys/utsname.h>
 #include <bpf/btf.h>
 #include "core_btf.h"
-
-static uint64_t fnv1a(uint64_t h, const void *data, size_t len)
-{
-	const unsigned char *p = data;
-
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ p[i]) * 0x100000001b3ull;
-	return h;
-}
+#include "util.h"
 
 static int cache_key(const char *source, bool running_kernel, const void *obj, size_t obj_size,
 		     uint64_t *key, char *err, size_t errlen)
 {
 	struct stat st;
-	uint64_t h = fnv1a(0xcbf29ce484222325ull, obj, obj_size);
+	uint64_t h = fnv1a(FNV1A_INIT, obj, obj_size);
 
 	if (stat(source, &st)) {
 		snprintf(err, errlen, "no kernel BTF at %s: %s%s", source, strerror(errno),

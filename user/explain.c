@@ -93,11 +93,7 @@ static void keep_slot(struct explain_window *w, struct slot *s)
 
 static uint64_t path_hash(const char *s, size_t n)
 {
-	uint64_t h = 1469598103934665603ull; /* FNV-1a */
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
-	return h;
+	return fnv1a(FNV1A_INIT, s, n);
 }
 
 static bool is_removal(const struct record *r);

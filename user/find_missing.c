@@ -15,6 +15,7 @@
 #include "errnames.h"
 #include "findings.h"
 #include "paths.h"
+#include "util.h"
 
 #define MAX_MISSING 200 /* findings listed; past this they are counted in routine.total */
 
@@ -55,11 +56,9 @@ struct name_counts {
 
 static uint64_t hash_of(const char *s, size_t n)
 {
-	uint64_t h = 1469598103934665603ull; /* FNV-1a; 0 marks a free slot */
+	uint64_t h = fnv1a(FNV1A_INIT, s, n);
 
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
-	return h ? h : 1;
+	return h ? h : 1; /* 0 marks a free slot */
 }
 
 static struct name_count *name_slot(const struct name_counts *t, uint64_t name)

@@ -66,3 +66,12 @@ int create_output(const char *path, bool force, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %m", path);
 	return fd;
 }
+
+uint64_t fnv1a(uint64_t h, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ p[i]) * 0x100000001b3ull;
+	return h;
+}

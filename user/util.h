@@ -11,6 +11,9 @@ void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 uint64_t boottime_ns(void);
 /* strdup that passes NULL through (a record's absent fields). */
 char *dup_or_null(const char *s);
+/* FNV-1a over len bytes, continuing from h (start from FNV1A_INIT): cheap keys for tables and caches. */
+#define FNV1A_INIT 0xcbf29ce484222325ull
+uint64_t fnv1a(uint64_t h, const void *data, size_t len);
 /* An output file (a recording, a bead ticket): created 0600, never through a symlink, an existing
  * one replaced only with force. An open fd, or -1 with one line in err. */
 int create_output(const char *path, bool force, char *err, size_t errlen);
