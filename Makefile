@@ -49,9 +49,15 @@ all: $(OUT)/fstrace
 $(OUT) $(OUT)/unit:
 	$(Q)mkdir -p $@
 
-$(OUT)/fstrace.bpf.o: bpf/fstrace.bpf.c $(BPF_HDRS) vmlinux/$(ARCH)/vmlinux.h | $(OUT)
+$(OUT)/fstrace.debug.bpf.o: bpf/fstrace.bpf.c $(BPF_HDRS) vmlinux/$(ARCH)/vmlinux.h | $(OUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+# The object fstrace embeds, without DWARF (BTF and CO-RE records stay): 100 KB instead of 750,
+# which every start parses and hashes.
+$(OUT)/fstrace.bpf.o: $(OUT)/fstrace.debug.bpf.o
+	$(call msg,GEN-OBJ,$@)
+	$(Q)$(BPFTOOL) gen object $@ $<
 
 $(OUT)/fstrace.skel.h: $(OUT)/fstrace.bpf.o
 	$(call msg,GEN-SKEL,$@)
