@@ -35,6 +35,9 @@ expect_usage_error "bead of a missing file" bead "$T/missing.jsonl.gz"
 expect_usage_error "bead with -o" bead -o x "$T/missing.jsonl.gz"
 expect_usage_error "--parent without --bead" run --parent fs-0 -- true
 expect_usage_error "--dry-run on run" run --bead --dry-run -- true
+# The line names the option, not its argument.
+expect_usage_error "--ringbuf-mb on report" report --ringbuf-mb 2 "$T/missing.jsonl.gz"
+grep -q "option '--ringbuf-mb' does not apply" "$T/err" || fail "the misplaced option is not named: $(cat "$T/err")"
 # Output paths: an existing file needs --force, a symlink is never followed; the command never ran.
 : >"$T/exists.txt"
 ln -s "$T/target.txt" "$T/link.txt"
