@@ -167,6 +167,8 @@ static void configure(struct fstrace_bpf *skel, const struct tracer_options *o, 
 	for (int i = 0; i < VICTIM_PROGS; i++)
 		bpf_program__set_autoload(fentry[i], victims);
 	ro->targ_victims = victims;
+	if (!victims) /* unused then: not worth 4096 preallocated entries at every start */
+		bpf_map__set_max_entries(skel->maps.victims, 1);
 
 	ro->targ_self_pid = getpid();
 	ro->targ_use_traced = o->use_traced;
