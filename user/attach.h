@@ -33,6 +33,7 @@ struct tracer {
 	struct hook_mode modes[TRACER_MAX_HOOKS];
 	int mode_count;
 	struct core_btf core_btf;
+	bool typed_sys_exit; /* fst_sys_exit_typed loaded (tp_btf), not fst_sys_exit (raw_tp) */
 	double attach_seconds; /* from open to the last attach */
 };
 

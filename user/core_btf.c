@@ -157,7 +157,7 @@ static int build(struct core_btf *cb, const char *source, const char *dir,
 		cb->how = "whole BTF (the extract failed)";
 	}
 	btf__free(extract);
-	btf__free(kernel);
+	cb->kernel = kernel; /* facts not yet cached about this kernel are read from it next */
 	return 0;
 }
 
@@ -172,6 +172,7 @@ int core_btf_prepare(struct core_btf *cb, const char *source, const void *obj, s
 	cb->memfd = -1;
 	if (!source)
 		source = CORE_BTF_DEFAULT_SOURCE;
+	snprintf(cb->source, sizeof(cb->source), "%s", source);
 	if (!dir || !*dir)
 		dir = CORE_BTF_DEFAULT_CACHE;
 	if (cache_key(source, running_kernel, obj, obj_size, &key, err, errlen))
@@ -194,6 +195,20 @@ void core_btf_release(struct core_btf *cb)
 	if (cb->memfd >= 0)
 		close(cb->memfd);
 	cb->memfd = -1;
+	core_btf_drop_kernel(cb);
+}
+
+struct btf *core_btf_kernel(struct core_btf *cb)
+{
+	if (!cb->kernel && cb->source[0])
+		cb->kernel = btf__parse(cb->source, NULL);
+	return cb->kernel;
+}
+
+void core_btf_drop_kernel(struct core_btf *cb)
+{
+	btf__free(cb->kernel);
+	cb->kernel = NULL;
 }
 
 /* "<dir>/core-<key>.<name>", when the extract itself is in the cache. */

@@ -3,7 +3,7 @@
  * Some kernels refuse fentry (this project's CI VM answers EPERM at load, with an empty verifier
  * log, and has no kprobes either); Debian's 6.1 allows it. The probe loads a two-instruction
  * fentry program on vfs_unlink and attaches it. Naming vfs_unlink to the kernel needs its BTF id,
- * which means parsing the whole kernel BTF (11 ms on 6.18), so the answer is cached with the BTF
+ * which means the whole kernel BTF (11 ms to parse on 6.18), so the answer is cached with the BTF
  * extract and the probe runs once per kernel.
  */
 #include <errno.h>
@@ -21,17 +21,16 @@
 #define PROBE_TARGET "vfs_unlink"
 
 /* 0 when a fentry program on PROBE_TARGET loads and attaches, else the errno. */
-static int probe(void)
+static int probe(struct core_btf *cb)
 {
 	struct bpf_insn ret0[] = {
 		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
 		{ .code = BPF_JMP | BPF_EXIT },
 	};
-	struct btf *vmlinux = btf__load_vmlinux_btf();
+	struct btf *vmlinux = core_btf_kernel(cb);
 	int id = vmlinux ? btf__find_by_name_kind(vmlinux, PROBE_TARGET, BTF_KIND_FUNC) : -ENOENT;
 	int prog, link, err = 0;
 
-	btf__free(vmlinux);
 	if (id < 0)
 		return ENOENT;
 	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_FENTRY, .attach_btf_id = id);
@@ -54,7 +53,7 @@ static bool lasting(int err)
 	       err == 524 /* ENOTSUPP, the kernel's own */;
 }
 
-bool fentry_usable(const struct core_btf *cb, bool custom_btf, char *why, size_t len)
+bool fentry_usable(struct core_btf *cb, bool custom_btf, char *why, size_t len)
 {
 	char fact[128];
 	int err;
@@ -67,7 +66,7 @@ bool fentry_usable(const struct core_btf *cb, bool custom_btf, char *why, size_t
 		snprintf(why, len, "%s", fact);
 		return strcmp(fact, "ok") == 0;
 	}
-	err = probe();
+	err = probe(cb);
 	if (err == 524)
 		snprintf(why, len, "not supported by this kernel");
 	else if (err == ENOENT)

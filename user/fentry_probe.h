@@ -13,6 +13,6 @@ struct core_btf;
  * kernel BTF in sysfs"). custom_btf: the kernel's BTF came from --btf, not sysfs, so the kernel
  * cannot resolve fentry targets. The answer is cached beside cb's extract.
  */
-bool fentry_usable(const struct core_btf *cb, bool custom_btf, char *why, size_t len);
+bool fentry_usable(struct core_btf *cb, bool custom_btf, char *why, size_t len);
 
 #endif

@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * A BTF-typed raw tracepoint lets the program read the syscall number from pt_regs with a plain
+ * load instead of a bpf_probe_read_kernel call: on sys_exit, which every syscall of the machine
+ * passes, that is ~50 ns a call. libbpf 1.1 would find the tracepoint's type id by parsing the
+ * whole kernel BTF (11 ms) at every start, so the id is cached with the BTF extract, and the
+ * program's section is one libbpf does not know: a handler registered here presents it to libbpf
+ * as a plain raw tracepoint (which needs no kernel BTF) and to the kernel as the typed one.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "core_btf.h"
+#include "typed_tp.h"
+
+#define FACT "sys_exit_tp_btf"
+#define SECTION "fstrace.tp_btf/"
+#define TYPE_NAME "btf_trace_sys_exit"
+
+int typed_tp_sys_exit_id(struct core_btf *cb, bool custom_btf, char *why, size_t len)
+{
+	char fact[128];
+	struct btf *kernel;
+	int id;
+
+	if (custom_btf) {
+		snprintf(why, len, "kernel BTF from --btf, not sysfs");
+		return 0;
+	}
+	if (core_btf_fact_get(cb, FACT, fact, sizeof(fact)) == 0) {
+		if (sscanf(fact, "id %d", &id) == 1 && id > 0)
+			return id;
+		snprintf(why, len, "%s", fact);
+		return 0;
+	}
+	kernel = core_btf_kernel(cb);
+	id = kernel ? btf__find_by_name_kind(kernel, TYPE_NAME, BTF_KIND_TYPEDEF) : -1;
+	if (id > 0)
+		snprintf(fact, sizeof(fact), "id %d", id);
+	else
+		snprintf(fact, sizeof(fact), "no %s in the kernel's BTF", TYPE_NAME);
+	if (kernel) /* an unreadable BTF may be a passing shortage: not worth remembering */
+		core_btf_fact_put(cb, FACT, fact);
+	if (id > 0)
+		return id;
+	snprintf(why, len, "%s", fact);
+	return 0;
+}
+
+void typed_tp_refused(struct core_btf *cb, int err)
+{
+	char fact[128];
+
+	snprintf(fact, sizeof(fact), "refused: %s", strerror(err));
+	core_btf_fact_put(cb, FACT, fact);
+}
+
+/* libbpf's last step before the kernel sees the program: make it the typed tracepoint. */
+static int prepare_load(struct bpf_program *prog, struct bpf_prog_load_opts *opts, long cookie)
+{
+	int err = bpf_program__set_type(prog, BPF_PROG_TYPE_TRACING);
+
+	opts->expected_attach_type = BPF_TRACE_RAW_TP;
+	opts->attach_btf_id = (__u32)cookie;
+	opts->attach_btf_obj_fd = 0; /* vmlinux */
+	return err;
+}
+
+int typed_tp_register(int id)
+{
+	static int registered_id;
+	LIBBPF_OPTS(libbpf_prog_handler_opts, opts, .cookie = id, .prog_prepare_load_fn = prepare_load);
+	int handler;
+
+	if (registered_id)
+		return registered_id == id ? 0 : -EBUSY;
+	handler = libbpf_register_prog_handler(SECTION, BPF_PROG_TYPE_RAW_TRACEPOINT, 0, &opts);
+	if (handler < 0)
+		return handler;
+	registered_id = id;
+	return 0;
+}
+
+struct bpf_link *typed_tp_attach(struct bpf_program *prog)
+{
+	/* No name: a typed program's tracepoint is the one its type id names. */
+	return bpf_program__attach_raw_tracepoint(prog, NULL);
+}
