@@ -6,6 +6,7 @@
  * Every program is a raw tracepoint (raw_tp): it loads without the kernel's BTF naming its target, so
  * userspace needs no 5 MB BTF parse at start (CO-RE offsets come from a small cached extract, see
  * user/core_btf.c), and detaching one is cheap, unlike a classic tracepoint's RCU grace period.
+ * The syscall-exit one is BTF-typed where it can be (fst_sys_exit_typed, user/typed_tp.c).
  *
  * One program at syscall exit serves every syscall, on the raw_syscalls:sys_exit tracepoint, and the
  * per-syscall argument layout (rodata, indexed by syscall number, from user/syscalls.c) says

@@ -9,7 +9,7 @@
 # and every run's raw numbers in bench/raw/<timestamp>.csv.
 #
 #   BENCH_QUICK=1     a ~2 minute smoke run (one repetition, smaller workloads)
-#   BENCH_BUDGET=S    start no pair that would end after S seconds (default 500, quick 115)
+#   BENCH_BUDGET=S    start no pair that would end after S seconds (default 540, quick 115)
 #   FSTRACE=PATH      the binary to measure (default build/fstrace; copied, so a rebuild during
 #                     the run cannot change it halfway)
 set -euo pipefail
@@ -18,7 +18,7 @@ BENCH_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$BENCH_SRC/../.." && pwd)
 FSTRACE=${FSTRACE:-$REPO/build/fstrace}
 QUICK=${BENCH_QUICK:-0}
-[[ $QUICK == 1 ]] && BUDGET=${BENCH_BUDGET:-115} || BUDGET=${BENCH_BUDGET:-500}
+[[ $QUICK == 1 ]] && BUDGET=${BENCH_BUDGET:-115} || BUDGET=${BENCH_BUDGET:-540}
 CLK_TCK=$(getconf CLK_TCK)
 START=$EPOCHREALTIME
 
@@ -45,18 +45,22 @@ done
 
 # What each workload gets: repetitions for fstrace and bpftrace, then for strace and perf trace
 # (5-100x slower: fewer pairs of them fit in the time, and their ratio needs less precision; on
-# tar100k one strace run alone took 80-90 s here, so the extraction's strace figure is tar20k's).
+# tar100k one strace run alone took 80-90 s here, so the extraction's strace figure is tar20k's),
+# then more of fstrace run and the floor on the extractions: the 1.03x target is read there, and
+# with run-to-run noise of +-10% it takes ~25 pairs to tell 1% apart.
 # shellcheck disable=SC2034 # REPS_* are read through a nameref (schedule_phase)
 if [[ $QUICK == 1 ]]; then
 	WORKLOADS=(storm50k tar10k npm5x300 tar20k)
 	declare -A REPS_FAST=([storm50k]=1 [tar10k]=1 [npm5x300]=1 [tar20k]=1)
 	declare -A REPS_SLOW=([storm50k]=1 [tar10k]=1 [npm5x300]=1 [tar20k]=0)
+	declare -A REPS_MORE=([storm50k]=0 [tar10k]=0 [npm5x300]=0 [tar20k]=1)
 	ACCOUNT=("storm1M@200k 1" "storm1M 1")
 	IMAGE_GB=1
 else
 	WORKLOADS=(storm100k tar20k npm5x1000 tar100k)
 	declare -A REPS_FAST=([storm100k]=5 [tar20k]=9 [npm5x1000]=3 [tar100k]=3)
 	declare -A REPS_SLOW=([storm100k]=1 [tar20k]=2 [npm5x1000]=1 [tar100k]=0)
+	declare -A REPS_MORE=([storm100k]=0 [tar20k]=16 [npm5x1000]=0 [tar100k]=4)
 	ACCOUNT=("storm1M@200k 2" "storm1M 1")
 	IMAGE_GB=2
 fi
@@ -75,7 +79,7 @@ cleanup() {
 	trap - EXIT INT TERM
 	cfg_bg_stop
 	cgroup_cleanup
-	wl_unmount
+	wl_cleanup
 	if [[ -n $BENCH_DIR && -d $BENCH_DIR ]]; then
 		if mountpoint -q "$BENCH_DIR/mnt" 2>/dev/null; then
 			say "bench: $BENCH_DIR/mnt is still mounted; left in place"
@@ -241,11 +245,13 @@ done
 schedule() {
 	schedule_phase REPS_FAST run record bpftrace floor
 	schedule_phase REPS_SLOW strace perf
+	REP_AFTER=REPS_FAST schedule_phase REPS_MORE run floor
 }
 
-# schedule_phase REPS CONFIG...: "workload config rep" lines, repetition by repetition.
+# schedule_phase REPS CONFIG...: "workload config rep" lines, repetition by repetition (numbered on
+# from a workload's REP_AFTER repetitions, when that names another REPS).
 schedule_phase() {
-	local -n reps=$1
+	local -n reps=$1 after=${REP_AFTER:-REPS_NONE}
 	shift
 	local cfgs=("$@") rep wl k max=0
 	for wl in "${WORKLOADS[@]}"; do ((${reps[$wl]} > max)) && max=${reps[$wl]}; done
@@ -253,11 +259,13 @@ schedule_phase() {
 		for wl in "${WORKLOADS[@]}"; do
 			((rep <= ${reps[$wl]})) || continue
 			for ((k = 0; k < ${#cfgs[@]}; k++)); do
-				echo "$wl ${cfgs[$(((k + rep - 1) % ${#cfgs[@]}))]} $rep"
+				echo "$wl ${cfgs[$(((k + rep - 1) % ${#cfgs[@]}))]} $((rep + ${after[$wl]:-0}))"
 			done
 		done
 	done
 }
+
+declare -A REPS_NONE=()
 
 # pair_estimate WORKLOAD CONFIG: seconds a pair will take: the last one's, or before any, from the
 # workload's untraced run and how much slower each tracer typically makes it (strace 5-30x).
@@ -278,7 +286,7 @@ SKIPPED=()
 last=
 while read -r wl cfg rep; do
 	[[ -z ${CFG_WHY[$cfg]:-} ]] || continue
-	[[ $cfg == strace || $cfg == perf ]] && phase="strace, perf trace" || phase="fstrace, bpftrace"
+	[[ $cfg == strace || $cfg == perf ]] && phase="strace, perf trace" || phase="fstrace, bpftrace, the floor"
 	[[ "$rep $phase" == "$last" ]] || say "bench: overhead, repetition $rep ($phase)"
 	last="$rep $phase"
 	if (($(elapsed) + $(pair_estimate "$wl" "$cfg") > BUDGET)); then

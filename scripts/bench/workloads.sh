@@ -1,5 +1,6 @@
-# workloads.sh: the benchmark's workloads, generated once per run, each repetition in a fresh
-# directory of a dedicated loop-mounted ext4. Sourced by run.sh (BENCH_DIR, BENCH_BIN, LOG set).
+# workloads.sh: the benchmark's workloads, generated once per run, each repetition on a freshly
+# made, loop-mounted ext4 whose image is in memory (/dev/shm) where there is room. Sourced by run.sh
+# (BENCH_DIR, BENCH_BIN, LOG set).
 #
 #   tarN      GNU tar extracting a generated tarball of N small files (0-3 KB, 200 per directory)
 #   npmPxF    npm install --offline of P local package tarballs of F files each (no registry)
@@ -10,6 +11,8 @@
 STORM_PREFIX=/nonexistent/storm
 STORM_PROCS=$(nproc)
 WL_MNT=
+WL_IMAGE=
+WL_GB=
 
 # gen_tarball OUT TOP NFILES [PACKAGE_NAME]: deterministic content straight into a tar (no temporary
 # tree to create and delete); a package tarball gets package.json and gzip.
@@ -67,10 +70,26 @@ wl_prepare() {
 	done
 	: >"$BENCH_DIR/npmrc" # an empty user config: the machine's ~/.npmrc must not change the workload
 
-	# lazy inode tables, and noinit_itable so that no ext4lazyinit thread runs during the benchmark
-	truncate -s "${gb}G" "$BENCH_DIR/ext4.img"
-	mkfs.ext4 -q -F -i 4096 "$BENCH_DIR/ext4.img"
-	BENCH_LOOP=$(losetup --find --show "$BENCH_DIR/ext4.img")
+	# In memory when /dev/shm has room for it twice over: the virtual disk's own stalls then stay
+	# out of the ratios, and what is measured is the CPU a tracer costs.
+	WL_GB=$gb
+	WL_IMAGE=$BENCH_DIR/ext4.img
+	if [[ $(df -k --output=avail /dev/shm 2>/dev/null | tail -n 1) -gt $((gb * 2 * 1024 * 1024)) ]] &&
+		mkdir "/dev/shm/${BENCH_DIR##*/}" 2>/dev/null; then
+		WL_IMAGE=/dev/shm/${BENCH_DIR##*/}/ext4.img
+	fi
+	wl_fresh_fs
+}
+
+# wl_fresh_fs: a new, empty ext4 on WL_MNT, the same for every run of every configuration (fresher
+# than removing the last run's files, and 3-4x quicker: unmounting 100k inodes beats unlinking them).
+# Lazy inode tables, and noinit_itable so that no ext4lazyinit thread runs during a measurement.
+wl_fresh_fs() {
+	wl_unmount
+	rm -f "$WL_IMAGE"
+	truncate -s "${WL_GB}G" "$WL_IMAGE"
+	mkfs.ext4 -q -F -i 4096 "$WL_IMAGE"
+	BENCH_LOOP=$(losetup --find --show "$WL_IMAGE")
 	mount -o noinit_itable "$BENCH_LOOP" "$BENCH_DIR/mnt"
 	WL_MNT=$BENCH_DIR/mnt
 }
@@ -113,11 +132,12 @@ wl_setup() {
 	esac
 }
 
-# wl_teardown: the run's directory goes, and everything is written back, before the next run starts
-# (the same for every configuration: nothing is dropped from the caches).
+# wl_teardown: everything is written back before the next run starts, and a run that wrote files
+# leaves a fresh filesystem behind it (the same for every configuration; the workloads' inputs stay
+# in the page cache).
 wl_teardown() {
-	[[ -n $WL_DIR ]] && rm -rf "$WL_DIR"
 	sync
+	[[ -z $WL_DIR ]] || wl_fresh_fs
 }
 
 # wl_issued FILE: the storm's own count of failing calls (its "total=N" on stdout).
@@ -132,4 +152,11 @@ wl_unmount() {
 	[[ -n ${BENCH_LOOP:-} ]] && losetup -d "$BENCH_LOOP" 2>/dev/null
 	WL_MNT=
 	BENCH_LOOP=
+	return 0
+}
+
+# wl_cleanup: the filesystem and its in-memory image.
+wl_cleanup() {
+	wl_unmount
+	[[ $WL_IMAGE != /dev/shm/* ]] || rm -rf "${WL_IMAGE%/*}"
 }
