@@ -8,6 +8,7 @@ as a dated section to OUTDIR/RESULTS.md and writes WORKDIR/overhead.gp, the plot
 OUTDIR/overhead.png for gnuplot (run in WORKDIR).
 Ratios are taken pair by pair (a traced run and the untraced run beside it), then the median."""
 import csv
+import math
 import os
 import statistics
 import sys
@@ -94,6 +95,16 @@ def main():
     def wall_ratio(wl, cfg):
         v = ratios(wl, cfg, "wall_s")
         return statistics.median(v) if v else None
+
+    def wall_ci(wl, cfg):
+        """' (95% CI a-b, n pairs)': where the median of the per-pair ratios lies, without assuming
+        a distribution (order statistics n/2 -+ 0.98 sqrt(n)); how far the noise lets a ratio be read."""
+        v = sorted(ratios(wl, cfg, "wall_s"))
+        n = len(v)
+        if n < 6:
+            return " (%d pairs: too few for an interval)" % n
+        k = max(int(math.floor((n - 1.96 * math.sqrt(n)) / 2)), 0)
+        return " (95%% CI %.3f–%.3f, %d pairs)" % (v[k], v[n - 1 - k], n)
 
     out = []
     out.append("Configurations: untraced; `fstrace run --record F -- CMD`; `fstrace record -o F` in the "
@@ -202,7 +213,7 @@ def main():
     vals = [(wl, v) for wl, v in vals if v is not None]
     target("fstrace run ≤ %.2fx untraced wall (extraction)" % RUN_WALL_MAX,
            all(v <= RUN_WALL_MAX for _, v in vals) if vals else None,
-           ", ".join("%s %.3fx" % (wl, v) for wl, v in vals) or "not measured")
+           ", ".join("%s %.3fx%s" % (wl, v, wall_ci(wl, "run")) for wl, v in vals) or "not measured")
 
     def cpu_ratio(wl, cfg):
         v = ratios(wl, cfg, "cpu_s")
@@ -241,8 +252,8 @@ def main():
         r, f = wall_ratio(wl, "run"), wall_ratio(wl, "floor")
         cr, cf = cpu_ratio(wl, "run"), cpu_ratio(wl, "floor")
         if r is not None and f is not None:
-            fl.append("%s run %+.1f%% vs empty raw_tp %+.1f%% (CPU %s vs %s)" % (
-                wl, (r - 1) * 100, (f - 1) * 100,
+            fl.append("%s run %+.1f%% vs empty raw_tp %+.1f%%%s (CPU %s vs %s)" % (
+                wl, (r - 1) * 100, (f - 1) * 100, wall_ci(wl, "floor"),
                 "%+.1f%%" % ((cr - 1) * 100) if cr else "?", "%+.1f%%" % ((cf - 1) * 100) if cf else "?"))
     target("[info] the floor: an empty program on the same tracepoint (wall; extraction)", None,
            "; ".join(fl) or "not measured")
