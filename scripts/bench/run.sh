@@ -59,9 +59,9 @@ if [[ $QUICK == 1 ]]; then
 	IMAGE_GB=1
 else
 	WORKLOADS=(storm100k tar20k npm5x1000 tar100k)
-	declare -A REPS_FAST=([storm100k]=5 [tar20k]=9 [npm5x1000]=2 [tar100k]=3)
+	declare -A REPS_FAST=([storm100k]=5 [tar20k]=9 [npm5x1000]=3 [tar100k]=3)
 	declare -A REPS_SLOW=([storm100k]=1 [tar20k]=2 [npm5x1000]=0 [tar100k]=0)
-	declare -A REPS_MORE=([storm100k]=0 [tar20k]=14 [npm5x1000]=0 [tar100k]=2)
+	declare -A REPS_MORE=([storm100k]=0 [tar20k]=12 [npm5x1000]=0 [tar100k]=2)
 	ACCOUNT=("storm1M@200k 2" "storm1M 1")
 	IMAGE_GB=2
 fi
