@@ -47,18 +47,18 @@ run cached
 # plain one, and remembers the refusal so the next start goes straight to it.
 printf 'id 1' >"$cache"/core-*.sys_exit_tp_btf
 run refused
-[[ $(mode refused) == raw_tp ]] || fail "with a refused typed program syscalls attached as '$(mode refused)'"
+[[ $(mode refused) == "raw_tp (tp_btf: refused: Invalid argument)" ]] || fail "with a refused typed program syscalls attached as '$(mode refused)'"
 [[ $(loaded refused) == "fst_sys_exit raw_tracepoint" ]] || fail "loaded after the refusal: $(loaded refused | tr '\n' ';')"
 [[ $(fact) == refused:* ]] || fail "the refusal was not remembered: fact '$(fact)'"
 note "a refused typed program: syscalls raw_tp, fact '$(fact)'"
 refusal() { grep -c "prog 'fst_sys_exit_typed': BPF program load failed" "$T/$1.log" || true; }
 [[ $(refusal refused) -ge 1 ]] || fail "libbpf's log shows no refusal of the typed program"
 run remembered
-[[ $(mode remembered) == raw_tp ]] || fail "after a remembered refusal: '$(mode remembered)'"
+[[ $(mode remembered) == "raw_tp (tp_btf: refused: Invalid argument)" ]] || fail "after a remembered refusal: '$(mode remembered)'"
 [[ $(refusal remembered) -eq 0 ]] || fail "the remembered refusal was tried again"
 
 # --btf FILE: the kernel's BTF is not where the kernel can load against it: plain.
 cat /sys/kernel/btf/vmlinux >"$T/vmlinux.btf"
 run custom --btf "$T/vmlinux.btf"
-[[ $(mode custom) == raw_tp ]] || fail "with --btf FILE syscalls attached as '$(mode custom)'"
+[[ $(mode custom) == "raw_tp (tp_btf: kernel BTF from --btf, not sysfs)" ]] || fail "with --btf FILE syscalls attached as '$(mode custom)'"
 echo "ok"

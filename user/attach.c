@@ -132,14 +132,17 @@ static int attach_optional(struct tracer *t, const char *hook, struct bpf_progra
 	return 0;
 }
 
-/* The syscall-exit program that was loaded: typed or plain. */
+/* The syscall-exit program that was loaded: typed, or plain and why. */
 static int attach_syscalls(struct tracer *t, char *err, size_t errlen)
 {
-	struct bpf_program *plain = t->skel->progs.fst_sys_exit;
 	struct bpf_link *link;
 
-	if (!t->typed_sys_exit)
-		return attach_required(t, "syscalls", &plain, 1, err, errlen);
+	if (!t->typed_sys_exit) {
+		if (attach_one(t, t->skel->progs.fst_sys_exit, err, errlen))
+			return -1;
+		set_mode(t, "syscalls", "raw_tp (tp_btf: %s)", t->typed_why);
+		return 0;
+	}
 	link = typed_tp_attach(t->skel->progs.fst_sys_exit_typed);
 	if (!link || keep_link(t, link)) {
 		int e = errno;
@@ -281,7 +284,7 @@ static int attach_victims(struct tracer *t, bool victims, const char *why)
 int tracer_start(struct tracer *t, const struct tracer_options *o, char *err, size_t errlen)
 {
 	double started = now_seconds();
-	char why[128] = "", typed_why[128] = "";
+	char why[128] = "";
 	bool victims;
 	int ret, typed_id;
 
@@ -292,14 +295,17 @@ int tracer_start(struct tracer *t, const struct tracer_options *o, char *err, si
 	if (check_privileges(err, errlen) || prepare_core_btf(t, o, err, errlen))
 		return -1;
 	victims = fentry_usable(&t->core_btf, o->btf_path != NULL, why, sizeof(why));
-	typed_id = typed_tp_sys_exit_id(&t->core_btf, o->btf_path != NULL, typed_why, sizeof(typed_why));
+	typed_id = typed_tp_sys_exit_id(&t->core_btf, o->btf_path != NULL, t->typed_why, sizeof(t->typed_why));
 	core_btf_drop_kernel(&t->core_btf); /* the facts are in: ~20 MB less for the rest of the run */
 	t->typed_sys_exit = typed_id > 0 && typed_tp_register(typed_id) == 0;
+	if (typed_id > 0 && !t->typed_sys_exit)
+		snprintf(t->typed_why, sizeof(t->typed_why), "no section handler");
 	ret = open_and_load(t, o, victims, t->typed_sys_exit);
 	if (ret && t->typed_sys_exit) { /* the typed program is only faster: the plain one will do */
 		int refused = -ret;
 
 		t->typed_sys_exit = false;
+		snprintf(t->typed_why, sizeof(t->typed_why), "refused: %s", strerror(refused));
 		ret = open_and_load(t, o, victims, false);
 		if (!ret)
 			typed_tp_refused(&t->core_btf, refused);

@@ -34,6 +34,7 @@ struct tracer {
 	int mode_count;
 	struct core_btf core_btf;
 	bool typed_sys_exit; /* fst_sys_exit_typed loaded (tp_btf), not fst_sys_exit (raw_tp) */
+	char typed_why[128]; /* else why not, for -v and the recording's header */
 	double attach_seconds; /* from open to the last attach */
 };
 

@@ -21,7 +21,8 @@ struct core_btf;
  */
 int typed_tp_sys_exit_id(struct core_btf *cb, bool custom_btf, char *why, size_t len);
 
-/* Notes that the kernel refused the typed program (err: its errno), so later starts skip it. */
+/* Notes that the kernel refused the typed program (err: its errno), so later starts skip it; a
+ * passing shortage (ENOMEM, EAGAIN) is not noted. */
 void typed_tp_refused(struct core_btf *cb, int err);
 
 /* Before any bpf_object is opened: the section handler, loading with type id `id`. 0 or -errno. */
