@@ -278,7 +278,10 @@ static __always_inline void emit_proc(__u32 kind, long ret, const char *filename
 	e->syscall = kind;
 	e->ret = ret;
 	e->in_scope = 1;
-	off = put_kernel_string(off, FST_STR_DATA, (__u64)filename, FST_PATH_MAX);
+	/* Only exec has a filename: fork's and exit's programs then carry no string appender for
+	 * the verifier to check at every start. */
+	if (filename)
+		off = put_kernel_string(off, FST_STR_DATA, (__u64)filename, FST_PATH_MAX);
 	event_submit(e, off);
 }
 
