@@ -151,7 +151,7 @@ static __always_inline bool is_compat_task(void)
 static __always_inline int on_sys_exit(const void *regs, long nr, long ret)
 {
 	const volatile struct fst_syscall_layout *lay = layout_of(nr);
-	struct call_args call = { .nr = nr };
+	struct call_args call;
 	__u32 tgid, type;
 	__u8 class;
 
@@ -174,6 +174,8 @@ static __always_inline int on_sys_exit(const void *regs, long nr, long ret)
 	/* Removals, renames and mounts are wanted from everyone: the actor is rarely the victim. */
 	if (type == FST_EV_SYSCALL ? !in_scope(tgid) : tgid == targ_self_pid)
 		return 0;
+	/* Filled here, not where declared: the calls that leave above write no stack. */
+	call = (struct call_args){ .nr = nr };
 	if (read_args(&call, regs))
 		return 0;
 	emit_call(type, ret, &call);
