@@ -239,6 +239,12 @@ int core_btf_fact_get(const struct core_btf *cb, const char *name, char *buf, si
 	return 0;
 }
 
+bool core_btf_errno_lasting(int err)
+{
+	return err == 0 || err == EPERM || err == EACCES || err == EINVAL || err == ENOENT || err == EOPNOTSUPP ||
+	       err == 524 /* ENOTSUPP, the kernel's own */;
+}
+
 void core_btf_fact_put(const struct core_btf *cb, const char *name, const char *value)
 {
 	char path[600];

@@ -52,6 +52,9 @@ void core_btf_drop_kernel(struct core_btf *cb);
  */
 int core_btf_fact_get(const struct core_btf *cb, const char *name, char *buf, size_t len);
 void core_btf_fact_put(const struct core_btf *cb, const char *name, const char *value);
+/* Whether an errno from the kernel is its lasting answer (policy, build), worth keeping as a fact,
+ * rather than a passing shortage (ENOMEM, EAGAIN, EINTR) to be asked again next time. */
+bool core_btf_errno_lasting(int err);
 
 /* The extract itself, from a parsed kernel BTF: the types named in local. NULL on ENOMEM. */
 struct btf *core_btf_extract(const struct btf *kernel, const struct btf *local);

@@ -46,13 +46,6 @@ static int probe(struct core_btf *cb)
 	return err;
 }
 
-/* Answers worth keeping: the kernel's policy or build, not a passing shortage. */
-static bool lasting(int err)
-{
-	return err == 0 || err == EPERM || err == EACCES || err == EINVAL || err == ENOENT || err == EOPNOTSUPP ||
-	       err == 524 /* ENOTSUPP, the kernel's own */;
-}
-
 bool fentry_usable(struct core_btf *cb, bool custom_btf, char *why, size_t len)
 {
 	char fact[128];
@@ -73,7 +66,7 @@ bool fentry_usable(struct core_btf *cb, bool custom_btf, char *why, size_t len)
 		snprintf(why, len, "no %s in the kernel's BTF", PROBE_TARGET);
 	else
 		snprintf(why, len, "%s", err ? strerror(err) : "ok");
-	if (lasting(err))
+	if (core_btf_errno_lasting(err))
 		core_btf_fact_put(cb, FACT, why);
 	return err == 0;
 }

@@ -55,8 +55,7 @@ void typed_tp_refused(struct core_btf *cb, int err)
 {
 	char fact[128];
 
-	/* The kernel's policy or build, not a passing shortage (ENOMEM, EAGAIN): worth remembering. */
-	if (err != EINVAL && err != EPERM && err != EACCES && err != EOPNOTSUPP && err != 524 /* ENOTSUPP */)
+	if (!core_btf_errno_lasting(err))
 		return;
 	snprintf(fact, sizeof(fact), "refused: %s", strerror(err));
 	core_btf_fact_put(cb, FACT, fact);
