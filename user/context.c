@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,20 +187,27 @@ void context_annotate(struct context *c, struct record *r)
 	}
 }
 
-/* A path as the mounting process sees it: through its root, when it is still there. */
-static void in_root_of(uint32_t pid, const char *path, char *out, size_t len)
+/* The mounting process's root, held open: it often exits right after its mount failed, and a
+ * path through /proc/PID/root would then fail halfway through the layers. -1 when it is gone. */
+static int open_root_of(uint32_t pid)
 {
 	char root[64];
 
 	snprintf(root, sizeof(root), "/proc/%u/root", pid);
-	if (access(root, X_OK) == 0)
-		snprintf(out, len, "%s%s", root, path);
+	return open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
+/* A path as the mounting process sees it: through its root, or fstrace's own view without one. */
+static void in_root(int root, const char *path, char *out, size_t len)
+{
+	if (root >= 0)
+		snprintf(out, len, "/proc/self/fd/%d%s", root, path);
 	else
 		snprintf(out, len, "%s", path);
 }
 
 /* What one overlay layer sat on when the mount failed. */
-static void emit_layer(struct context *c, const struct record *m, const struct mount_table *mt,
+static void emit_layer(struct context *c, const struct record *m, const struct mount_table *mt, int root,
 		       const char *role, const char *dir)
 {
 	char at[4096];
@@ -215,7 +223,7 @@ static void emit_layer(struct context *c, const struct record *m, const struct m
 	memcpy(r.comm, m->comm, sizeof(r.comm));
 	r.data = strdup(role);
 	r.path = strdup(dir);
-	in_root_of(m->pid, dir, at, sizeof(at));
+	in_root(root, dir, at, sizeof(at));
 	if (dir[0] != '/' || stat(at, &st)) {
 		r.has_ret = true;
 		r.err = dir[0] != '/' ? ENOENT : errno;
@@ -240,7 +248,7 @@ static void emit_layer(struct context *c, const struct record *m, const struct m
 				r.msg = strdup(e->super_options);
 				if (overlay_opts_parse(e->super_options, NULL, &inner, err, sizeof(err)) == 0 &&
 				    inner.upper) {
-					in_root_of(m->pid, inner.upper, at, sizeof(at));
+					in_root(root, inner.upper, at, sizeof(at));
 					if (path_device(at, &major, &minor) == 0) {
 						r.dev_major = major;
 						r.dev_minor = minor;
@@ -258,20 +266,23 @@ static void emit_layer(struct context *c, const struct record *m, const struct m
 static void emit_layers(struct context *c, const struct record *m, const struct overlay_opts *o)
 {
 	struct mount_table mt = {};
+	int root = open_root_of(m->pid);
 	char path[64];
 
 	snprintf(path, sizeof(path), "/proc/%u/mountinfo", m->pid);
 	if (mount_table_load(&mt, path))
 		mount_table_load(&mt, "/proc/self/mountinfo");
 	for (size_t i = 0; i < o->nlower; i++)
-		emit_layer(c, m, &mt, "lowerdir", o->lower[i]);
+		emit_layer(c, m, &mt, root, "lowerdir", o->lower[i]);
 	for (size_t i = 0; i < o->ndata; i++)
-		emit_layer(c, m, &mt, "datadir", o->data[i]);
+		emit_layer(c, m, &mt, root, "datadir", o->data[i]);
 	if (o->upper)
-		emit_layer(c, m, &mt, "upperdir", o->upper);
+		emit_layer(c, m, &mt, root, "upperdir", o->upper);
 	if (o->work)
-		emit_layer(c, m, &mt, "workdir", o->work);
+		emit_layer(c, m, &mt, root, "workdir", o->work);
 	mount_table_free(&mt);
+	if (root >= 0)
+		close(root);
 }
 
 static struct fs_context *fs_context_of(struct context *c, uint32_t pid, int fd, bool create)
