@@ -269,13 +269,13 @@ int options_parse(int argc, char **argv, struct options *o, bool *done)
 	} else if (!strcmp(name, "record")) {
 		o->command = CMD_RECORD;
 		o->ringbuf_bytes = 4u << 20;
-	}
-	else if (!strcmp(name, "report"))
+	} else if (!strcmp(name, "report")) {
 		o->command = CMD_REPORT;
-	else if (!strcmp(name, "bead"))
+	} else if (!strcmp(name, "bead")) {
 		o->command = CMD_BEAD;
-	else
+	} else {
 		return bad("unknown command '%s': use run, record, report or bead", name);
+	}
 
 	argc--;
 	argv++;
