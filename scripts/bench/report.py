@@ -13,6 +13,8 @@ import os
 import statistics
 import sys
 
+from costmodel import CostModel
+
 CONFIGS = ["untraced", "run", "record", "bpftrace", "floor", "strace", "perf"]
 LABEL = {"untraced": "untraced", "run": "fstrace run", "record": "fstrace record",
          "bpftrace": "bpftrace", "floor": "empty raw_tp", "strace": "strace -f -Z", "perf": "perf trace"}
@@ -148,7 +150,7 @@ def main():
     out.append("")
 
     # --- storm accounting
-    acct = [r for r in rows if r["issued"] and r["config"] in ("run", "record")]
+    acct = [r for r in rows if r["issued"] and r["config"] in ("run", "record") and r["role"] != "percall"]
     ars = []
     storm_checks = []  # (workload, config, rate limited, lost, captured, issued)
     for r in acct:
@@ -202,13 +204,24 @@ def main():
                           "{:.1f}")))
     out.append("")
 
+    # --- the cost model: the extraction ratios from figures short runs measure precisely
+    def base_wall(wl):
+        v = [num(b["wall_s"]) for c in pairs.get(wl, {}).values() for b, _ in c]
+        return statistics.median(v) if v else None
+
+    model = CostModel(rows, meta)
+    ext = [wl for wl in workloads if wl.startswith("tar")]
+    out.append("### Where fstrace run's time goes (cost model)")
+    out.append("")
+    out += model.section(ext, base_wall, lambda wl: wall_ratio(wl, "run"))
+    out.append("")
+
     # --- targets
     tg = []
 
     def target(name, passed, value):
         tg.append([name, value, "PASS" if passed else ("FAIL" if passed is False else "n/a")])
 
-    ext = [wl for wl in workloads if wl.startswith("tar")]
     vals = [(wl, wall_ratio(wl, "run")) for wl in ext]
     vals = [(wl, v) for wl, v in vals if v is not None]
     target("fstrace run ≤ %.2fx untraced wall (extraction)" % RUN_WALL_MAX,
@@ -257,6 +270,8 @@ def main():
                 "%+.1f%%" % ((cr - 1) * 100) if cr else "?", "%+.1f%%" % ((cf - 1) * 100) if cf else "?"))
     target("[info] the floor: an empty program on the same tracepoint (wall; extraction)", None,
            "; ".join(fl) or "not measured")
+    target("[info] cost model: what the floor leaves fstrace run under %.2fx (extraction)" % RUN_WALL_MAX, None,
+           model.target_text(ext, base_wall, RUN_WALL_MAX))
 
     p, v = vs("run", "strace", STRACE_FACTOR)
     target("fstrace run overhead ≥ %dx smaller than strace -f -Z (wall; tar, npm)" % STRACE_FACTOR, p, v)

@@ -25,6 +25,7 @@ START=$EPOCHREALTIME
 source "$BENCH_SRC/measure.sh"
 source "$BENCH_SRC/configs.sh"
 source "$BENCH_SRC/workloads.sh"
+source "$BENCH_SRC/costmodel.sh"
 
 # The terminal's stderr, kept: a trap can fire inside a function whose own stderr is a run's log.
 exec {BENCH_ERR}>&2
@@ -56,6 +57,7 @@ if [[ $QUICK == 1 ]]; then
 	declare -A REPS_SLOW=([storm50k]=1 [tar10k]=1 [npm5x300]=1 [tar20k]=0)
 	declare -A REPS_MORE=([storm50k]=0 [tar10k]=0 [npm5x300]=0 [tar20k]=1)
 	ACCOUNT=("storm1M@200k 1" "storm1M 1")
+	MODEL_FIXED=5 MODEL_PERCALL=2 MODEL_CALLS=1000000
 	IMAGE_GB=1
 else
 	WORKLOADS=(storm100k tar20k npm5x1000 tar100k)
@@ -63,6 +65,7 @@ else
 	declare -A REPS_SLOW=([storm100k]=1 [tar20k]=2 [npm5x1000]=0 [tar100k]=0)
 	declare -A REPS_MORE=([storm100k]=0 [tar20k]=12 [npm5x1000]=0 [tar100k]=2)
 	ACCOUNT=("storm1M@200k 2" "storm1M 1")
+	MODEL_FIXED=20 MODEL_PERCALL=11 MODEL_CALLS=1000000
 	IMAGE_GB=2
 fi
 
@@ -100,6 +103,7 @@ mkdir -p "$BENCH_BIN" "$BENCH_DIR/runs" "$REPO/bench/raw"
 cp "$FSTRACE" "$BENCH_BIN/fstrace"
 cc -O2 -Wall -o "$BENCH_BIN/storm" "$BENCH_SRC/storm.c"
 cc -O2 -Wall -o "$BENCH_BIN/rusage" "$BENCH_SRC/rusage.c"
+cc -O2 -Wall -o "$BENCH_BIN/syscall_cost" "$BENCH_SRC/syscall_cost.c"
 cc -O2 -Wall -o "$BENCH_BIN/floor" "$BENCH_SRC/floor.c" -Wl,-Bstatic -lbpf -lelf -lz -Wl,-Bdynamic
 cgroup_setup || true
 
@@ -232,13 +236,14 @@ for spec in "${ACCOUNT[@]}"; do
 	done
 done
 
-say "bench: attach time and fixed cost (fstrace run -v -- true, 5 times)"
-for i in 1 2 3 4 5; do
-	f=$BENCH_DIR/runs/attach-$i
-	measure "$f.ru" "$BENCH_BIN/fstrace" run -v -- true </dev/null >/dev/null 2>"$f.err"
-	t=$(sed -n 's/.*attached in \([0-9.]*\) s.*/\1/p' "$f.err" | head -n 1)
-	echo "attach,run,$i,0,attach,${M[wall]},${M[user]},${M[sys]},0,,${M[hwm_kb]},${M[anon_kb]},${M[selfcpu]},${M[status]},,,,,,,,${M[lingered]},$t,," >>"$CSV"
-done
+# What the extraction ratios are made of, measured apart (costmodel.sh).
+say "bench: attach time and fixed cost (true, then fstrace run -v -- true, $MODEL_FIXED times)"
+model_fixed "$MODEL_FIXED"
+say "bench: cost per syscall (syscall_cost: untraced, the floor, fstrace run; $MODEL_PERCALL rounds)"
+model_percall "$MODEL_PERCALL" "$MODEL_CALLS"
+say "bench: syscalls per extraction (perf stat)"
+mapfile -t extractions < <(printf '%s\n' "${WORKLOADS[@]}" | grep '^tar')
+model_syscalls "${extractions[@]}"
 
 # The overhead matrix: each traced run paired with an untraced run. fstrace and bpftrace first,
 # repetition by repetition across the workloads (their order rotating), then strace and perf trace:
