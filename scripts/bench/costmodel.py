@@ -4,16 +4,7 @@ percent where a whole extraction varies by +-10%; the model leaves out the work 
 a few dozen calls in an extraction. Used by report.py."""
 import statistics
 
-
-def _num(v):
-    try:
-        return float(v)
-    except (TypeError, ValueError):
-        return None
-
-
-def _ok(r):
-    return r["status"] == "0" and r["tracer_status"] in ("", "0")
+from rows import num, ok
 
 
 def _paired_median(a, b):
@@ -26,15 +17,15 @@ class CostModel:
     def __init__(self, rows, meta):
         self.ns = {}  # config -> round -> ns per syscall
         for r in rows:
-            if r["role"] == "percall" and _ok(r) and _num(r["wall_s"]) and _num(r["issued"]):
-                self.ns.setdefault(r["config"], {})[r["rep"]] = _num(r["wall_s"]) * 1e9 / _num(r["issued"])
+            if r["role"] == "percall" and ok(r) and num(r["wall_s"]) and num(r["issued"]):
+                self.ns.setdefault(r["config"], {})[r["rep"]] = num(r["wall_s"]) * 1e9 / num(r["issued"])
         base = self.ns.get("untraced", {})
         self.floor_ns, self.rounds = _paired_median(self.ns.get("floor", {}), base)
         self.run_ns, _ = _paired_median(self.ns.get("run", {}), base)
         walls = {}  # role -> round -> wall s
         for r in rows:
-            if r["workload"] == "attach" and _ok(r) and _num(r["wall_s"]) is not None:
-                walls.setdefault(r["role"], {})[r["rep"]] = _num(r["wall_s"])
+            if r["workload"] == "attach" and ok(r) and num(r["wall_s"]) is not None:
+                walls.setdefault(r["role"], {})[r["rep"]] = num(r["wall_s"])
         self.fixed_s, self.fixed_pairs = _paired_median(walls.get("attach", {}), walls.get("fixed", {}))
         self.syscalls = {k[len("syscalls_"):]: int(v) for k, v in meta.items() if k.startswith("syscalls_")}
 

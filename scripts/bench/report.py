@@ -14,6 +14,7 @@ import statistics
 import sys
 
 from costmodel import CostModel
+from rows import num, ok
 
 CONFIGS = ["untraced", "run", "record", "bpftrace", "floor", "strace", "perf"]
 LABEL = {"untraced": "untraced", "run": "fstrace run", "record": "fstrace record",
@@ -26,17 +27,6 @@ STRACE_FACTOR = 10
 ATTACH_MAX_S = 0.5
 RSS_MAX_MIB = 32
 BYTES_PER_EVENT_MAX = 40
-
-
-def num(v):
-    try:
-        return float(v)
-    except (TypeError, ValueError):
-        return None
-
-
-def ok(r):
-    return r["status"] == "0" and r["tracer_status"] in ("", "0")
 
 
 def spread(vals, fmt="{:.2f}"):

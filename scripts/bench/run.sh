@@ -315,5 +315,6 @@ if ((${#SKIPPED[@]})); then
 fi
 
 echo "runtime_s=$(elapsed)" >>"$META"
+cp "$META" "$REPO/bench/raw/$STAMP.meta" # beside the CSV: the report can be made again from the two
 bash "$BENCH_SRC/report.sh" "$CSV" "$META" "$REPO/bench"
 say "bench: done in $(elapsed) s"
