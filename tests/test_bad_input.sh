@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Bad input met for real: a command that is not there or cannot be run (127 and 126, as a shell
 # says), fstrace without the capabilities BPF needs (setpriv drops them), output paths that are
-# taken or are symlinks, and recordings that are damaged, cut short or from a newer fstrace.
+# taken or are symlinks, a start that fails (it removes only what it created), and recordings that
+# are damaged, cut short or from a newer fstrace.
 # Each answer is one line on stderr and a non-zero exit; test_cli_errors covers plain usage errors.
 source "$(dirname "$0")/lib.sh"
 
@@ -101,6 +102,24 @@ check_recording "$T/taken"
 for f in "$T/new.jsonl.gz" "$T/new.report" "$T/new-record.jsonl.gz" "$T/taken"; do
 	[[ $(stat -c %a "$f") == 600 ]] || fail "${f##*/} was created mode $(stat -c %a "$f") under umask 000, expected 600"
 done
+
+echo "== a run that cannot start removes the report file it created, never a device or FIFO given as -o"
+# --btf naming no file fails the start after the report is opened (as root, with every capability).
+mknod "$T/null" c 1 3
+mkfifo "$T/fifo"
+timeout 20 cat "$T/fifo" >/dev/null & # the FIFO's reader, so that fstrace's open does not wait
+reader=$!
+for out in "$T/null" "$T/fifo" "$T/created.report"; do
+	rc=0
+	timeout -k 5 20 "$FSTRACE" run -o "$out" --btf "$T/no-such-btf" -- touch "$T/ran" </dev/null >/dev/null 2>"$T/err" || rc=$?
+	[[ $rc -eq 1 ]] || fail "run -o ${out##*/} with a missing --btf: exit $rc, expected 1"
+	one_line "run -o ${out##*/} with a missing --btf" "$T/err" "no kernel BTF at $T/no-such-btf"
+done
+wait "$reader" || fail "the FIFO's reader did not see fstrace close it (exit $?)"
+[[ -c $T/null ]] || fail "a failed start removed the character device given as -o"
+[[ -p $T/fifo ]] || fail "a failed start removed the FIFO given as -o"
+[[ ! -e $T/created.report ]] || fail "a failed start left behind the report file it created"
+[[ ! -e $T/ran ]] || fail "a run that could not start ran its command"
 
 echo "== recordings that are damaged, cut short, empty of lines or from a newer fstrace"
 rec=$T/good.jsonl.gz

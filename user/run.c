@@ -116,21 +116,25 @@ static int exit_status(int status)
 }
 
 /* The report file is created before the command runs: a bad path must not cost the run's report.
- * Like recordings: 0600, never through a symlink, an existing file replaced only with --force. */
-static FILE *open_report(const struct options *o)
+ * Like recordings: 0600, never through a symlink, an existing file replaced only with --force.
+ * *created says whether it is ours to remove if the run cannot start: a device or a FIFO is not. */
+static FILE *open_report(const struct options *o, bool *created)
 {
 	char err[512] = "";
 	struct stat st;
 	FILE *out;
 	int fd;
 
+	*created = false;
 	if (!o->report_out)
 		return stderr;
 	/* A device or a pipe (-o /dev/null, a FIFO) is written to, not created. */
-	if (lstat(o->report_out, &st) == 0 && (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode)))
+	if (lstat(o->report_out, &st) == 0 && (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode))) {
 		fd = open(o->report_out, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
-	else
+	} else {
 		fd = create_output(o->report_out, o->force, err, sizeof(err));
+		*created = fd >= 0;
+	}
 	if (fd < 0 && errno == EINTR && early_signal)
 		return NULL; /* a FIFO's reader never came and the user gave up: not_started says so */
 	if (fd < 0 && errno && !err[0])
@@ -161,7 +165,7 @@ int cmd_run(const struct options *o)
 	struct output_capture capture;
 	struct report_out outs[2];
 	struct bead_capture bead;
-	bool captured;
+	bool captured, report_created;
 	struct session s;
 	char err[256];
 	int go[2], status = 0, exit_code;
@@ -171,13 +175,13 @@ int cmd_run(const struct options *o)
 	for (size_t i = 0; i < NFORWARDED; i++)
 		sigaction(forwarded[i], NULL, &started_with[i]);
 	catch_stops(0);
-	if (!(report_out = open_report(o)))
+	if (!(report_out = open_report(o, &report_created)))
 		return early_signal ? not_started(o) : EXIT_FAILURE_FSTRACE;
 	if (session_start(&s, o, &to)) {
-		if (report_out != stderr) {
+		if (report_out != stderr)
 			fclose(report_out);
+		if (report_created) /* never -o /dev/null itself */
 			unlink(o->report_out);
-		}
 		return EXIT_FAILURE_FSTRACE;
 	}
 	/* From here to the fork, a signal waits; one that came before is honoured now, with the
