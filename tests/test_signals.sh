@@ -2,7 +2,8 @@
 # Signals, for real: SIGTERM and SIGINT sent to `fstrace run` are passed to the command (which
 # dies of them, or handles them and finishes), fstrace records until the command exits, then
 # writes a complete recording and its report and exits as the command did. A signal before the
-# command started: it is never run, the files are still complete. The command killed by
+# command started: it is never run, the files are still complete; so too when the command's
+# process, forked early, is killed while it waits for the attach. The command killed by
 # SIGKILL from outside: 137, as a shell says. `fstrace record` stopped by SIGTERM (test_record
 # does SIGINT). fstrace itself killed by SIGKILL. After each, no fstrace program or link is left.
 # shellcheck disable=SC2034 # FST_REC is read by lib.sh's fail(), to show the recording
@@ -103,11 +104,10 @@ echo "== SIGTERM while run attaches: the run stops, the recording and report are
 rec=$T/attach.jsonl.gz
 FST_REC=$rec
 fst_start_run --record "$rec" -o "$T/attach.report" -- sh -c "touch '$T/attach-ran'; exec sleep 60"
-# Stopped as soon as the report file exists (created just before the attach), the signal lands
-# in the attach, or at the latest while the command waits for the go-ahead.
-for _ in $(seq 100000); do
-	[[ -e $T/attach.report ]] && break
-done
+# Stopped as soon as the report file exists (created just before the fork and the attach), the
+# signal lands in the attach, or at the latest while the command waits for the go-ahead.
+i=0 # a busy wait: the attach takes ~10 ms ($(seq) alone would take longer to expand)
+while [[ ! -e $T/attach.report ]] && ((i++ < 1000000)); do :; done
 kill -STOP "$RUNNER"
 kill -TERM "$RUNNER"
 kill -CONT "$RUNNER"
@@ -115,18 +115,57 @@ fst_wait_exit "$RUNNER" 15
 [[ $WAIT_RC -eq 143 ]] || fail "fstrace run exited $WAIT_RC after SIGTERM during attach, expected 143: $(head -n 3 "$T/run.err")"
 check_run_recording "$rec" 143
 grep -q "exited 143" "$T/attach.report" || fail "no report of the interrupted run: $(head -n 1 "$T/attach.report")"
-# Where the signal lands depends on how far the attach got before SIGSTOP: before the fork (the
-# command is not started, one line says so) or after it (passed on to the command, even while it
-# still waits for the go-ahead: it dies of it, and that exit is recorded).
-if grep -q "^fstrace: SIGTERM before sh started: it was not run$" "$T/run.err"; then
+# Where the signal lands depends on how far the attach got before SIGSTOP: before the go-ahead
+# (the command is not started, one line says so; or, in the moment the go-ahead is sent, the
+# signal passed on kills the waiting process first, and one line says that), or after it (passed
+# on to the command, which dies of it, and that exit is recorded).
+if grep -Eq "^fstrace: SIGTERM (before sh|killed sh before it) started: it was not run$" "$T/run.err"; then
 	[[ ! -e $T/attach-ran ]] || fail "fstrace said the command was not run, but it ran"
-	note "the signal landed before the fork: $(cat "$T/run.err")"
+	note "the signal landed before the go-ahead: $(cat "$T/run.err")"
 else
-	expect_rec "$rec" "the signal was not honoured before the fork, yet the command did not die of it" \
+	expect_rec "$rec" "the signal was not honoured before the go-ahead, yet the command did not die of it" \
 		'any(.[]; .type == "proc" and .syscall == "exit" and .ret == 143)'
-	note "the signal landed after the fork, and was passed on to the command$([[ -e $T/attach-ran ]] || echo ' (before its exec)')"
+	note "the signal landed after the go-ahead, and was passed on to the command$([[ -e $T/attach-ran ]] || echo ' (before its exec)')"
 fi
 check_detached "$baseline" "after SIGTERM during attach"
+
+echo "== the command's process killed while it waits for the attach: not run, 137, one line, complete files"
+# fstrace forks the command's process before it loads its programs (the fork overlaps the attach);
+# that process waits for the go-ahead. Killed then, fstrace must say so and finish its files,
+# not die of SIGPIPE when it sends the go-ahead. Stopped as soon as the report file exists (just
+# before the fork), fstrace is held while its waiting child is killed.
+rec=$T/waiting.jsonl.gz
+FST_REC=$rec
+landed=
+for attempt in 1 2 3; do
+	rm -f "$rec" "$T/waiting.report" "$T/waiting-ran"
+	fst_start_run --record "$rec" -o "$T/waiting.report" -- sh -c "touch '$T/waiting-ran'; exec sleep 60"
+	i=0 # a busy wait: the attach takes ~10 ms ($(seq) alone would take longer to expand)
+	while [[ ! -e $T/waiting.report ]] && ((i++ < 1000000)); do :; done
+	waiter=
+	for _ in $(seq 1000); do
+		kill -STOP "$RUNNER"
+		read -r waiter _ <"/proc/$RUNNER/task/$RUNNER/children" || true
+		[[ -n $waiter ]] && break
+		kill -CONT "$RUNNER"
+	done
+	[[ -n $waiter ]] || fail "fstrace run never had a child to kill"
+	kill -KILL "$waiter"
+	kill -CONT "$RUNNER"
+	fst_wait_exit "$RUNNER" 15
+	[[ $WAIT_RC -eq 137 ]] || fail "fstrace run exited $WAIT_RC when its command's process was SIGKILLed, expected 137: $(head -n 3 "$T/run.err")"
+	check_run_recording "$rec" 137
+	grep -q "exited 137" "$T/waiting.report" || fail "no complete report of the run: $(head -n 1 "$T/waiting.report")"
+	if grep -q "^fstrace: SIGKILL killed sh before it started: it was not run$" "$T/run.err"; then
+		[[ $(wc -l <"$T/run.err") -eq 1 ]] || fail "expected one line on stderr: $(head -n 3 "$T/run.err")"
+		[[ ! -e $T/waiting-ran ]] || fail "fstrace said the command was not run, but it ran"
+		landed=1
+		break
+	fi
+	note "attempt $attempt: the kill came after the go-ahead (the command was killed as it ran): $(head -n 1 "$T/run.err")"
+done
+[[ -n $landed ]] || fail "in 3 attempts the kill never reached the command's process while it waited"
+check_detached "$baseline" "after the command's process was killed while it waited"
 
 echo "== SIGTERM to fstrace record while failures are recorded: every one of them in a complete file"
 cname=fsts${id:0:10}

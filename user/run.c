@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
  * fstrace run: the command starts only once the programs are attached and it is in the traced
- * set, so its very first syscall is seen. It waits on a pipe for the go-ahead; if fstrace dies
- * before giving it, the pipe closes and the command never runs untraced.
+ * set, so its very first syscall is seen. Its process is forked first and waits on a socket for
+ * the go-ahead while the programs load; if fstrace dies before giving it, the socket closes and
+ * the command never runs untraced.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include "bead.h"
@@ -39,8 +41,8 @@ static void on_child(int sig)
 
 /* A signal sent to fstrace is passed to the command; fstrace keeps recording until the command
  * exits. A terminal's ^C already reaches the command (same process group): not sent twice.
- * Before the command exists, it is kept: the command is then never started (attaching takes
- * ~50 ms, and dying in it would leave a half-written report and recording behind). */
+ * Before the go-ahead, it is kept: the command is then never started (attaching takes ~10 ms,
+ * and dying in it would leave a half-written report and recording behind). */
 static void forward_signal(int sig, siginfo_t *info, void *ucontext)
 {
 	if (child_pid > 0 && info->si_code != SI_KERNEL)
@@ -158,6 +160,60 @@ static int not_started(const struct options *o)
 	return 128 + early_signal;
 }
 
+/*
+ * The command's process, forked before the programs load so that its fork and set-up overlap
+ * the attach instead of following it; it waits on *go_fd for the go-ahead. A socket, not a pipe:
+ * a go-ahead to a process that died meanwhile then fails with EPIPE (MSG_NOSIGNAL) instead of a
+ * SIGPIPE that would kill fstrace and lose the recording. -1 on failure, said in one line.
+ */
+static pid_t fork_waiting(const struct options *o, int *go_fd, struct output_capture *capture,
+			  bool *captured)
+{
+	char err[256];
+	int go[2];
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, go)) {
+		say("socketpair: %s", strerror(errno));
+		return -1;
+	}
+	/* Without a capture the command still runs, its output just not linked to findings. */
+	*captured = output_capture_start(capture, err, sizeof(err)) == 0;
+	if (!*captured)
+		say("%s", err);
+	fflush(NULL);
+	hold_stops(SIG_BLOCK); /* the child puts its own handlers back before it takes a signal */
+	pid = fork();
+	if (pid == 0) {
+		close(go[1]);
+		exec_when_released(go[0], o->argv, *captured ? capture : NULL);
+	}
+	/* Until the go-ahead a stop is an early one (child_pid is 0): the command is never run. */
+	hold_stops(SIG_UNBLOCK);
+	close(go[0]);
+	if (pid < 0) {
+		say("fork: %s", strerror(errno));
+		close(go[1]);
+		return -1;
+	}
+	if (*captured)
+		output_capture_parent(capture);
+	*go_fd = go[1];
+	return pid;
+}
+
+/* A command that is not to run: no go-ahead comes (it exits at the socket's end), and it is
+ * reaped; its wait status. */
+static int abandon_command(pid_t pid, int go_fd)
+{
+	int status = 0;
+
+	close(go_fd);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return status;
+}
+
 int cmd_run(const struct options *o)
 {
 	struct tracer_options to = { .use_traced = true, .ringbuf_bytes = o->ringbuf_bytes,
@@ -167,8 +223,7 @@ int cmd_run(const struct options *o)
 	struct bead_capture bead;
 	bool captured, report_created;
 	struct session s;
-	char err[256];
-	int go[2], status = 0, exit_code;
+	int go_fd, status = 0, exit_code;
 	FILE *report_out;
 	pid_t pid;
 
@@ -177,63 +232,58 @@ int cmd_run(const struct options *o)
 	catch_stops(0);
 	if (!(report_out = open_report(o, &report_created)))
 		return early_signal ? not_started(o) : EXIT_FAILURE_FSTRACE;
-	if (session_start(&s, o, &to)) {
+	if ((pid = fork_waiting(o, &go_fd, &capture, &captured)) < 0 || session_start(&s, o, &to)) {
+		if (pid > 0)
+			abandon_command(pid, go_fd);
 		if (report_out != stderr)
 			fclose(report_out);
 		if (report_created) /* never -o /dev/null itself */
 			unlink(o->report_out);
-		return EXIT_FAILURE_FSTRACE;
+		return pid > 0 && early_signal ? not_started(o) : EXIT_FAILURE_FSTRACE;
 	}
-	/* From here to the fork, a signal waits; one that came before is honoured now, with the
+	/* From here to the go-ahead, a signal waits; one that came before is honoured now, with the
 	 * recording and the report complete. */
 	hold_stops(SIG_BLOCK);
 	if (early_signal) {
+		abandon_command(pid, go_fd);
 		outs[0] = (struct report_out){ report_out, o->format };
 		session_finish(&s, 128 + early_signal, outs, 1);
 		if (report_out != stderr)
 			fclose(report_out);
 		return not_started(o);
 	}
-	if (pipe2(go, O_CLOEXEC)) {
-		say("pipe: %s", strerror(errno));
-		session_finish(&s, -1, NULL, 0);
-		return EXIT_FAILURE_FSTRACE;
-	}
-	/* Without a capture the command still runs, its output just not linked to findings. */
-	captured = output_capture_start(&capture, err, sizeof(err)) == 0;
-	if (!captured)
-		say("%s", err);
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		say("fork: %s", strerror(errno));
-		session_finish(&s, -1, NULL, 0);
-		return EXIT_FAILURE_FSTRACE;
-	}
-	if (pid == 0) {
-		close(go[1]);
-		exec_when_released(go[0], o->argv, captured ? &capture : NULL);
-	}
-	close(go[0]);
 	child_pid = pid;
-	if (captured) {
-		output_capture_parent(&capture);
+	if (captured)
 		s.capture = &capture;
-	}
 	s.command_pid = pid;
 	snprintf(s.command_comm, sizeof(s.command_comm), "%s",
 		 strrchr(o->argv[0], '/') ? strrchr(o->argv[0], '/') + 1 : o->argv[0]);
 	install_forwarding();
-	hold_stops(SIG_UNBLOCK); /* a signal held since the fork goes to the command now */
-	if (tracer_trace_pid(&s.tracer, pid) || write(go[1], "g", 1) != 1) {
+	hold_stops(SIG_UNBLOCK); /* a signal held since the check goes to the command now */
+	if (tracer_trace_pid(&s.tracer, pid)) {
 		say("cannot start the command traced: %s", strerror(errno));
 		kill(pid, SIGKILL);
-		close(go[1]);
-		waitpid(pid, NULL, 0);
+		abandon_command(pid, go_fd);
 		session_finish(&s, -1, NULL, 0);
 		return EXIT_FAILURE_FSTRACE;
 	}
-	close(go[1]);
+	if (send(go_fd, "g", 1, MSG_NOSIGNAL) != 1) {
+		/* Its process died while it waited (killed from outside): not run, and the run ends
+		 * with the status a shell would give, the recording and the report complete. */
+		status = abandon_command(pid, go_fd);
+		exit_code = WIFSIGNALED(status) ? exit_status(status) : EXIT_FAILURE_FSTRACE;
+		if (WIFSIGNALED(status))
+			say("SIG%s killed %s before it started: it was not run", sigabbrev_np(WTERMSIG(status)),
+			    o->argv[0]);
+		else
+			say("%s was not run: its process ended before the go-ahead", o->argv[0]);
+		outs[0] = (struct report_out){ report_out, o->format };
+		session_finish(&s, exit_code, outs, 1);
+		if (report_out != stderr)
+			fclose(report_out);
+		return exit_code;
+	}
+	close(go_fd);
 
 	for (;;) {
 		pid_t done = waitpid(pid, &status, WNOHANG);
