@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Bad input met for real: a command that is not there or cannot be run (127 and 126, as a shell
 # says), fstrace without the capabilities BPF needs (setpriv drops them), output paths that are
-# taken or are symlinks, a start that fails (it removes only what it created), and recordings that
-# are damaged, cut short or from a newer fstrace.
+# taken or are symlinks, a start that fails (it removes only what it created), file names that would
+# drive a terminal or split a report's lines, and recordings that are damaged, cut short or from
+# a newer fstrace.
 # Each answer is one line on stderr and a non-zero exit; test_cli_errors covers plain usage errors.
 source "$(dirname "$0")/lib.sh"
 
@@ -120,6 +121,35 @@ wait "$reader" || fail "the FIFO's reader did not see fstrace close it (exit $?)
 [[ -p $T/fifo ]] || fail "a failed start removed the FIFO given as -o"
 [[ ! -e $T/created.report ]] || fail "a failed start left behind the report file it created"
 [[ ! -e $T/ran ]] || fail "a run that could not start ran its command"
+
+echo "== names that would drive a terminal or split a line: escaped in every report, exact in the recording"
+# A file name can hold any byte but '/' and NUL. Failing on three such names, the command gives
+# fstrace an escape sequence (ESC ] 0 ; ... BEL sets a terminal's title), a newline (which would
+# start a line that looks like a finding) and bytes that are not UTF-8.
+hostile=/nonexistent/hostile-$id
+rec=$T/hostile.jsonl.gz
+fst_run "$rec" -o "$T/hostile.txt" -- bash -c \
+	"cat '$hostile/esc'$'\e]0;owned\a''/x' '$hostile/nl'$'\n''fake/y' '$hostile/bytes'$'\xff\xfe''/z'" </dev/null 2>/dev/null
+[[ $RUN_RC -eq 1 ]] || fail "the hostile names' run exited $RUN_RC, expected cat's 1"
+# Exact in the recording (JSON escapes them): the names the kernel saw, byte for byte.
+expect_rec "$rec" "the recording does not hold the name with ESC and BEL exactly" \
+	--arg p "$hostile/esc"$'\e]0;owned\a''/x' 'any(.[]; .type == "syscall" and .path == $p)'
+expect_rec "$rec" "the recording does not hold the name with a newline exactly" \
+	--arg p "$hostile/nl"$'\n''fake/y' 'any(.[]; .type == "syscall" and .path == $p)'
+"$FSTRACE" report --format md "$rec" >"$T/hostile.md" 2>"$T/err" || fail "report --format md failed: $(head -n 2 "$T/err")"
+"$FSTRACE" report "$rec" >"$T/hostile.report" 2>"$T/err" || fail "report failed: $(head -n 2 "$T/err")"
+"$FSTRACE" report --format bead "$rec" | jq -r '.title, .description' >"$T/hostile.bead" ||
+	fail "report --format bead did not give a bead's JSON"
+for out in hostile.txt hostile.report hostile.md hostile.bead; do
+	bad=$(LC_ALL=C grep -c $'[\x01-\x09\x0b-\x1f\x7f]' "$T/$out") || true
+	[[ $bad -eq 0 ]] || fail "$out has $bad lines with control characters: $(LC_ALL=C grep -m 1 $'[\x01-\x09\x0b-\x1f\x7f]' "$T/$out" | cat -v)"
+	grep -qF "$hostile/esc\e]0;owned\x07/x" "$T/$out" || fail "$out does not show the ESC name escaped: $(grep -m 1 -F "$hostile/esc" "$T/$out" | cat -v)"
+	grep -qF "$hostile/nl\nfake/y" "$T/$out" || fail "$out does not show the newline name escaped"
+	[[ $(grep -c '^fake/y' "$T/$out") -eq 0 ]] || fail "a name's newline started a line of its own in $out"
+done
+grep -qF "$hostile/bytes\xff\xfe/z" "$T/hostile.txt" || fail "the live report does not show the bytes that are not UTF-8 as \\xNN"
+[[ $(grep -c '^  LOW .*missing_path/not_found: openat ENOENT /nonexistent/hostile' "$T/hostile.txt") -eq 3 ]] ||
+	fail "expected one summary line for each of the three names: $(grep -c 'hostile' "$T/hostile.txt") lines name them"
 
 echo "== recordings that are damaged, cut short, empty of lines or from a newer fstrace"
 rec=$T/good.jsonl.gz

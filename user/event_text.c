@@ -1,39 +1,41 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 #include <inttypes.h>
 #include "cgroups.h"
+#include "display.h"
 #include "errnames.h"
 #include "event_text.h"
 
 static void print_call(FILE *out, const struct record *r)
 {
-	const char *sc = r->syscall ? r->syscall : "?";
+	const char *sc = r->syscall ? shown(r->syscall) : "?"; /* a recording can say anything */
 
 	switch (r->type) {
 	case REC_REMOVE:
-		fprintf(out, "removed %s (%s)", r->path ? r->path : "?", sc);
+		fprintf(out, "removed %s (%s)", r->path ? shown(r->path) : "?", sc);
 		return;
 	case REC_RENAME:
-		fprintf(out, "renamed %s -> %s (%s)", r->path ? r->path : "?", r->path2 ? r->path2 : "?", sc);
+		fprintf(out, "renamed %s -> %s (%s)", r->path ? shown(r->path) : "?",
+			r->path2 ? shown(r->path2) : "?", sc);
 		return;
 	case REC_MOUNT:
 		fprintf(out, "%s", sc);
 		if (r->fstype)
-			fprintf(out, " %s", r->fstype);
+			fprintf(out, " %s", shown(r->fstype));
 		if (r->path2)
-			fprintf(out, " from %s", r->path2);
+			fprintf(out, " from %s", shown(r->path2));
 		if (r->path)
-			fprintf(out, " on %s", r->path);
+			fprintf(out, " on %s", shown(r->path));
 		if (r->data)
-			fprintf(out, " \"%s\"", r->data);
+			fprintf(out, " \"%s\"", shown(r->data));
 		if (r->err)
 			fprintf(out, " -> %s", errno_name(r->err));
 		else
 			fprintf(out, " -> %" PRId64, r->ret);
 		return;
 	default:
-		fprintf(out, "%s %s %s", sc, errno_name(r->err), r->path ? r->path : "(no path)");
+		fprintf(out, "%s %s %s", sc, errno_name(r->err), r->path ? shown(r->path) : "(no path)");
 		if (r->path2)
-			fprintf(out, " %s", r->path2);
+			fprintf(out, " %s", shown(r->path2));
 	}
 }
 
@@ -51,37 +53,38 @@ void event_text_line(FILE *out, const struct record *r, uint64_t base_ns)
 		break;
 	case REC_EXT4_ERROR:
 		fprintf(out, "ext4 error on %u:%u in %s:%u", r->dev_major, r->dev_minor,
-			r->func ? r->func : "?", r->line);
+			r->func ? shown(r->func) : "?", r->line);
 		break;
 	case REC_KMSG:
-		fprintf(out, "kernel: %s", r->msg ? r->msg : "");
+		fprintf(out, "kernel: %s", r->msg ? shown(r->msg) : "");
 		break;
 	case REC_LAYER:
-		fprintf(out, "overlay %s %s", r->data ? r->data : "layer", r->path ? r->path : "?");
+		fprintf(out, "overlay %s %s", r->data ? shown(r->data) : "layer", r->path ? shown(r->path) : "?");
 		if (r->err)
 			fprintf(out, ": %s", errno_name(r->err));
 		else
-			fprintf(out, " on %s at %s%s", r->fstype ? r->fstype : "?", r->path2 ? r->path2 : "?",
+			fprintf(out, " on %s at %s%s", r->fstype ? shown(r->fstype) : "?",
+				r->path2 ? shown(r->path2) : "?",
 				r->has_flags && r->flags ? " (read-only)" : "");
 		break;
 	case REC_DEVICE:
 		fprintf(out, "device %u:%u described", r->dev_major, r->dev_minor);
 		break;
 	case REC_CGROUP:
-		fprintf(out, "cgroup %s described", r->cgroup && r->cgroup->path ? r->cgroup->path : "?");
+		fprintf(out, "cgroup %s described", r->cgroup && r->cgroup->path ? shown(r->cgroup->path) : "?");
 		break;
 	case REC_OUTPUT:
-		fprintf(out, "%s: %s", r->data ? r->data : "output", r->msg ? r->msg : "");
+		fprintf(out, "%s: %s", r->data ? shown(r->data) : "output", r->msg ? shown(r->msg) : "");
 		break;
 	case REC_PROC:
-		fprintf(out, "%s", r->syscall ? r->syscall : "proc");
+		fprintf(out, "%s", r->syscall ? shown(r->syscall) : "proc");
 		if (r->path)
-			fprintf(out, " %s", r->path);
+			fprintf(out, " %s", shown(r->path));
 		if (r->has_ret)
 			fprintf(out, " status %" PRId64, r->ret);
 		break;
 	default:
 		fprintf(out, "event");
 	}
-	fprintf(out, "  [pid %u %s]\n", r->pid, r->comm);
+	fprintf(out, "  [pid %u %s]\n", r->pid, shown(r->comm));
 }

@@ -11,6 +11,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include "display.h"
 #include "json.h"
 #include "report_render.h"
 
@@ -72,9 +73,9 @@ static char *ticket_title(const struct render *r)
 		snprintf(more, sizeof(more), " (+%zu more)", r->f->n - 1);
 	/* Findings are sorted most severe first; the top one's title already names its path or mount. */
 	if (top && asprintf(&t, "fstrace: %s/%s: %s%s", top->class, top->cause,
-			    top->title ? top->title : "?", more) < 0)
+			    top->title ? shown(top->title) : "?", more) < 0)
 		t = NULL;
-	if (!top && asprintf(&t, "fstrace: no filesystem failure found%s%s", *cmd ? " in " : "", cmd) < 0)
+	if (!top && asprintf(&t, "fstrace: no filesystem failure found%s%s", *cmd ? " in " : "", shown(cmd)) < 0)
 		t = NULL;
 	free(cmd);
 	if (t)

@@ -4,18 +4,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include "devices.h"
+#include "display.h"
 #include "errnames.h"
 #include "event_text.h"
 #include "report_render.h"
 
-/* Text inside a table cell: a '|' would end the cell, a newline the row. */
+/* Text inside a table cell: a '|' would end the cell (a newline the row: shown() escapes it). */
 static void cell(FILE *out, const char *s)
 {
-	for (; s && *s; s++) {
+	for (s = shown(s); s && *s; s++) {
 		if (*s == '|')
 			fputs("\\|", out);
-		else if (*s == '\n')
-			fputc(' ', out);
 		else
 			fputc(*s, out);
 	}
@@ -26,6 +25,7 @@ static void code(FILE *out, const char *s)
 {
 	int run = 0, longest = 0;
 
+	s = shown(s);
 	for (const char *p = s; *p; p++) {
 		run = *p == '`' ? run + 1 : 0;
 		if (run > longest)
@@ -36,6 +36,14 @@ static void code(FILE *out, const char *s)
 	fprintf(out, longest ? " %s " : "%s", s);
 	for (int i = 0; i <= longest; i++)
 		fputc('`', out);
+}
+
+/* A code fence of N backticks, and its line's end. */
+static void backticks(FILE *out, int n)
+{
+	while (n-- > 0)
+		fputc('`', out);
+	fputc('\n', out);
 }
 
 static void section(const struct render *r, size_t n, const struct finding *x)
@@ -51,7 +59,7 @@ static void section(const struct render *r, size_t n, const struct finding *x)
 		render_call(fail, buf, sizeof(buf));
 		fprintf(r->out, "- **Failed:** ");
 		code(r->out, buf);
-		fprintf(r->out, " by pid %u (%s)", fail->pid, fail->comm);
+		fprintf(r->out, " by pid %u (%s)", fail->pid, shown(fail->comm));
 		if (x->count > 1)
 			fprintf(r->out, ", %" PRIu64 " calls", x->count);
 		fprintf(r->out, "\n");
@@ -70,7 +78,7 @@ static void section(const struct render *r, size_t n, const struct finding *x)
 		fprintf(r->out, "- **Inode:** %" PRIu64 "\n", x->inode);
 	if (x->device) {
 		render_device(x->device, buf, sizeof(buf));
-		fprintf(r->out, "- **Device:** %s\n", buf);
+		fprintf(r->out, "- **Device:** %s\n", shown(buf));
 	}
 	if (render_container(x->cgroup, buf, sizeof(buf))) {
 		fprintf(r->out, "- **Container:** ");
@@ -79,11 +87,11 @@ static void section(const struct render *r, size_t n, const struct finding *x)
 	}
 	if (x->actor.present) {
 		fprintf(r->out, "- **Actor:** pid %u (%s, child of pid %u), %s ", x->actor.removal->pid,
-			x->actor.removal->comm, x->actor.removal->ppid, x->actor.removal->syscall);
+			shown(x->actor.removal->comm), x->actor.removal->ppid, shown(x->actor.removal->syscall));
 		code(r->out, x->actor.removal->path);
 		fprintf(r->out, ", %.1f ms before\n", x->actor.delta_ms > 0 ? x->actor.delta_ms : 0.0);
 		if (render_container(x->actor.cgroup, buf, sizeof(buf)))
-			fprintf(r->out, "- **Actor's container:** %s\n", buf);
+			fprintf(r->out, "- **Actor's container:** %s\n", shown(buf));
 	}
 	for (size_t i = 0; i < x->ndetails; i++) {
 		fprintf(r->out, "- ");
@@ -91,13 +99,21 @@ static void section(const struct render *r, size_t n, const struct finding *x)
 		fprintf(r->out, "\n");
 	}
 	if (x->noutput) {
-		fprintf(r->out, "\nThe command said:\n\n```\n");
+		/* A fence longer than any run of backticks in the lines, so none of them can close it. */
+		int fence = 3;
+
 		for (size_t i = 0; i < x->noutput; i++)
-			fprintf(r->out, "%s\n", x->output[i]->rec.msg);
-		fprintf(r->out, "```\n");
+			for (int run = 0, j = 0; x->output[i]->rec.msg && x->output[i]->rec.msg[j]; j++)
+				if ((run = x->output[i]->rec.msg[j] == '`' ? run + 1 : 0) >= fence)
+					fence = run + 1;
+		fprintf(r->out, "\nThe command said:\n\n");
+		backticks(r->out, fence);
+		for (size_t i = 0; i < x->noutput; i++)
+			fprintf(r->out, "%s\n", x->output[i]->rec.msg ? shown(x->output[i]->rec.msg) : "");
+		backticks(r->out, fence);
 	}
 	if (x->remedy && *x->remedy)
-		fprintf(r->out, "\n**Remedy:** %s\n", x->remedy);
+		fprintf(r->out, "\n**Remedy:** %s\n", shown(x->remedy));
 	fprintf(r->out, "\n<details><summary>Evidence (%zu events)</summary>\n\n```\n", x->nevidence);
 	for (size_t i = 0; i < x->nevidence; i++)
 		event_text_line(r->out, x->evidence[i], r->a->h.started_boot_ns);
@@ -120,13 +136,13 @@ int render_md(const struct render *r)
 		fprintf(r->out, "System-wide recording");
 	}
 	fprintf(r->out, " on %s (kernel %s), %s to %s. %" PRIu64 " events, %" PRIu64 " lost.\n",
-		a->h.hostname ? a->h.hostname : "?", a->h.kernel ? a->h.kernel : "?",
-		a->h.started ? a->h.started : "?", a->ended ? a->ended : "?", a->events, a->lost);
+		a->h.hostname ? shown(a->h.hostname) : "?", a->h.kernel ? shown(a->h.kernel) : "?",
+		a->h.started ? shown(a->h.started) : "?", a->ended ? shown(a->ended) : "?", a->events, a->lost);
 	free(cmd);
 	if (a->lost)
 		fprintf(r->out, "\n**Warning:** %" PRIu64 " events were lost; findings may be missing.\n", a->lost);
 	for (size_t i = 0; i < a->notes.n; i++)
-		fprintf(r->out, "\nNote: %s\n", a->notes.v[i].msg);
+		fprintf(r->out, "\nNote: %s\n", shown(a->notes.v[i].msg));
 	if (r->f->n) {
 		fprintf(r->out, "\n| # | Severity | Class | Cause | Finding |\n|---|---|---|---|---|\n");
 		for (size_t i = 0; i < r->f->n; i++) {

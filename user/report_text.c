@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "devices.h"
+#include "display.h"
 #include "errnames.h"
 #include "event_text.h"
 #include "report_render.h"
@@ -43,9 +44,9 @@ static void header(const struct render *r)
 		counts[r->f->v[i].severity]++;
 	fprintf(r->out, "fstrace: ");
 	if (a->h.argc)
-		fprintf(r->out, "`%s` ", cmd);
+		fprintf(r->out, "`%s` ", shown(cmd));
 	else
-		fprintf(r->out, "recording on %s: ", a->h.hostname ? a->h.hostname : "?");
+		fprintf(r->out, "recording on %s: ", a->h.hostname ? shown(a->h.hostname) : "?");
 	if (a->exit_code >= 0)
 		fprintf(r->out, "exited %d; ", a->exit_code);
 	fprintf(r->out, "%zu finding%s", r->f->n, r->f->n == 1 ? "" : "s");
@@ -59,7 +60,7 @@ static void header(const struct render *r)
 		fprintf(r->out, "WARNING: %" PRIu64 " events were lost (ring buffer full): this report may miss "
 			"failures (try --ringbuf-mb)\n", a->lost);
 	for (size_t i = 0; i < a->notes.n; i++)
-		fprintf(r->out, "note: %s\n", a->notes.v[i].msg);
+		fprintf(r->out, "note: %s\n", shown(a->notes.v[i].msg));
 	if (a->over_limit)
 		fprintf(r->out, "note: %" PRIu64 " events past the analysis limits (%d distinct failing calls) are in "
 			"the recording but not in this report\n", a->over_limit, ANALYSIS_MAX_CALLS);
@@ -75,7 +76,7 @@ static void summary(const struct render *r)
 
 		upper(sev, severity_name(x->severity), sizeof(sev));
 		fprintf(r->out, "  %s%-8s%s [%zu] %s/%s: %s\n", sev_color(r, x->severity), sev, reset(r), i + 1,
-			x->class, x->cause, x->title ? x->title : "");
+			x->class, x->cause, x->title ? shown(x->title) : "");
 	}
 	if (m->total)
 		fprintf(r->out, "routine misses, not listed: %" PRIu64 " (names searched in several directories "
@@ -90,7 +91,7 @@ static void summary(const struct render *r)
 			char call[512];
 
 			render_call(&r->f->other[i]->first, call, sizeof(call));
-			fprintf(r->out, "%s%s (%" PRIu64 "x)", i ? "; " : "", call, r->f->other[i]->count);
+			fprintf(r->out, "%s%s (%" PRIu64 "x)", i ? "; " : "", shown(call), r->f->other[i]->count);
 		}
 		if (r->f->nother > OTHER_LINES)
 			fprintf(r->out, "; and %zu more", r->f->nother - OTHER_LINES);
@@ -105,54 +106,55 @@ static void finding(const struct render *r, size_t n, const struct finding *x)
 
 	upper(sev, severity_name(x->severity), sizeof(sev));
 	fprintf(r->out, "\n[%zu] %s%s%s %s (%s)\n    %s\n", n, sev_color(r, x->severity), sev, reset(r),
-		x->class, x->cause, x->title ? x->title : "");
+		x->class, x->cause, x->title ? shown(x->title) : "");
 	if (fail) {
 		render_call(fail, buf, sizeof(buf));
-		fprintf(r->out, "    failed: %s  (pid %u %s)%s", buf, fail->pid, fail->comm,
+		fprintf(r->out, "    failed: %s  (pid %u %s)%s", shown(buf), fail->pid, shown(fail->comm),
 			x->count > 1 ? "" : "\n");
 		if (x->count > 1)
 			fprintf(r->out, ", %" PRIu64 " calls\n", x->count);
 		if (fail->type == REC_MOUNT && fail->data)
-			fprintf(r->out, "    options: %s\n", fail->data);
+			fprintf(r->out, "    options: %s\n", shown(fail->data));
 	}
 	if (x->reason)
-		fprintf(r->out, "    kernel: %s\n", x->reason);
+		fprintf(r->out, "    kernel: %s\n", shown(x->reason));
 	if (x->inode)
 		fprintf(r->out, "    inode: %" PRIu64 "\n", x->inode);
 	if (x->device) {
 		render_device(x->device, buf, sizeof(buf));
-		fprintf(r->out, "    device: %s\n", buf);
+		fprintf(r->out, "    device: %s\n", shown(buf));
 	}
 	if (render_container(x->cgroup, buf, sizeof(buf)))
-		fprintf(r->out, "    container: %s\n", buf);
+		fprintf(r->out, "    container: %s\n", shown(buf));
 	if (x->actor.present) {
 		const struct record *rm = x->actor.removal;
 
-		fprintf(r->out, "    actor: pid %u (%s, child of pid %u) %s %s", rm->pid, rm->comm, rm->ppid,
-			rm->syscall, rm->path);
+		fprintf(r->out, "    actor: pid %u (%s, child of pid %u) %s %s", rm->pid, shown(rm->comm), rm->ppid,
+			shown(rm->syscall), shown(rm->path));
 		if (rm->ino)
 			fprintf(r->out, " (inode %" PRIu64 " on %u:%u)", rm->ino, rm->dev_major, rm->dev_minor);
 		fprintf(r->out, ", %.1f ms before\n", x->actor.delta_ms > 0 ? x->actor.delta_ms : 0.0);
 		if (render_container(x->actor.cgroup, buf, sizeof(buf)))
-			fprintf(r->out, "    actor's container: %s\n", buf);
+			fprintf(r->out, "    actor's container: %s\n", shown(buf));
 	}
 	for (size_t i = 0; i < x->ndetails; i++)
-		fprintf(r->out, "    %s\n", x->details[i]);
+		fprintf(r->out, "    %s\n", shown(x->details[i]));
 	for (size_t i = 0; i < x->noutput && i < OUTPUT_LINES; i++) {
 		const struct output_line *o = x->output[i];
 
 		const struct record *first = first_failure_on(r->a, o->m.path);
 
-		fprintf(r->out, "    the command said (%s): %s\n", o->rec.data ? o->rec.data : "?", o->rec.msg);
+		fprintf(r->out, "    the command said (%s): %s\n", o->rec.data ? shown(o->rec.data) : "?",
+			shown(o->rec.msg));
 		/* node-tar names the call that reported the error, not always the one that failed first. */
 		if (o->m.syscall && first && first->syscall && !strstr(first->syscall, o->m.syscall))
 			fprintf(r->out, "      (it names %s; the first call that failed on that path was %s %s)\n",
-				o->m.syscall, first->syscall, errno_name(first->err));
+				shown(o->m.syscall), shown(first->syscall), errno_name(first->err));
 	}
 	if (x->noutput > OUTPUT_LINES)
 		fprintf(r->out, "    ... and %zu more lines of output about it\n", x->noutput - OUTPUT_LINES);
 	if (x->remedy && *x->remedy)
-		fprintf(r->out, "    remedy: %s\n", x->remedy);
+		fprintf(r->out, "    remedy: %s\n", shown(x->remedy));
 	fprintf(r->out, "    evidence:\n");
 	for (size_t i = 0; i < x->nevidence && i < EVIDENCE_LINES; i++) {
 		fprintf(r->out, "      ");
