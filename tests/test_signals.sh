@@ -4,7 +4,8 @@
 # writes a complete recording and its report and exits as the command did. A signal before the
 # command started: it is never run, the files are still complete; so too when the command's
 # process, forked early, is killed while it waits for the attach. The command killed by
-# SIGKILL from outside: 137, as a shell says. `fstrace record` stopped by SIGTERM (test_record
+# SIGKILL from outside: 137, as a shell says. Its stdout into a pipe whose reader leaves: SIGPIPE
+# for the command, 141, not for fstrace. `fstrace record` stopped by SIGTERM (test_record
 # does SIGINT). fstrace itself killed by SIGKILL. After each, no fstrace program or link is left.
 # shellcheck disable=SC2034 # FST_REC is read by lib.sh's fail(), to show the recording
 source "$(dirname "$0")/lib.sh"
@@ -166,6 +167,25 @@ for attempt in 1 2 3; do
 done
 [[ -n $landed ]] || fail "in 3 attempts the kill never reached the command's process while it waited"
 check_detached "$baseline" "after the command's process was killed while it waited"
+
+echo "== stdout into a pipe whose reader leaves (| head -n 1): the command gets SIGPIPE, as without fstrace"
+# fstrace relays the command's output; when head has gone, the command must find the pipe broken
+# (141, as a shell says), and fstrace must not die of SIGPIPE itself: the recording and report
+# are complete.
+rec=$T/pipe.jsonl.gz
+FST_REC=$rec
+note "fstrace run --record pipe.jsonl.gz -o pipe.report -- seq 1 5000000 | head -n 1"
+{
+	rc=0
+	timeout -k 5 60 "$FSTRACE" run --record "$rec" -o "$T/pipe.report" -- seq 1 5000000 </dev/null 2>"$T/run.err" || rc=$?
+	echo "$rc" >"$T/pipe.rc"
+} | head -n 1 >"$T/pipe.head" || true
+[[ $(<"$T/pipe.head") == 1 ]] || fail "head did not read seq's first line through fstrace: '$(<"$T/pipe.head")'"
+[[ $(<"$T/pipe.rc") -eq 141 ]] || fail "fstrace run under | head -n 1 exited $(<"$T/pipe.rc"), expected seq's SIGPIPE, 141: $(head -n 3 "$T/run.err")"
+check_run_recording "$rec" 141
+grep -q "exited 141" "$T/pipe.report" || fail "no complete report: '$(head -n 1 "$T/pipe.report")'"
+[[ ! -s $T/run.err ]] || fail "fstrace printed on stderr with -o: $(head -n 3 "$T/run.err")"
+check_detached "$baseline" "after the command's SIGPIPE"
 
 echo "== SIGTERM to fstrace record while failures are recorded: every one of them in a complete file"
 cname=fsts${id:0:10}

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include "bead.h"
+#include "util.h"
 
 /* execvp's own search, done first so that a missing bd is known before anything runs. */
 bool bd_on_path(void)
@@ -61,6 +62,7 @@ int bd_run(const char **argv, const char *body, char **out)
 	}
 	fflush(NULL);
 	if ((pid = fork()) == 0) {
+		sigpipe_restore(); /* `run --bead` ignores it */
 		dup2(in[0], STDIN_FILENO);
 		dup2(op[1], STDOUT_FILENO);
 		execvp("bd", (char *const *)argv);

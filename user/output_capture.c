@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,7 +107,8 @@ int output_capture_pollfds(const struct output_capture *c, struct pollfd *fds)
 	return n;
 }
 
-static void write_all(int fd, const char *buf, size_t len)
+/* false once the reader of fd has gone (EPIPE) */
+static bool write_all(int fd, const char *buf, size_t len)
 {
 	while (len) {
 		ssize_t n = write(fd, buf, len);
@@ -119,11 +121,14 @@ static void write_all(int fd, const char *buf, size_t len)
 			poll(&p, 1, 100);
 			continue;
 		}
+		if (n < 0 && errno == EPIPE)
+			return false;
 		if (n <= 0)
-			return; /* our own output is gone: keep tracing, stop relaying */
+			return true; /* our own output is unwritable: keep tracing, stop relaying */
 		buf += n;
 		len -= n;
 	}
+	return true;
 }
 
 static void emit_line(struct capture_stream *s, capture_line_fn fn, void *ctx)
@@ -162,8 +167,15 @@ void output_capture_pump(struct output_capture *c, capture_line_fn fn, void *ctx
 			ssize_t n = read(s->read_fd, buf, sizeof(buf));
 
 			if (n > 0) {
-				write_all(s->out_fd, buf, n);
+				bool reader = write_all(s->out_fd, buf, n);
+
 				split_lines(s, buf, n, fn, ctx);
+				if (!reader) {
+					/* As without fstrace: its next write finds the pipe broken (SIGPIPE). */
+					close(s->read_fd);
+					s->read_fd = -1;
+					break;
+				}
 				continue;
 			}
 			if (n < 0 && (errno == EINTR))

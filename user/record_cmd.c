@@ -50,6 +50,7 @@ int cmd_record(const struct options *o)
 	sigaction(SIGTERM, &sa, NULL);
 	sa.sa_handler = on_hup;
 	sigaction(SIGHUP, &sa, NULL);
+	sigpipe_ignore();
 	if (node.dir) {
 		if (node_prepare(&node))
 			return EXIT_FAILURE_FSTRACE;

@@ -98,6 +98,7 @@ static void __attribute__((noreturn)) exec_when_released(int go_fd, char **argv,
 
 	for (size_t i = 0; i < NFORWARDED; i++)
 		sigaction(forwarded[i], &started_with[i], NULL);
+	sigpipe_restore();
 	hold_stops(SIG_UNBLOCK);
 	if (capture)
 		output_capture_child(capture);
@@ -230,6 +231,7 @@ int cmd_run(const struct options *o)
 	for (size_t i = 0; i < NFORWARDED; i++)
 		sigaction(forwarded[i], NULL, &started_with[i]);
 	catch_stops(0);
+	sigpipe_ignore();
 	if (!(report_out = open_report(o, &report_created)))
 		return early_signal ? not_started(o) : EXIT_FAILURE_FSTRACE;
 	if ((pid = fork_waiting(o, &go_fd, &capture, &captured)) < 0 || session_start(&s, o, &to)) {

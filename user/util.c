@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -74,4 +75,21 @@ uint64_t fnv1a(uint64_t h, const void *data, size_t len)
 	for (size_t i = 0; i < len; i++)
 		h = (h ^ p[i]) * 0x100000001b3ull;
 	return h;
+}
+
+static struct sigaction sigpipe_started_with;
+static bool sigpipe_ignored;
+
+void sigpipe_ignore(void)
+{
+	struct sigaction ign = { .sa_handler = SIG_IGN };
+
+	sigemptyset(&ign.sa_mask);
+	sigpipe_ignored = sigaction(SIGPIPE, &ign, &sigpipe_started_with) == 0;
+}
+
+void sigpipe_restore(void)
+{
+	if (sigpipe_ignored)
+		sigaction(SIGPIPE, &sigpipe_started_with, NULL);
 }

@@ -17,5 +17,10 @@ uint64_t fnv1a(uint64_t h, const void *data, size_t len);
 /* An output file (a recording, a bead ticket): created 0600, never through a symlink, an existing
  * one replaced only with force. An open fd, or -1 with one line in err. */
 int create_output(const char *path, bool force, char *err, size_t errlen);
+/* run and record ignore SIGPIPE: their report, or --follow, going into a pipe whose reader has
+ * left must not cost the recording (a write then fails with EPIPE, and they go on). The programs
+ * they start get SIGPIPE back as fstrace was given it (sigpipe_restore, in the child). */
+void sigpipe_ignore(void);
+void sigpipe_restore(void);
 
 #endif
