@@ -25,6 +25,13 @@ wait_for_file() {
 	fail "the command never wrote $1 (did it start?)"
 }
 
+# Until FILE exists (run creates its report file just before it forks and attaches), busy: the
+# attach takes ~10 ms, less than $(seq 100000) alone takes to expand.
+await_file() {
+	local i=0
+	while [[ ! -e $1 ]] && ((i++ < 1000000)); do :; done
+}
+
 # The recording is complete, its trailer and the command's own exit event say CODE.
 check_run_recording() {
 	local rec=$1 code=$2
@@ -107,8 +114,7 @@ FST_REC=$rec
 fst_start_run --record "$rec" -o "$T/attach.report" -- sh -c "touch '$T/attach-ran'; exec sleep 60"
 # Stopped as soon as the report file exists (created just before the fork and the attach), the
 # signal lands in the attach, or at the latest while the command waits for the go-ahead.
-i=0 # a busy wait: the attach takes ~10 ms ($(seq) alone would take longer to expand)
-while [[ ! -e $T/attach.report ]] && ((i++ < 1000000)); do :; done
+await_file "$T/attach.report"
 kill -STOP "$RUNNER"
 kill -TERM "$RUNNER"
 kill -CONT "$RUNNER"
@@ -141,8 +147,7 @@ landed=
 for attempt in 1 2 3; do
 	rm -f "$rec" "$T/waiting.report" "$T/waiting-ran"
 	fst_start_run --record "$rec" -o "$T/waiting.report" -- sh -c "touch '$T/waiting-ran'; exec sleep 60"
-	i=0 # a busy wait: the attach takes ~10 ms ($(seq) alone would take longer to expand)
-	while [[ ! -e $T/waiting.report ]] && ((i++ < 1000000)); do :; done
+	await_file "$T/waiting.report"
 	waiter=
 	for _ in $(seq 1000); do
 		kill -STOP "$RUNNER"
