@@ -25,6 +25,16 @@ wait_for_file() {
 	fail "the command never wrote $1 (did it start?)"
 }
 
+# fstrace run (RUNNER, recording to FST_REC) ends within 15 s with CODE, its recording complete
+# and REPORT saying so; WHEN says what happened, for the failure message.
+expect_run_end() {
+	local code=$1 report=$2 when=$3
+	fst_wait_exit "$RUNNER" 15
+	[[ $WAIT_RC -eq $code ]] || fail "fstrace run exited $WAIT_RC $when, expected $code: $(head -n 3 "$T/run.err")"
+	check_run_recording "$FST_REC" "$code"
+	grep -q "exited $code" "$report" || fail "no complete report $when: $(head -n 1 "$report")"
+}
+
 # Until FILE exists (run creates its report file just before it forks and attaches), busy: the
 # attach takes ~10 ms, less than $(seq 100000) alone takes to expand.
 await_file() {
@@ -118,10 +128,7 @@ await_file "$T/attach.report"
 kill -STOP "$RUNNER"
 kill -TERM "$RUNNER"
 kill -CONT "$RUNNER"
-fst_wait_exit "$RUNNER" 15
-[[ $WAIT_RC -eq 143 ]] || fail "fstrace run exited $WAIT_RC after SIGTERM during attach, expected 143: $(head -n 3 "$T/run.err")"
-check_run_recording "$rec" 143
-grep -q "exited 143" "$T/attach.report" || fail "no report of the interrupted run: $(head -n 1 "$T/attach.report")"
+expect_run_end 143 "$T/attach.report" "after SIGTERM during attach"
 # Where the signal lands depends on how far the attach got before SIGSTOP: before the go-ahead
 # (the command is not started, one line says so; or, in the moment the go-ahead is sent, the
 # signal passed on kills the waiting process first, and one line says that), or after it (passed
@@ -158,10 +165,7 @@ for attempt in 1 2 3; do
 	[[ -n $waiter ]] || fail "fstrace run never had a child to kill"
 	kill -KILL "$waiter"
 	kill -CONT "$RUNNER"
-	fst_wait_exit "$RUNNER" 15
-	[[ $WAIT_RC -eq 137 ]] || fail "fstrace run exited $WAIT_RC when its command's process was SIGKILLed, expected 137: $(head -n 3 "$T/run.err")"
-	check_run_recording "$rec" 137
-	grep -q "exited 137" "$T/waiting.report" || fail "no complete report of the run: $(head -n 1 "$T/waiting.report")"
+	expect_run_end 137 "$T/waiting.report" "when its command's process was SIGKILLed"
 	if grep -q "^fstrace: SIGKILL killed sh before it started: it was not run$" "$T/run.err"; then
 		[[ $(wc -l <"$T/run.err") -eq 1 ]] || fail "expected one line on stderr: $(head -n 3 "$T/run.err")"
 		[[ ! -e $T/waiting-ran ]] || fail "fstrace said the command was not run, but it ran"
