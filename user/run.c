@@ -215,6 +215,16 @@ static int abandon_command(pid_t pid, int go_fd)
 	return status;
 }
 
+/* A run whose command never ran: its recording and report are finished all the same, with CODE. */
+static void finish_unrun(struct session *s, FILE *report_out, const struct options *o, int code)
+{
+	struct report_out out = { report_out, o->format };
+
+	session_finish(s, code, &out, 1);
+	if (report_out != stderr)
+		fclose(report_out);
+}
+
 int cmd_run(const struct options *o)
 {
 	struct tracer_options to = { .use_traced = true, .ringbuf_bytes = o->ringbuf_bytes,
@@ -248,10 +258,7 @@ int cmd_run(const struct options *o)
 	hold_stops(SIG_BLOCK);
 	if (early_signal) {
 		abandon_command(pid, go_fd);
-		outs[0] = (struct report_out){ report_out, o->format };
-		session_finish(&s, 128 + early_signal, outs, 1);
-		if (report_out != stderr)
-			fclose(report_out);
+		finish_unrun(&s, report_out, o, 128 + early_signal);
 		return not_started(o);
 	}
 	child_pid = pid;
@@ -279,10 +286,7 @@ int cmd_run(const struct options *o)
 			    o->argv[0]);
 		else
 			say("%s was not run: its process ended before the go-ahead", o->argv[0]);
-		outs[0] = (struct report_out){ report_out, o->format };
-		session_finish(&s, exit_code, outs, 1);
-		if (report_out != stderr)
-			fclose(report_out);
+		finish_unrun(&s, report_out, o, exit_code);
 		return exit_code;
 	}
 	close(go_fd);
