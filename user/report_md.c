@@ -20,17 +20,26 @@ static void cell(FILE *out, const char *s)
 	}
 }
 
-/* Inline code that holds any text: a fence longer than any run of backticks inside. */
-static void code(FILE *out, const char *s)
+/* The longest run of backticks in S: a code span or fence must be longer to hold S. */
+static int longest_backticks(const char *s)
 {
 	int run = 0, longest = 0;
 
-	s = shown(s);
-	for (const char *p = s; *p; p++) {
-		run = *p == '`' ? run + 1 : 0;
+	for (; s && *s; s++) {
+		run = *s == '`' ? run + 1 : 0;
 		if (run > longest)
 			longest = run;
 	}
+	return longest;
+}
+
+/* Inline code that holds any text: a fence longer than any run of backticks inside. */
+static void code(FILE *out, const char *s)
+{
+	int longest;
+
+	s = shown(s);
+	longest = longest_backticks(s);
 	for (int i = 0; i <= longest; i++)
 		fputc('`', out);
 	fprintf(out, longest ? " %s " : "%s", s);
@@ -102,10 +111,12 @@ static void section(const struct render *r, size_t n, const struct finding *x)
 		/* A fence longer than any run of backticks in the lines, so none of them can close it. */
 		int fence = 3;
 
-		for (size_t i = 0; i < x->noutput; i++)
-			for (int run = 0, j = 0; x->output[i]->rec.msg && x->output[i]->rec.msg[j]; j++)
-				if ((run = x->output[i]->rec.msg[j] == '`' ? run + 1 : 0) >= fence)
-					fence = run + 1;
+		for (size_t i = 0; i < x->noutput; i++) {
+			int run = longest_backticks(x->output[i]->rec.msg);
+
+			if (run >= fence)
+				fence = run + 1;
+		}
 		fprintf(r->out, "\nThe command said:\n\n");
 		backticks(r->out, fence);
 		for (size_t i = 0; i < x->noutput; i++)
