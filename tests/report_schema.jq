@@ -16,7 +16,7 @@ def classes: {
 };
 def severities: ["low", "medium", "high", "critical"];
 def event_types: ["syscall", "mount", "remove", "rename", "ext4_error", "kmsg", "proc", "device",
-	"layer", "output", "cgroup"];
+	"layer", "output", "cgroup", "pod", "note"];
 
 def is_str: type == "string";
 def is_nonempty_str: type == "string" and length > 0;
@@ -183,6 +183,11 @@ def report_problems:
 		end),
 		need("report"; "kernel"; is_nonempty_str; "a non-empty string"),
 		opt("report"; "hostname"; is_str; "a string"),
+		(if has("pod") then
+			if .pod | is_obj then .pod | (("name", "name_from", "namespace", "namespace_from", "uid",
+				"uid_from", "container", "hostname") as $k | opt("report.pod"; $k; is_str; "a string"))
+			else "report.pod: expected an object" end
+		else empty end),
 		need("report"; "attach_mode"; is_obj and all(.[]; type == "string"); "an object of strings"),
 		need("report"; "started"; is_nonempty_str; "a non-empty string"),
 		# A recording cut short has no trailer, so no end time.

@@ -272,6 +272,20 @@ void analysis_add(struct analysis *a, const struct record *r)
 	case REC_OUTPUT:
 		add_output(a, r);
 		break;
+	case REC_NOTE:
+		if (r->msg)
+			add_note(a, r);
+		break;
+	case REC_POD:
+		if (r->pod) { /* the latest description counts, as for devices */
+			struct record copy;
+
+			if (record_copy(&copy, r) == 0) {
+				record_free(&a->pod);
+				a->pod = copy;
+			}
+		}
+		break;
 	case REC_CGROUP:
 		if (r->cgroup && r->cgroup_id)
 			keep_latest(&a->cgroups, r, MAX_CGROUPS, same_cgroup);
@@ -349,6 +363,7 @@ void analysis_free(struct analysis *a)
 	list_free(&a->devices);
 	list_free(&a->cgroups);
 	list_free(&a->notes);
+	record_free(&a->pod);
 	for (size_t i = 0; i < a->noutputs; i++) {
 		record_free(&a->outputs[i].rec);
 		output_match_free(&a->outputs[i].m);

@@ -55,6 +55,7 @@ struct analysis {
 	size_t noutputs;
 	uint64_t output_lines;       /* all lines the command printed */
 	struct record_list notes;    /* things the recorder could not do (e.g. no kubectl), as msg */
+	struct record pod;           /* the pod fstrace ran in (REC_POD; type REC_NONE: not in one) */
 	uint64_t over_limit;         /* events counted but not analysed: past the bounds below */
 };
 

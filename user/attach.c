@@ -57,10 +57,15 @@ static int check_privileges(char *err, size_t errlen)
 	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
 	struct __user_cap_data_struct data[2] = {};
 
-	if (syscall(SYS_capget, &hdr, data) == 0 &&
-	    (has_cap(data, CAP_SYS_ADMIN) || (has_cap(data, CAP_BPF) && has_cap(data, CAP_PERFMON))))
+	bool got = syscall(SYS_capget, &hdr, data) == 0, bpf = got && has_cap(data, CAP_BPF),
+	     perfmon = got && has_cap(data, CAP_PERFMON);
+
+	if (got && (has_cap(data, CAP_SYS_ADMIN) || (bpf && perfmon)))
 		return 0;
-	snprintf(err, errlen, "needs root: CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN) to load BPF programs");
+	/* A container's default capabilities have neither: say what the pod spec must add. */
+	snprintf(err, errlen, "needs root: CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN) to load BPF programs; "
+		 "missing %s; in a container: securityContext: {capabilities: {add: [BPF, PERFMON]}}, or "
+		 "privileged: true", bpf ? "CAP_PERFMON" : perfmon ? "CAP_BPF" : "CAP_BPF and CAP_PERFMON");
 	return -1;
 }
 

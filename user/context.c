@@ -10,6 +10,7 @@
 #include "context.h"
 #include "pidns.h"
 #include "context_cgroups.h"
+#include "context_env.h"
 #include "devices.h"
 #include "mountinfo.h"
 #include "overlay_opts.h"
@@ -51,6 +52,8 @@ struct context {
 	struct fs_context fsc[MAX_FS_CONTEXTS];
 	bool ext4_errors_seen;
 	struct cgroup_tracker *cgroups;
+	struct env_context env;  /* the pod fstrace runs in, what it could not read */
+	bool env_described;      /* in the current recording file */
 };
 
 struct context *context_new(context_emit_fn emit, void *ctx, bool kube)
@@ -62,6 +65,7 @@ struct context *context_new(context_emit_fn emit, void *ctx, bool kube)
 		c->ctx = ctx;
 		c->kube = kube;
 		c->cgroups = cgroup_tracker_new(&cgroup_roots_default); /* NULL: no attribution, no harm */
+		env_context_learn(&c->env, NULL);
 	}
 	return c;
 }
@@ -241,20 +245,24 @@ static void emit_layer(struct context *c, const struct record *m, const struct m
 			r.fstype = dup_or_null(e->fstype);
 			r.path2 = dup_or_null(e->mountpoint);
 			r.has_flags = true;
-			r.flags = e->readonly;
-			/* On overlay: its own layers, and the device its upper layer is really on. */
+			r.flags = e->readonly ? LAYER_READONLY : 0;
+			/* On overlay: its own layers, and the device its upper layer is really on. Inside a
+			 * container that overlay is its root, whose layers are on the node: their paths
+			 * are not ours, and a nearest existing ancestor here would name a wrong device. */
 			if (e->fstype && strcmp(e->fstype, "overlay") == 0 && e->super_options) {
 				struct overlay_opts inner = {};
 				char err[128];
-				uint32_t major, minor;
+				struct stat ust;
 
 				r.msg = strdup(e->super_options);
 				if (overlay_opts_parse(e->super_options, NULL, &inner, err, sizeof(err)) == 0 &&
 				    inner.upper) {
 					in_root(root, inner.upper, at, sizeof(at));
-					if (path_device(at, &major, &minor) == 0) {
-						r.dev_major = major;
-						r.dev_minor = minor;
+					if (inner.upper[0] == '/' && stat(at, &ust) == 0) {
+						r.dev_major = major(ust.st_dev);
+						r.dev_minor = minor(ust.st_dev);
+					} else {
+						r.flags |= LAYER_UNDER_UNSEEN;
 					}
 				}
 				overlay_opts_free(&inner);
@@ -345,10 +353,23 @@ static void follow_fs_context(struct context *c, const struct record *r)
 	}
 }
 
+/* Once per recording file, at its start (the first event or tick): each file reads on its own. */
+static void describe_env(struct context *c)
+{
+	if (c->env_described)
+		return;
+	c->env_described = true; /* first: emitting comes back here through context_follow */
+	for (size_t i = 0; i < c->env.n; i++) {
+		c->env.v[i].ts_ns = boottime_ns();
+		c->emit(&c->env.v[i], c->ctx);
+	}
+}
+
 void context_follow(struct context *c, const struct record *r)
 {
 	struct record cg;
 
+	describe_env(c);
 	if (cgroup_tracker_want(c->cgroups, r, &cg)) {
 		c->emit(&cg, c->ctx);
 		record_free(&cg);
@@ -384,6 +405,7 @@ void context_follow(struct context *c, const struct record *r)
 
 void context_tick(struct context *c)
 {
+	describe_env(c);
 	/* ext4 counts an error after the tracepoint fires: describe a device again once its
 	 * count moved, so even a recording cut short holds the count. Only the counter is read. */
 	for (size_t i = 0; i < c->ndevices; i++) {
@@ -402,8 +424,10 @@ void context_tick(struct context *c)
 void context_finish(struct context *c)
 {
 	cgroup_tracker_forget(c->cgroups); /* node mode's next file describes them again when seen */
+	describe_env(c);                   /* a run too short for a tick or an event */
 	for (size_t i = 0; i < c->ndevices; i++)
 		emit_device(c, &c->devices[i]);
+	c->env_described = false;          /* node mode's next file, at its first tick */
 }
 
 void context_free(struct context *c)
@@ -412,6 +436,7 @@ void context_free(struct context *c)
 		return;
 	forget_dirs(c);
 	cgroup_tracker_free(c->cgroups);
+	env_context_free(&c->env);
 	for (size_t i = 0; i < c->ndevices; i++) {
 		free(c->devices[i].robustness);
 		free(c->devices[i].state);

@@ -202,7 +202,7 @@ static int resolve_longhorn_node(const struct device_roots *roots, struct device
 			continue;
 		if (stat(p, &st) == 0 && S_ISBLK(st.st_mode) &&
 		    st.st_rdev == makedev(d->major, d->minor)) {
-			ret = set_str(&d->longhorn_volume, e->d_name);
+			ret = set_str(&d->longhorn_volume, e->d_name) ?: set_str(&d->longhorn_from, "device node");
 			break;
 		}
 	}
@@ -247,9 +247,11 @@ static bool component_is(const char *path, int k, const char *want)
  *   <root>/plugins/kubernetes.io/csi/<driver>/<sha256 of the volume handle>/globalmount
  *   <root>/plugins/kubernetes.io/csi/pv/<pv>/globalmount              (before Kubernetes 1.24)
  * The directory above either holds kubelet's vol_data.json: specVolID is the PV, volumeHandle
- * the CSI volume, which for Longhorn is the Longhorn volume's name.
+ * the CSI volume, which for Longhorn is the Longhorn volume's name. A path named in a mount's root
+ * (a bind of a node directory into a container) is the node's, not ours: it is not opened.
+ * Any other path with "pvc-" in it names nothing.
  */
-static int resolve_kubelet(const char *mp, struct device_info *d)
+static int resolve_kubelet(const char *mp, bool ours, struct device_info *d)
 {
 	const char *pv = NULL, *s;
 	char p[PATH_MAX], *text;
@@ -270,6 +272,8 @@ static int resolve_kubelet(const char *mp, struct device_info *d)
 	}
 	if (!d->pv && pv && set_strn(&d->pv, pv, pvlen))
 		return -1;
+	if (!ours)
+		return 0;
 	s = component(mp, 1, &dirlen);
 	dirlen += (size_t)(s - mp);
 	if (read_text(pathf(p, sizeof(p), "%.*s/vol_data.json", (int)dirlen, mp), &text))
@@ -286,7 +290,7 @@ static int resolve_kubelet(const char *mp, struct device_info *d)
 	s = jval_str(jval_get(v, "volumeHandle"));
 	if (!ret && !d->longhorn_volume && s && *s && strchr(s, '/') == NULL &&
 	    strcmp(jval_str(jval_get(v, "driverName")) ?: "", LONGHORN_DRIVER) == 0)
-		ret = set_str(&d->longhorn_volume, s);
+		ret = set_str(&d->longhorn_volume, s) ?: set_str(&d->longhorn_from, "kubelet vol_data.json");
 	jval_free(v);
 	return ret;
 }
@@ -314,11 +318,13 @@ static int resolve_mounts(const struct device_roots *roots, struct device_info *
 			       set_str(&d->fstype, m->fstype)))
 			ret = -1;
 		if (!ret)
-			ret = resolve_kubelet(m->mountpoint, d);
+			ret = resolve_kubelet(m->mountpoint, true, d);
+		if (!ret && m->root)
+			ret = resolve_kubelet(m->root, false, d);
 		/* Inside a pod the node's /dev/longhorn is not there, but the mount still names it. */
 		if (!ret && !d->longhorn_volume && strncmp(m->source, "/dev/longhorn/", 14) == 0 &&
 		    m->source[14] && !strchr(m->source + 14, '/'))
-			ret = set_str(&d->longhorn_volume, m->source + 14);
+			ret = set_str(&d->longhorn_volume, m->source + 14) ?: set_str(&d->longhorn_from, "mount source");
 	}
 	mount_table_free(&t);
 	return ret;

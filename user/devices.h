@@ -40,6 +40,8 @@ struct device_info {
 	char *backing_file;    /* loop devices */
 	char *dm_name;         /* device-mapper */
 	char *longhorn_volume; /* /dev/longhorn/<volume> with this major:minor */
+	char *longhorn_from;   /* how it was named: "device node", "kubelet vol_data.json", or "mount
+				* source" (inside a container: the node's /dev/longhorn is not there) */
 	char *pv;              /* Kubernetes PV name, from a kubelet CSI mount path or its vol_data.json */
 	char *mountpoint;      /* the first mount of the device */
 	char *fstype;          /* its filesystem type */

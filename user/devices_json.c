@@ -21,7 +21,7 @@
 void device_info_free(struct device_info *d)
 {
 	char **strs[] = { &d->name, &d->disk, &d->backing_file, &d->dm_name, &d->longhorn_volume,
-			  &d->pv, &d->mountpoint, &d->fstype, &d->ext4_first.func, &d->ext4_last.func,
+			  &d->longhorn_from, &d->pv, &d->mountpoint, &d->fstype, &d->ext4_first.func, &d->ext4_last.func,
 			  &d->longhorn_robustness, &d->longhorn_state };
 
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
@@ -50,6 +50,7 @@ int device_info_copy(struct device_info *dst, const struct device_info *src)
 	bad |= dup_or_null(&dst->backing_file, src->backing_file);
 	bad |= dup_or_null(&dst->dm_name, src->dm_name);
 	bad |= dup_or_null(&dst->longhorn_volume, src->longhorn_volume);
+	bad |= dup_or_null(&dst->longhorn_from, src->longhorn_from);
 	bad |= dup_or_null(&dst->pv, src->pv);
 	bad |= dup_or_null(&dst->mountpoint, src->mountpoint);
 	bad |= dup_or_null(&dst->fstype, src->fstype);
@@ -100,6 +101,7 @@ void device_info_to_json(const struct device_info *d, struct jbuf *out)
 	jobj_str(out, "backing_file", d->backing_file);
 	jobj_str(out, "dm_name", d->dm_name);
 	jobj_str(out, "longhorn_volume", d->longhorn_volume);
+	jobj_str(out, "longhorn_from", d->longhorn_from);
 	jobj_str(out, "pv", d->pv);
 	jobj_str(out, "mountpoint", d->mountpoint);
 	jobj_str(out, "fstype", d->fstype);
@@ -256,7 +258,7 @@ int device_info_from_json(const struct jval *obj, struct device_info *d, char *e
 {
 	static const struct { const char *key; size_t off; } strs[] = {
 #define S(m) { #m, offsetof(struct device_info, m) }
-		S(name), S(disk), S(backing_file), S(dm_name), S(longhorn_volume), S(pv),
+		S(name), S(disk), S(backing_file), S(dm_name), S(longhorn_volume), S(longhorn_from), S(pv),
 		S(mountpoint), S(fstype),
 #undef S
 	};

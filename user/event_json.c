@@ -9,6 +9,7 @@
 #include "devices.h"
 #include "errnames.h"
 #include "event_json.h"
+#include "pod.h"
 
 void record_to_json(const struct record *r, struct jbuf *out)
 {
@@ -60,6 +61,10 @@ void record_to_json(const struct record *r, struct jbuf *out)
 	if (r->cgroup) {
 		jobj_key(out, "cgroup");
 		cgroup_info_to_json(r->cgroup, out);
+	}
+	if (r->pod) {
+		jobj_key(out, "pod");
+		pod_info_to_json(r->pod, out);
 	}
 	jobj_end(out);
 }
@@ -216,6 +221,20 @@ int record_from_json(const struct jval *obj, struct record *r, char *err, size_t
 				why = "out of memory";
 			else if (cgroup_info_from_json(&obj->obj.m[m].val, r->cgroup, cerr, sizeof(cerr)))
 				why = "malformed cgroup object";
+			continue;
+		}
+		if (strcmp(obj->obj.m[m].key, "pod") == 0) {
+			char perr[200];
+
+			key = "pod";
+			if (r->pod) {
+				pod_info_free(r->pod);
+				free(r->pod);
+			}
+			if (!(r->pod = calloc(1, sizeof(*r->pod))))
+				why = "out of memory";
+			else if (pod_info_from_json(&obj->obj.m[m].val, r->pod, perr, sizeof(perr)))
+				why = "malformed pod object";
 			continue;
 		}
 		for (size_t k = 0; k < sizeof(fields) / sizeof(fields[0]); k++) {

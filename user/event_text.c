@@ -4,6 +4,7 @@
 #include "display.h"
 #include "errnames.h"
 #include "event_text.h"
+#include "pod.h"
 
 static void print_call(FILE *out, const struct record *r)
 {
@@ -65,13 +66,20 @@ void event_text_line(FILE *out, const struct record *r, uint64_t base_ns)
 		else
 			fprintf(out, " on %s at %s%s", r->fstype ? shown(r->fstype) : "?",
 				r->path2 ? shown(r->path2) : "?",
-				r->has_flags && r->flags ? " (read-only)" : "");
+				r->has_flags && (r->flags & LAYER_READONLY) ? " (read-only)" : "");
 		break;
 	case REC_DEVICE:
 		fprintf(out, "device %u:%u described", r->dev_major, r->dev_minor);
 		break;
 	case REC_CGROUP:
 		fprintf(out, "cgroup %s described", r->cgroup && r->cgroup->path ? shown(r->cgroup->path) : "?");
+		break;
+	case REC_POD:
+		fprintf(out, "pod %s/%s described", r->pod && r->pod->namespace ? shown(r->pod->namespace) : "?",
+			r->pod && r->pod->name ? shown(r->pod->name) : "?");
+		break;
+	case REC_NOTE:
+		fprintf(out, "note: %s", r->msg ? shown(r->msg) : "");
 		break;
 	case REC_OUTPUT:
 		fprintf(out, "%s: %s", r->data ? shown(r->data) : "output", r->msg ? shown(r->msg) : "");

@@ -81,6 +81,29 @@ static void describe_device(struct finding *x, const struct device_info *d)
 			       d->longhorn_replicas == 1 ? ": a single replica, no redundancy to heal from" : "");
 }
 
+/*
+ * What only the node or the cluster can say about a Longhorn volume, and the one command that
+ * shows it. Inside a pod (the volume named by its mount source) the node's /dev/longhorn and
+ * kubelet's paths are not there; without --kube the cluster is not asked even on the node.
+ */
+static void describe_unseen(struct finding *x, const struct device_info *d)
+{
+	const char *vol = d->longhorn_volume;
+	bool inside = d->longhorn_from && !strcmp(d->longhorn_from, "mount source");
+
+	if (!vol)
+		return;
+	if (!d->has_longhorn)
+		finding_detail(x, "not seen %s: Longhorn's replica count, node and health of the volume; from "
+			       "the cluster: kubectl -n longhorn-system get volumes.longhorn.io %s -o yaml "
+			       "(spec.numberOfReplicas, status.currentNodeID, status.robustness)",
+			       inside ? "from inside the container" : "here", vol);
+	/* A volume Longhorn provisioned carries its PV's name. */
+	if (inside || !d->pv)
+		finding_detail(x, "not seen %s: the PV's claim and storage class; from the cluster: kubectl "
+			       "get pv %s", inside ? "from inside the container" : "here", d->pv ? d->pv : vol);
+}
+
 static void collect_failures(const struct analysis *a, struct findings *f, struct finding *x,
 			     const struct record *dev)
 {
@@ -147,6 +170,7 @@ void find_corruption(const struct analysis *a, struct findings *f)
 			      d->name ? d->name : "?", e->dev_major, e->dev_minor, errors, errors == 1 ? "" : "s",
 			      e->func ? e->func : "?", e->line, x->count, x->count == 1 ? "" : "s");
 		describe_device(x, d);
+		describe_unseen(x, d);
 		x->remedy = remedy_for(x->class, x->cause, devrec);
 		if (x->failure)
 			finding_link_output(a, x, x->failure->path, LINK_PATH);

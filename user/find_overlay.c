@@ -85,7 +85,7 @@ static const char *cause_of(const struct analysis *a, const struct record *m, co
 	    (upper->dev_major != work->dev_major || upper->dev_minor != work->dev_minor ||
 	     (upper->path2 && work->path2 && strcmp(upper->path2, work->path2) != 0)))
 		return "upper_work_different_mounts";
-	if (upper && upper->has_flags && upper->flags)
+	if (upper && upper->has_flags && (upper->flags & LAYER_READONLY))
 		return "readonly_upper";
 	return "unknown";
 }
@@ -106,6 +106,42 @@ static const char *explain(const char *cause)
 	return "the kernel refused the options";
 }
 
+/*
+ * The layer sits on an overlay whose own layers fstrace cannot see: inside a container, its root
+ * filesystem, made by the node's runtime (containerd's snapshotter under k3s) from directories on
+ * the node. The nested overlay is established from what is visible (the layer's filesystem is
+ * overlay); where that overlay's layers are is only the node's to show.
+ */
+static void describe_unseen_overlay(struct finding *x, const struct record *l)
+{
+	struct overlay_opts o = {};
+	char err[128];
+
+	if (l->msg && overlay_opts_parse(l->msg, NULL, &o, err, sizeof(err)) == 0 && o.upper)
+		finding_detail(x, "that overlay at %s is %s; its own upperdir %s is not visible from here "
+			       "(its layers are on the node, where `grep -F %s /proc/mounts` names the container's root mount)",
+			       l->path2 ? l->path2 : "?",
+			       l->path2 && !strcmp(l->path2, "/") ? "this container's root filesystem" :
+								   "a container's root or another namespace's overlay",
+			       o.upper, o.upper);
+	overlay_opts_free(&o);
+}
+
+/* Whether an earlier layer of the same mount sat on that same unseen overlay: said once. */
+static bool unseen_said(const struct analysis *a, const struct record *m, size_t upto)
+{
+	const struct record *l = &a->layers.v[upto];
+
+	for (size_t i = 0; i < upto; i++) {
+		const struct record *o = &a->layers.v[i];
+
+		if (o->pid == m->pid && o->ts_ns == m->ts_ns && o->has_flags && (o->flags & LAYER_UNDER_UNSEEN) &&
+		    o->path2 && l->path2 && !strcmp(o->path2, l->path2))
+			return true;
+	}
+	return false;
+}
+
 static void describe_layers(const struct analysis *a, const struct record *m, struct finding *x)
 {
 	for (size_t i = 0; i < a->layers.n; i++) {
@@ -119,7 +155,10 @@ static void describe_layers(const struct analysis *a, const struct record *m, st
 		else
 			finding_detail(x, "%s %s: on %s mounted at %s%s (device %u:%u)", l->data, l->path,
 				       l->fstype ? l->fstype : "?", l->path2 ? l->path2 : "?",
-				       l->has_flags && l->flags ? ", read-only" : "", l->dev_major, l->dev_minor);
+				       l->has_flags && (l->flags & LAYER_READONLY) ? ", read-only" : "", l->dev_major,
+				       l->dev_minor);
+		if (l->has_flags && (l->flags & LAYER_UNDER_UNSEEN) && !unseen_said(a, m, i))
+			describe_unseen_overlay(x, l);
 	}
 }
 

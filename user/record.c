@@ -7,6 +7,7 @@
 
 #include "cgroups.h"
 #include "devices.h"
+#include "pod.h"
 #include "record.h"
 
 /* Indexed by enum rec_type; these names are the "type" values of the recording format. */
@@ -22,6 +23,8 @@ static const char *const type_names[] = {
 	[REC_LAYER] = "layer",
 	[REC_OUTPUT] = "output",
 	[REC_CGROUP] = "cgroup",
+	[REC_POD] = "pod",
+	[REC_NOTE] = "note",
 };
 #define NTYPES (sizeof(type_names) / sizeof(type_names[0]))
 
@@ -85,6 +88,10 @@ void record_free(struct record *r)
 		cgroup_info_free(r->cgroup);
 		free(r->cgroup);
 	}
+	if (r->pod) {
+		pod_info_free(r->pod);
+		free(r->pod);
+	}
 	record_init(r);
 }
 
@@ -95,6 +102,7 @@ int record_copy(struct record *dst, const struct record *src)
 		*str_at(dst, i) = NULL;
 	dst->device = NULL;
 	dst->cgroup = NULL;
+	dst->pod = NULL;
 	for (size_t i = 0; i < NSTRS; i++) {
 		const char *s = *str_at(src, i);
 
@@ -110,6 +118,10 @@ int record_copy(struct record *dst, const struct record *src)
 	}
 	if (src->cgroup && (!(dst->cgroup = calloc(1, sizeof(*dst->cgroup))) ||
 			    cgroup_info_copy(dst->cgroup, src->cgroup))) {
+		record_free(dst);
+		return -1;
+	}
+	if (src->pod && (!(dst->pod = calloc(1, sizeof(*dst->pod))) || pod_info_copy(dst->pod, src->pod))) {
 		record_free(dst);
 		return -1;
 	}

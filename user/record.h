@@ -25,10 +25,18 @@ enum rec_type {
 	REC_LAYER,  /* the filesystem an overlay layer sat on when its mount failed */
 	REC_OUTPUT, /* a line the traced command printed: data = "stdout"|"stderr", msg = the line */
 	REC_CGROUP, /* the container and pod a cgroup id belongs to (cgroups.h), in `cgroup` */
+	REC_POD,    /* the pod fstrace runs in, from what the pod has (pod.h), in `pod` */
+	REC_NOTE,   /* something the collector could not read where it ran: msg */
 };
+
+/* A REC_LAYER's flags. */
+#define LAYER_READONLY 1u       /* its mount is read-only */
+#define LAYER_UNDER_UNSEEN 2u   /* on an overlay whose own upper layer fstrace cannot see: that
+				 * overlay is a container's root, its layers on the node */
 
 struct device_info;
 struct cgroup_info;
+struct pod_info;
 
 /* Strings are owned by the record (heap) and NULL when the event does not have them. */
 struct record {
@@ -63,6 +71,7 @@ struct record {
 	bool has_flags;
 	struct device_info *device; /* REC_DEVICE only; owned */
 	struct cgroup_info *cgroup; /* REC_CGROUP only; owned */
+	struct pod_info *pod;       /* REC_POD only; owned */
 };
 
 const char *rec_type_name(enum rec_type type);

@@ -12,11 +12,13 @@ static const struct remedy {
 	const char *class, *cause, *text;
 } remedies[] = {
 	{ "overlay_mount", "nested_overlay",
-	  "The kernel does not take an overlayfs directory as an overlay's upper or work dir. Build "
-	  "outside the pod (a CI runner or a remote BuildKit), or give /var/lib/docker (or the "
-	  "containerd snapshotter root, /var/lib/containerd) a volume that is not overlay: an emptyDir "
-	  "on disk, a hostPath, or a tmpfs (emptyDir medium: Memory). Docker's vfs storage driver also "
-	  "works, slowly." },
+	  "The kernel does not take an overlayfs directory as an overlay's upper or work dir, and a "
+	  "container's root filesystem is one. Give Docker's data-root a volume that is not overlay: in "
+	  "the pod spec, volumes: [{name: docker, emptyDir: {}}] and volumeMounts: [{name: docker, "
+	  "mountPath: /var/lib/docker}] (an emptyDir lives on the node's disk; /var/lib/containerd for "
+	  "containerd's snapshotter; emptyDir medium: Memory for a tmpfs). Or use the fuse-overlayfs "
+	  "storage driver (needs /dev/fuse) or vfs (slow: it copies every layer), or build outside the "
+	  "pod (a CI runner, a remote BuildKit)." },
 	{ "overlay_mount", "layer_not_found",
 	  "A layer directory was missing when the mount ran: check that every lowerdir exists (a "
 	  "snapshot removed under the runtime, a relative lowerdir resolved against the wrong cwd)." },

@@ -9,6 +9,7 @@
 #include "findings.h"
 #include "json.h"
 #include "report.h"
+#include "pod.h"
 #include "report_render.h"
 
 struct report {
@@ -120,6 +121,26 @@ void render_call(const struct record *r, char *buf, size_t len)
 	}
 	snprintf(buf, len, "%s %s %s%s%s", r->syscall ? r->syscall : "?", r->err ? errno_name(r->err) : "ok",
 		 r->path ? r->path : "", r->path2 ? " " : "", r->path2 ? r->path2 : "");
+}
+
+bool render_pod(const struct analysis *a, char *buf, size_t len)
+{
+	const struct pod_info *p = a->pod.pod;
+	int n;
+
+	if (!p)
+		return false;
+	n = snprintf(buf, len, "%s/%s (name from %s, namespace from %s", p->namespace ? p->namespace : "?",
+		     p->name ? p->name : "?", p->name_from ? p->name_from : "-",
+		     p->namespace_from ? p->namespace_from : "-");
+	if (n >= 0 && (size_t)n < len && p->uid)
+		n += snprintf(buf + n, len - (size_t)n, "; uid %s from the %s", p->uid,
+			      p->uid_from ? p->uid_from : "?");
+	if (n >= 0 && (size_t)n < len && p->container)
+		n += snprintf(buf + n, len - (size_t)n, "; container %s", p->container);
+	if (n >= 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, ")");
+	return true;
 }
 
 bool render_container(const struct record *cgrec, char *buf, size_t len)

@@ -7,6 +7,7 @@
 #include "devices.h"
 #include "errnames.h"
 #include "event_json.h"
+#include "pod.h"
 #include "report_render.h"
 
 static void device_json(struct jbuf *b, const struct record *devrec)
@@ -155,6 +156,10 @@ int render_json(const struct render *r)
 	jobj_str(&b, "mode", a->h.mode);
 	jobj_str(&b, "hostname", a->h.hostname);
 	jobj_str(&b, "kernel", a->h.kernel);
+	if (a->pod.pod) { /* the pod fstrace ran in, and how each part was learned */
+		jobj_key(&b, "pod");
+		pod_info_to_json(a->pod.pod, &b);
+	}
 	jobj_key(&b, "attach_mode");
 	jobj_begin(&b);
 	for (size_t i = 0; i < a->h.nattach; i++)

@@ -136,7 +136,7 @@ static void section(const struct render *r, size_t n, const struct finding *x)
 int render_md(const struct render *r)
 {
 	const struct analysis *a = r->a;
-	char *cmd = render_command(a);
+	char *cmd = render_command(a), pod[1024];
 
 	fprintf(r->out, "# fstrace: ");
 	cell(r->out, r->f->n ? r->f->v[0].title : "no filesystem failure found");
@@ -152,6 +152,8 @@ int render_md(const struct render *r)
 		a->h.hostname ? shown(a->h.hostname) : "?", a->h.kernel ? shown(a->h.kernel) : "?",
 		a->h.started ? shown(a->h.started) : "?", a->ended ? shown(a->ended) : "?", a->events, a->lost);
 	free(cmd);
+	if (render_pod(a, pod, sizeof(pod)))
+		fprintf(r->out, "\nPod: %s\n", shown(pod));
 	if (a->lost)
 		fprintf(r->out, "\n**Warning:** %" PRIu64 " events were lost; findings may be missing.\n", a->lost);
 	for (size_t i = 0; i < a->notes.n; i++)

@@ -28,6 +28,9 @@ void render_device(const struct record *devrec, char *buf, size_t len);
 /* "containerd 0123456789ab (pod ci/web-0 uid <uid>, Burstable)": the container and pod of a
  * cgroup record; false (buf untouched) when it names neither. */
 bool render_container(const struct record *cgrec, char *buf, size_t len);
+/* "devpod/coder-0 (name from env POD_NAME, namespace from ...)": the pod fstrace ran in, and
+ * how each part was learned; false (buf untouched) when it ran in none. */
+bool render_pod(const struct analysis *a, char *buf, size_t len);
 /* "openat ENOENT /path": the failing call of a finding. */
 void render_call(const struct record *r, char *buf, size_t len);
 

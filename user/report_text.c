@@ -37,7 +37,7 @@ static void upper(char *dst, const char *src, size_t len)
 static void header(const struct render *r)
 {
 	const struct analysis *a = r->a;
-	char *cmd = render_command(a);
+	char *cmd = render_command(a), pod[1024];
 	size_t counts[4] = {};
 
 	for (size_t i = 0; i < r->f->n; i++)
@@ -56,6 +56,8 @@ static void header(const struct render *r)
 	fprintf(r->out, "; %" PRIu64 " events, %" PRIu64 " lost%s\n", a->events, a->lost,
 		a->truncated ? "; the recording was cut short (no trailer)" : "");
 	free(cmd);
+	if (render_pod(a, pod, sizeof(pod)))
+		fprintf(r->out, "pod: %s\n", shown(pod));
 	if (a->lost)
 		fprintf(r->out, "WARNING: %" PRIu64 " events were lost (ring buffer full): this report may miss "
 			"failures (try --ringbuf-mb)\n", a->lost);

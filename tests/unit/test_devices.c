@@ -137,7 +137,13 @@ static void build_tree(void)
 		 "3004 22 7:6 / %s/kubelet/plugins/kubernetes.io/csi/ebs.csi.aws.com/6666/globalmount rw"
 		 " - ext4 /dev/nvme1n1 rw\n"
 		 "3005 22 7:7 /coder /home/coder rw - ext4 /dev/longhorn/pvc-in-pod rw\n"
-		 "3006 22 253:0 / /data ro - ext4 /dev/mapper/vg0-data ro\n",
+		 "3006 22 253:0 / /data ro - ext4 /dev/mapper/vg0-data ro\n"
+		 /* Inside a container: a node path in the mount's root names the PV, a path that only
+		  * looks like one (pvc- in a home directory) names nothing. */
+		 "3007 22 7:8 /var/lib/kubelet/pods/5678/volumes/kubernetes.io~csi/pvc-from-root/mount "
+		 "/home/coder rw - ext4 /dev/sdf rw\n"
+		 "3008 22 7:9 / /home/coder/pvc-1234/mount rw - ext4 /dev/sdg rw\n"
+		 "3009 22 7:10 /pvc-5678/volumes/kubernetes.io~csi/pvc-5678/mount /srv rw - ext4 /dev/sdh rw\n",
 		 dir, dir, dir);
 	put(at("proc/mountinfo"), text);
 	snprintf(sysfs, sizeof(sysfs), "%s/sys", dir);
@@ -194,6 +200,21 @@ static void test_kubelet_paths(void)
 	/* Seen from inside the pod: no kubelet path, but the mount's source names the volume. */
 	REQUIRE(device_resolve(7, 7, &roots, &d) == 0);
 	CHECK(streq(d.mountpoint, "/home/coder") && streq(d.longhorn_volume, "pvc-in-pod") && !d.pv);
+	CHECK(streq(d.longhorn_from, "mount source"));
+	device_info_free(&d);
+	REQUIRE(device_resolve(7, 4, &roots, &d) == 0);
+	CHECK(streq(d.longhorn_from, "kubelet vol_data.json"));
+	device_info_free(&d);
+	/* The PV from kubelet's path in the mount's root (a node path: no vol_data.json read). */
+	REQUIRE(device_resolve(7, 8, &roots, &d) == 0);
+	CHECK(streq(d.pv, "pvc-from-root") && !d.longhorn_volume && streq(d.mountpoint, "/home/coder"));
+	device_info_free(&d);
+	/* Must not fire: "pvc-" in a path that is not kubelet's (no pods/<uid>/volumes/...~csi). */
+	REQUIRE(device_resolve(7, 9, &roots, &d) == 0);
+	CHECK(!d.pv && !d.longhorn_volume && !d.longhorn_from);
+	device_info_free(&d);
+	REQUIRE(device_resolve(7, 10, &roots, &d) == 0);
+	CHECK(!d.pv && !d.longhorn_volume);
 	device_info_free(&d);
 }
 
@@ -258,7 +279,7 @@ static void test_json(void)
 	d.longhorn_state = strdup("attached");
 	s = to_json(&d);
 	CHECK(strncmp(s, "{\"dev\":\"7:3\",\"name\":\"loop3\",", 28) == 0);
-	CHECK(strstr(s, "\"longhorn_volume\":\"" PVC "\",\"pv\":\"" PVC "\""));
+	CHECK(strstr(s, "\"longhorn_volume\":\"" PVC "\",\"longhorn_from\":\"device node\",\"pv\":\"" PVC "\""));
 	CHECK(strstr(s, "\"ext4\":{\"errors_count\":3,\"first_error\":{\"func\":\"ext4_lookup\","
 			"\"line\":1789,\"ino\":13,\"errcode\":\"EUCLEAN\",\"time\":1738713600}"));
 	CHECK(strstr(s, "\"errcode\":\"EIO\""));

@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "context_env.h"
+#include "mountinfo.h"
+#include "util.h"
+
+const struct env_roots env_roots_default = {
+	.pod = NULL,
+	.self_cgroup = "/proc/self/cgroup",
+	.sys_block = "/sys/dev/block",
+	.mountinfo = "/proc/self/mountinfo",
+};
+
+static void add(struct env_context *e, struct record *r)
+{
+	struct record *grown = realloc(e->v, (e->n + 1) * sizeof(*grown));
+
+	if (!grown) {
+		record_free(r);
+		return;
+	}
+	e->v = grown;
+	e->v[e->n++] = *r;
+}
+
+static void note(struct env_context *e, const char *msg)
+{
+	struct record r;
+
+	record_init(&r);
+	r.type = REC_NOTE;
+	if ((r.msg = strdup(msg)))
+		add(e, &r);
+}
+
+static bool has_cgroup2(const char *mountinfo)
+{
+	struct mount_table t;
+	bool found = false;
+
+	if (mount_table_load(&t, mountinfo))
+		return false;
+	for (size_t i = 0; i < t.n && !found; i++)
+		found = t.m[i].fstype && !strcmp(t.m[i].fstype, "cgroup2");
+	mount_table_free(&t);
+	return found;
+}
+
+/* "0::/": on a host only the root cgroup's own tasks read that, and fstrace is never one of
+ * them (systemd puts every service and session below it); in a container it is the cgroup
+ * namespace's root. */
+static bool cgroup_namespace_root(const char *self_cgroup)
+{
+	char line[256] = "";
+	FILE *f = fopen(self_cgroup, "re");
+	bool root = false;
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (!strcmp(line, "0::/\n") || !strcmp(line, "0::/"))
+			root = true;
+	fclose(f);
+	return root;
+}
+
+void env_context_learn(struct env_context *e, const struct env_roots *roots)
+{
+	const struct env_roots *r = roots ? roots : &env_roots_default;
+	struct pod_info *p = calloc(1, sizeof(*p));
+	struct record rec;
+
+	memset(e, 0, sizeof(*e));
+	if (p && pod_identify(r->pod, p) == 1) {
+		record_init(&rec);
+		rec.type = REC_POD;
+		rec.pod = p;
+		add(e, &rec);
+	} else {
+		free(p);
+	}
+	if (!has_cgroup2(r->mountinfo))
+		note(e, "no cgroup2 mount: containers and pods are not named from cgroups");
+	else if (cgroup_namespace_root(r->self_cgroup))
+		note(e, "/proc/self/cgroup reads 0::/ (a cgroup namespace): the host's cgroup paths are "
+		     "not visible, containers are named only from the cgroups below this one");
+	if (access(r->sys_block, R_OK | X_OK))
+		note(e, "/sys/dev/block not readable: block devices are named from mountinfo only");
+}
+
+void env_context_free(struct env_context *e)
+{
+	for (size_t i = 0; i < e->n; i++)
+		record_free(&e->v[i]);
+	free(e->v);
+	memset(e, 0, sizeof(*e));
+}
