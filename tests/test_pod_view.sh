@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# fstrace inside a pod, seen from inside: in a mount, UTS and cgroup namespace of its own (made
-# with unshare, as a container's are), where
+# fstrace inside a pod, seen from inside: in a mount, UTS, cgroup and PID namespace of its own
+# (made with unshare, as a container's are), where
 #   - the "PVC" is an ext4 loop volume mounted at $T/home/coder from /dev/longhorn/pvc-<uuid>, a
 #     node that is then removed (a pod does not see the node's /dev/longhorn), and corrupted;
 #   - the "container's root" is an overlay whose layer directories are hidden afterwards (the
@@ -47,10 +47,10 @@ if [[ ! -d /dev/longhorn ]]; then
 fi
 mknod -m 600 "$node" b "${majmin%:*}" "${majmin#*:}"
 echo devpod-sa >"$S/sa-namespace"
-note "volume $pvc on $loop ($majmin); pod namespace: unshare --mount --uts --cgroup --fork"
+note "volume $pvc on $loop ($majmin); pod namespace: unshare --mount --uts --cgroup --pid --fork --mount-proc"
 
 # shellcheck disable=SC2016 # expanded inside the namespace
-unshare --mount --uts --cgroup --fork /bin/bash -euo pipefail -c '
+unshare --mount --uts --cgroup --pid --fork --mount-proc /bin/bash -euo pipefail -c '
 	S=$1 node=$2 FSTRACE=$3 timeout=$4 out=$5
 	hostname coder-0-7f9c
 	# The pod: a private /run holding the service account, as kubelet mounts it.
@@ -98,6 +98,8 @@ r=$T/pvc.json
 FST_REC=$T/pvc.jsonl.gz
 f=$(jq -c '[.findings[] | select(.class == "fs_corruption")] | first' "$r")
 [[ $f != null ]] || fail "no fs_corruption finding for the corrupted PVC"
+jq -e '.vpid > 0 and .vpid != .pid' <<<"$f" >/dev/null ||
+	fail "the failing tar is not named by the pod's pid beside the host's: $(jq -c '{pid, vpid}' <<<"$f")"
 jq -e --arg dev "$majmin" --arg pvc "$pvc" --arg m "$S/home/coder" '.device.dev == $dev and
 	.device.longhorn_volume == $pvc and .device.longhorn_from == "mount source" and .device.mountpoint == $m' \
 	<<<"$f" >/dev/null || fail "the finding's device is not $pvc from the mount source at $S/home/coder: $(jq -c .device <<<"$f")"
