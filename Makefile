@@ -42,7 +42,7 @@ UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/unit/%,$(UNIT_SRCS))
 
 .DELETE_ON_ERROR:
-.PHONY: all deps demo test test-kernel unit-test install clean vmlinux fuzz fuzz-run bench
+.PHONY: all deps demo check golden-update test test-kernel unit-test install clean vmlinux fuzz fuzz-run bench
 
 all: $(OUT)/fstrace
 
@@ -83,6 +83,17 @@ vmlinux:
 
 unit-test: $(UNIT_BINS)
 	$(Q)for t in $(UNIT_BINS); do echo "  UNIT     $$t"; $$t || exit 1; done
+
+# No root, no BPF: the unit tests, then every golden case (tests/golden/CASE: a real recording and
+# its expected reports) replayed through `fstrace report` in each format and diffed. No `deps` here:
+# installing packages needs root, and `make check` must run without it.
+check: all unit-test
+	$(Q)FSTRACE=$(CURDIR)/$(OUT)/fstrace bash tests/golden/run.sh
+
+# After an intended report change: rewrite the golden cases' expected files (CASE=name for one),
+# then review the change with git diff tests/golden/.
+golden-update: all
+	$(Q)FSTRACE=$(CURDIR)/$(OUT)/fstrace bash tests/golden/run.sh --update $(CASE)
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory all unit-test

@@ -28,6 +28,13 @@ static __always_inline struct fst_event *event_start(__u32 type)
 	e->pid = pid_tgid >> 32;
 	e->tid = (__u32)pid_tgid;
 	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	if (targ_pidns_ino) {
+		e->vpid = ns_tgid_of((__u64)task);
+		e->vppid = ns_tgid_of((__u64)BPF_CORE_READ(task, real_parent));
+	} else {
+		e->vpid = e->pid;
+		e->vppid = e->ppid;
+	}
 	e->cgroup_id = bpf_get_current_cgroup_id();
 	e->mntns = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
 	e->dirfd = -1;

@@ -21,6 +21,7 @@
 #include "fstrace.h"
 #include "maps.bpf.h"
 #include "scope.bpf.h"
+#include "pidns.bpf.h"
 #include "emit.bpf.h"
 #include "paths.bpf.h"
 #include "victims.bpf.h"
@@ -172,7 +173,7 @@ static __always_inline int on_sys_exit(const void *regs, long nr, long ret)
 		return 0;
 	tgid = bpf_get_current_pid_tgid() >> 32;
 	/* Removals, renames and mounts are wanted from everyone: the actor is rarely the victim. */
-	if (type == FST_EV_SYSCALL ? !in_scope(tgid) : tgid == targ_self_pid)
+	if (type == FST_EV_SYSCALL ? !in_scope(tgid) : tgid == self_tgid)
 		return 0;
 	/* Filled here, not where declared: the calls that leave above write no stack. */
 	call = (struct call_args){ .nr = nr };
@@ -270,7 +271,7 @@ static __always_inline bool is_traced(__u32 tgid)
 	return targ_use_traced && bpf_map_lookup_elem(&traced, &tgid);
 }
 
-static __always_inline void emit_proc(__u32 kind, long ret, const char *filename)
+static __always_inline void emit_proc(__u32 kind, long ret, __u32 child_vpid, const char *filename)
 {
 	struct fst_event *e = event_start(FST_EV_PROC);
 	__u32 off = sizeof(*e);
@@ -279,6 +280,7 @@ static __always_inline void emit_proc(__u32 kind, long ret, const char *filename
 		return;
 	e->syscall = kind;
 	e->ret = ret;
+	e->flags = child_vpid;
 	e->in_scope = 1;
 	/* Only exec has a filename: fork's and exit's programs then carry no string appender for
 	 * the verifier to check at every start. */
@@ -297,7 +299,7 @@ int BPF_PROG(fst_fork, struct task_struct *parent, struct task_struct *child)
 	if (ptgid == ctgid || !is_traced(ptgid))
 		return 0;
 	bpf_map_update_elem(&traced, &ctgid, &one, BPF_ANY);
-	emit_proc(FST_PROC_FORK, ctgid, NULL);
+	emit_proc(FST_PROC_FORK, ctgid, targ_pidns_ino ? ns_tgid_of((__u64)child) : ctgid, NULL);
 	return 0;
 }
 
@@ -306,7 +308,7 @@ int BPF_PROG(fst_exec, struct task_struct *task, pid_t old_pid, struct linux_bin
 {
 	if (!in_scope(BPF_CORE_READ(task, tgid)))
 		return 0;
-	emit_proc(FST_PROC_EXEC, 0, BPF_CORE_READ(bprm, filename));
+	emit_proc(FST_PROC_EXEC, 0, 0, BPF_CORE_READ(bprm, filename));
 	return 0;
 }
 
@@ -318,7 +320,7 @@ int BPF_PROG(fst_exit, struct task_struct *task)
 	/* Only the whole process leaving matters, when its leader exits. */
 	if (BPF_CORE_READ(task, pid) != tgid || !in_scope(tgid))
 		return 0;
-	emit_proc(FST_PROC_EXIT, BPF_CORE_READ(task, exit_code), NULL);
+	emit_proc(FST_PROC_EXIT, BPF_CORE_READ(task, exit_code), 0, NULL);
 	if (targ_use_traced)
 		bpf_map_delete_elem(&traced, &tgid);
 	return 0;

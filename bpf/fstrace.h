@@ -75,11 +75,20 @@ struct fst_event {
 	__u32 dev;        /* kernel dev_t: major << 20 | minor */
 	__u32 syscall;    /* syscall number (x86-64), or enum fst_proc_kind, or ext4 line */
 	__s32 dirfd;      /* dirfd argument, or fd for fsconfig/fsmount */
-	__u32 flags;      /* flags argument / fsconfig cmd */
+	__u32 flags;      /* flags argument / fsconfig cmd; FST_PROC_FORK: the child's vpid */
 	__u32 in_scope;   /* 1 when the task is traced: out-of-scope removals only explain failures */
+	__u32 vpid;       /* pid and ppid in fstrace's pid namespace (a container's): equal to pid */
+	__u32 vppid;      /* and ppid on the host, 0 for a task outside that namespace */
 	__u16 str_len[FST_STR_COUNT]; /* bytes of each string including its NUL, 0 when absent */
 	char comm[FST_COMM_LEN];
 	/* the strings follow at sizeof(struct fst_event), after the padding */
+};
+
+/* One process of fstrace's pid namespace, as the task iterator lists it (bpf/pidns.bpf.h). */
+struct fst_pid_pair {
+	__u32 host_tgid;
+	__u32 ns_tgid;
+	__u32 level; /* the namespace's level below the host's */
 };
 
 /* Per-syscall argument layout, indexed by syscall number in the programs' read-only data. */

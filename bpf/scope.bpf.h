@@ -19,7 +19,7 @@ static __always_inline bool comm_matches(void)
 
 static __always_inline bool in_scope(__u32 tgid)
 {
-	if (tgid == targ_self_pid)
+	if (tgid == self_tgid)
 		return false;
 	if (targ_use_traced && !bpf_map_lookup_elem(&traced, &tgid))
 		return false;

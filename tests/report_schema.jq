@@ -97,6 +97,8 @@ def actor_problems($w):
 	if is_obj | not then "\($w): expected an object, got \(show)" else
 		need($w; "pid"; is_uint; "an unsigned integer"),
 		need($w; "ppid"; is_uint; "an unsigned integer"),
+		opt($w; "vpid"; is_uint; "an unsigned integer"),
+		opt($w; "vppid"; is_uint; "an unsigned integer"),
 		need($w; "comm"; is_str; "a string"),
 		need($w; "syscall"; is_str; "a string"),
 		need($w; "path"; is_str; "a string"),
@@ -112,7 +114,7 @@ def event_problems($w):
 	if is_obj | not then "\($w): expected an event object, got \(show)" else
 		need($w; "ts_ns"; is_uint; "an unsigned integer"),
 		need($w; "type"; one_of(event_types); "one of \(event_types | join(", "))"),
-		(("pid", "tid", "ppid", "cgroup_id", "mntns", "ino", "line", "flags") as $k |
+		(("pid", "tid", "ppid", "vpid", "vppid", "cgroup_id", "mntns", "ino", "line", "flags") as $k |
 			opt($w; $k; is_uint; "an unsigned integer")),
 		(("comm", "syscall", "path", "path2", "cwd", "fstype", "data", "func", "msg") as $k |
 			opt($w; $k; is_str; "a string")),
@@ -151,6 +153,7 @@ def finding_problems($w):
 		(("syscall", "path", "comm", "reason", "fstype", "data") as $k | opt($w; $k; is_str; "a string")),
 		opt($w; "errno"; is_errno; "an errno name"),
 		opt($w; "pid"; is_uint; "an unsigned integer"),
+		opt($w; "vpid"; is_uint; "an unsigned integer"),
 		opt($w; "inode"; is_uint; "an unsigned integer"),
 		(if .class == "enoent_race" then need($w; "actor"; is_obj; "an object (who removed the path)")
 		else empty end),
@@ -207,6 +210,7 @@ def report_problems:
 				need($w; "errno"; is_errno; "an errno name"),
 				need($w; "count"; is_uint; "an unsigned integer"),
 				need($w; "pid"; is_uint; "an unsigned integer"),
+				opt($w; "vpid"; is_uint; "an unsigned integer"),
 				need($w; "comm"; is_str; "a string"),
 				opt($w; "path"; is_str; "a string")
 			end

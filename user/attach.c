@@ -24,6 +24,7 @@
 #include "attach.h"
 #include "core_btf.h"
 #include "fentry_probe.h"
+#include "pidns.h"
 #include "syscalls.h"
 #include "typed_tp.h"
 
@@ -179,7 +180,8 @@ static void victim_progs(struct fstrace_bpf *skel, struct bpf_program *progs[VIC
 	progs[2] = skel->progs.fst_vfs_rename;
 }
 
-static void configure(struct fstrace_bpf *skel, const struct tracer_options *o, bool victims, bool typed)
+static void configure(struct fstrace_bpf *skel, const struct tracer_options *o, const struct pidns *ns,
+		      bool victims, bool typed)
 {
 	struct fstrace_bpf__rodata *ro = skel->rodata;
 	struct bpf_program *fentry[VICTIM_PROGS];
@@ -196,7 +198,9 @@ static void configure(struct fstrace_bpf *skel, const struct tracer_options *o, 
 	if (!victims) /* unused then: not worth 4096 preallocated entries at every start */
 		bpf_map__set_max_entries(skel->maps.victims, 1);
 
-	ro->targ_self_pid = getpid();
+	/* In a pid namespace the task iterator finds the host pids; on the host it is not loaded. */
+	bpf_program__set_autoload(skel->progs.fst_pidns_iter, !pidns_is_host(ns));
+	ro->targ_pidns_ino = pidns_is_host(ns) ? 0 : ns->ino;
 	ro->targ_use_traced = o->use_traced;
 	ro->targ_cgroup_id = o->cgroup_id;
 	ro->targ_cgroup_level = o->cgroup_level;
@@ -250,7 +254,7 @@ static int open_and_load(struct tracer *t, const struct tracer_options *o, bool 
 	t->skel = fstrace_bpf__open_opts(&open_opts);
 	if (!t->skel)
 		return -errno;
-	configure(t->skel, o, victims, typed);
+	configure(t->skel, o, &t->pidns, victims, typed);
 	return fstrace_bpf__load(t->skel);
 }
 
@@ -281,6 +285,46 @@ static int attach_victims(struct tracer *t, bool victims, const char *why)
 	return 0;
 }
 
+/* Inside a pid namespace the programs cannot know run's command or record --pid's process without
+ * the task iterator: no iterator, no start, said in one line. */
+static int start_in_pidns(struct tracer *t, const struct tracer_options *o, char *err, size_t errlen)
+{
+	char why[160] = "";
+	int id = pidns_iter_id(&t->core_btf, o->btf_path != NULL, why, sizeof(why));
+
+	if (id > 0 && pidns_iter_register(id) == 0)
+		return 0;
+	snprintf(err, errlen, "fstrace runs in a pid namespace (a container) and cannot map its pids to the "
+		 "host's: %s", id > 0 ? "no section handler" : why);
+	return -1;
+}
+
+/*
+ * The host tgids the programs need before they attach: fstrace's own (never traced) and, in a
+ * pid namespace, those of every process there, for run's command and record --pid. After load,
+ * since the iterator is one of the loaded programs; before attach, so no event precedes them.
+ */
+static int learn_host_pids(struct tracer *t, char *err, size_t errlen)
+{
+	uint32_t self;
+
+	if (!pidns_is_host(&t->pidns) &&
+	    pidns_list(&t->pidns, t->skel->progs.fst_pidns_iter, err, errlen))
+		return -1;
+	if (!(self = pidns_host_pid(&t->pidns, getpid()))) {
+		snprintf(err, errlen, "fstrace's own process is not in the task iterator's list of its pid namespace");
+		return -1;
+	}
+	t->skel->bss->self_tgid = self;
+	t->skel->bss->pidns_level = t->pidns.level;
+	pidns_set_proc(&t->pidns, self);
+	/* Said only inside one: a host recording's header stays as it was. */
+	if (!pidns_is_host(&t->pidns))
+		set_mode(t, "pidns", "level %u, inode %u (host pids from the task iterator)", t->pidns.level,
+			 t->pidns.ino);
+	return 0;
+}
+
 int tracer_start(struct tracer *t, const struct tracer_options *o, char *err, size_t errlen)
 {
 	double started = now_seconds();
@@ -294,8 +338,14 @@ int tracer_start(struct tracer *t, const struct tracer_options *o, char *err, si
 	libbpf_set_print(libbpf_print);
 	if (check_privileges(err, errlen) || prepare_core_btf(t, o, err, errlen))
 		return -1;
+	if (pidns_detect(&t->pidns)) {
+		snprintf(err, errlen, "cannot read /proc/self/ns/pid: %s", strerror(errno));
+		goto fail;
+	}
 	victims = fentry_usable(&t->core_btf, o->btf_path != NULL, why, sizeof(why));
 	typed_id = typed_tp_sys_exit_id(&t->core_btf, o->btf_path != NULL, t->typed_why, sizeof(t->typed_why));
+	if (!pidns_is_host(&t->pidns) && start_in_pidns(t, o, err, errlen))
+		goto fail;
 	core_btf_drop_kernel(&t->core_btf); /* the facts are in: ~20 MB less for the rest of the run */
 	t->typed_sys_exit = typed_id > 0 && typed_tp_register(typed_id) == 0;
 	if (typed_id > 0 && !t->typed_sys_exit)
@@ -320,6 +370,8 @@ int tracer_start(struct tracer *t, const struct tracer_options *o, char *err, si
 			 t->skel ? "loading" : "opening", strerror(-ret));
 		goto fail;
 	}
+	if (learn_host_pids(t, err, errlen))
+		goto fail;
 	if (o->seed_pid && tracer_trace_pid(t, o->seed_pid)) {
 		snprintf(err, errlen, "cannot trace pid %d: %s", o->seed_pid, strerror(errno));
 		goto fail;
@@ -335,10 +387,19 @@ fail:
 
 int tracer_trace_pid(struct tracer *t, pid_t pid)
 {
-	__u32 key = pid;
+	__u32 key = tracer_host_pid(t, pid);
 	__u8 one = 1;
 
+	if (!key) {
+		errno = ESRCH;
+		return -1;
+	}
 	return bpf_map__update_elem(t->skel->maps.traced, &key, sizeof(key), &one, sizeof(one), BPF_ANY);
+}
+
+uint32_t tracer_host_pid(const struct tracer *t, pid_t pid)
+{
+	return pidns_host_pid(&t->pidns, pid);
 }
 
 uint64_t tracer_lost(const struct tracer *t, uint64_t by_type[TRACER_LOST_TYPES])
@@ -384,4 +445,5 @@ void tracer_stop(struct tracer *t)
 	fstrace_bpf__destroy(t->skel);
 	t->skel = NULL;
 	core_btf_release(&t->core_btf);
+	pidns_free(&t->pidns);
 }

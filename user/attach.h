@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "core_btf.h"
+#include "pidns.h"
 
 struct tracer_options {
 	bool use_traced;        /* only the traced process tree (run, record --pid) */
@@ -36,12 +37,16 @@ struct tracer {
 	bool typed_sys_exit; /* fst_sys_exit_typed loaded (tp_btf), not fst_sys_exit (raw_tp) */
 	char typed_why[128]; /* else why not, for -v and the recording's header */
 	double attach_seconds; /* from open to the last attach */
+	struct pidns pidns;    /* fstrace's pid namespace and, inside one, the host pids of its processes */
 };
 
 /* Opens, loads and attaches everything. On failure, err holds one line and nothing stays attached. */
 int tracer_start(struct tracer *t, const struct tracer_options *o, char *err, size_t errlen);
-/* Adds a process to the traced tree (before it runs anything, so nothing is missed). */
+/* Adds a process, by the pid fstrace sees, to the traced tree (before it runs anything, so nothing
+ * is missed). -1 with errno ESRCH when it was not in fstrace's pid namespace at start. */
 int tracer_trace_pid(struct tracer *t, pid_t pid);
+/* The host tgid (the kernel's, the events') of a process fstrace sees as PID; 0 when unknown. */
+uint32_t tracer_host_pid(const struct tracer *t, pid_t pid);
 #define TRACER_LOST_TYPES 8 /* indexed like enum fst_event_type (and enum rec_type) */
 /* Events the kernel could not queue because the ring buffer was full; by type when by_type. */
 uint64_t tracer_lost(const struct tracer *t, uint64_t by_type[TRACER_LOST_TYPES]);

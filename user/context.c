@@ -8,6 +8,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 #include "context.h"
+#include "pidns.h"
 #include "context_cgroups.h"
 #include "devices.h"
 #include "mountinfo.h"
@@ -220,6 +221,8 @@ static void emit_layer(struct context *c, const struct record *m, const struct m
 	r.pid = m->pid;
 	r.tid = m->tid;
 	r.ppid = m->ppid;
+	r.vpid = m->vpid, r.has_vpid = m->has_vpid;
+	r.vppid = m->vppid, r.has_vppid = m->has_vppid;
 	memcpy(r.comm, m->comm, sizeof(r.comm));
 	r.data = strdup(role);
 	r.path = strdup(dir);
@@ -266,10 +269,10 @@ static void emit_layer(struct context *c, const struct record *m, const struct m
 static void emit_layers(struct context *c, const struct record *m, const struct overlay_opts *o)
 {
 	struct mount_table mt = {};
-	int root = open_root_of(m->pid);
+	int root = open_root_of(pidns_proc_pid(m));
 	char path[64];
 
-	snprintf(path, sizeof(path), "/proc/%u/mountinfo", m->pid);
+	snprintf(path, sizeof(path), "/proc/%u/mountinfo", pidns_proc_pid(m));
 	if (mount_table_load(&mt, path))
 		mount_table_load(&mt, "/proc/self/mountinfo");
 	for (size_t i = 0; i < o->nlower; i++)

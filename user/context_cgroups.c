@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "context_cgroups.h"
+#include "pidns.h"
 #include "util.h"
 
 /* Ids already described: cleared when full, so a weeks-long recording stays bounded (a cgroup
@@ -88,7 +89,7 @@ bool cgroup_tracker_want(struct cgroup_tracker *t, const struct record *r, struc
 		return false;
 	if (!(ci = calloc(1, sizeof(*ci))))
 		return false;
-	if (cgroup_describe(t->map, r->cgroup_id, r->pid, ci, &retry)) {
+	if (cgroup_describe(t->map, r->cgroup_id, pidns_proc_pid(r), ci, &retry)) {
 		free(ci);
 		if (retry && ++s->tries < MAX_TRIES)
 			s->retry_ns = boottime_ns() + RETRY_NS;
@@ -103,6 +104,8 @@ bool cgroup_tracker_want(struct cgroup_tracker *t, const struct record *r, struc
 	out->pid = r->pid; /* the task it was first seen with */
 	out->tid = r->tid;
 	out->ppid = r->ppid;
+	out->vpid = r->vpid, out->has_vpid = r->has_vpid;
+	out->vppid = r->vppid, out->has_vppid = r->has_vppid;
 	memcpy(out->comm, r->comm, sizeof(out->comm));
 	out->cgroup_id = r->cgroup_id;
 	out->mntns = r->mntns;

@@ -106,7 +106,11 @@ static void decode_proc(const struct fst_event *e, const char *str[], struct rec
 	switch (e->syscall) {
 	case FST_PROC_FORK: /* seen from the parent: the event is about the child */
 		r->ppid = e->pid;
+		r->vppid = e->vpid;
 		r->pid = r->tid = (uint32_t)e->ret;
+		r->vpid = e->flags;
+		r->has_vpid = r->vpid != r->pid;
+		r->has_vppid = r->vppid != r->ppid;
 		break;
 	case FST_PROC_EXEC:
 		r->path = dup_or_null(str[FST_STR_DATA]);
@@ -132,6 +136,11 @@ int event_decode(const void *data, size_t size, struct record *r)
 	r->pid = e->pid;
 	r->tid = e->tid;
 	r->ppid = e->ppid;
+	r->vpid = e->vpid;
+	r->vppid = e->vppid;
+	/* On the host they are the same: kept only where they differ, as in a recording. */
+	r->has_vpid = r->vpid != r->pid;
+	r->has_vppid = r->vppid != r->ppid;
 	memcpy(r->comm, e->comm, sizeof(r->comm));
 	r->comm[sizeof(r->comm) - 1] = '\0';
 	r->cgroup_id = e->cgroup_id;

@@ -20,6 +20,11 @@ void record_to_json(const struct record *r, struct jbuf *out)
 	jobj_u64(out, "pid", r->pid);
 	jobj_u64(out, "tid", r->tid);
 	jobj_u64(out, "ppid", r->ppid);
+	/* Only from inside a pid namespace: a host recording stays as it was. */
+	if (r->has_vpid)
+		jobj_u64(out, "vpid", r->vpid);
+	if (r->has_vppid)
+		jobj_u64(out, "vppid", r->vppid);
 	jobj_key(out, "comm");
 	json_strn(out, r->comm, strnlen(r->comm, sizeof(r->comm)));
 	jobj_u64(out, "cgroup_id", r->cgroup_id);
@@ -74,6 +79,7 @@ static const struct field {
 	F("ts_ns", K_U64, ts_ns),	F("type", K_TYPE, type),
 	F("pid", K_U32, pid),		F("tid", K_U32, tid),
 	F("ppid", K_U32, ppid),		F("comm", K_COMM, comm),
+	FH("vpid", K_U32, vpid, has_vpid), FH("vppid", K_U32, vppid, has_vppid),
 	F("cgroup_id", K_U64, cgroup_id), F("mntns", K_U32, mntns),
 	F("syscall", K_STR, syscall),	FH("ret", K_I64, ret, has_ret),
 	F("errno", K_ERRNO, err),	F("path", K_STR, path),

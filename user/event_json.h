@@ -2,9 +2,10 @@
 /*
  * The event contract: one struct record as one JSON object, the unit of a recording line and
  * of JSON export. Keys, in order, each only when the event has it:
- *   ts_ns type pid tid ppid comm cgroup_id mntns syscall ret errno path path2 cwd fstype data
- *   dev ino func line msg fd flags, then a context record's object: device or cgroup
- * errno is a name ("ENOENT"), dev is "major:minor". Readers ignore keys they do not know, so a
+ *   ts_ns type pid tid ppid vpid vppid comm cgroup_id mntns syscall ret errno path path2 cwd
+ *   fstype data dev ino func line msg fd flags, then a context record's object: device or cgroup
+ * errno is a name ("ENOENT"), dev is "major:minor". vpid and vppid (the pids in the container's
+ * pid namespace fstrace ran in) only where they differ from pid and ppid: absent means equal. Readers ignore keys they do not know, so a
  * newer fstrace may add keys without a format version bump.
  */
 #ifndef FSTRACE_EVENT_JSON_H

@@ -86,5 +86,7 @@ void event_text_line(FILE *out, const struct record *r, uint64_t base_ns)
 	default:
 		fprintf(out, "event");
 	}
-	fprintf(out, "  [pid %u %s]\n", r->pid, shown(r->comm));
+	char pid[48];
+
+	fprintf(out, "  [%s %s]\n", pid_label(r, false, pid, sizeof(pid)), shown(r->comm));
 }

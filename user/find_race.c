@@ -61,6 +61,7 @@ static char *common_dir(const struct finding *x, enum rec_type type)
 static void describe(const struct analysis *a, struct finding *x)
 {
 	const struct record *fail = x->failure, *removal = x->actor.removal;
+	char pid[48], ppid[48];
 	char *removed = common_dir(x, REC_REMOVE), *failed = common_dir(x, REC_SYSCALL);
 
 	/* The tool's lines about any path this race covers, or under what was removed. */
@@ -70,14 +71,16 @@ static void describe(const struct analysis *a, struct finding *x)
 			finding_link_output(a, x, x->evidence[e]->path, LINK_PATH);
 	x->actor.delta_ms = ((double)fail->ts_ns - (double)removal->ts_ns) / 1e6;
 	if (x->count == 1)
-		finding_title(x, "%s %s %s: pid %u (%s) %s %s %.1f ms before", fail->syscall,
-			      errno_name(fail->err), fail->path, removal->pid, removal->comm,
+		finding_title(x, "%s %s %s: %s (%s) %s %s %.1f ms before", fail->syscall,
+			      errno_name(fail->err), fail->path,
+			      pid_label(removal, false, pid, sizeof(pid)), removal->comm,
 			      removal->type == REC_RENAME ? "renamed away" : "removed", removal->path,
 			      x->actor.delta_ms > 0 ? x->actor.delta_ms : 0.0);
 	else
-		finding_title(x, "%" PRIu64 " calls failed (first: %s %s) under %s: %s, child of pid %u, was "
+		finding_title(x, "%" PRIu64 " calls failed (first: %s %s) under %s: %s, child of %s, was "
 			      "removing %s at the same time", x->count, fail->syscall, errno_name(fail->err),
-			      failed ? failed : fail->path, removal->comm, removal->ppid,
+			      failed ? failed : fail->path, removal->comm,
+			      pid_label(removal, true, ppid, sizeof(ppid)),
 			      removed ? removed : removal->path);
 	if (x->actor.delta_ms < 0)
 		finding_detail(x, "the removal's call returned %.1f ms after the failure: they ran at the "

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* struct record lifecycle: the one place that knows which members are owned strings. */
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,6 +38,19 @@ enum rec_type rec_type_from_name(const char *name)
 		if (type_names[i] && strcmp(type_names[i], name) == 0)
 			return (enum rec_type)i;
 	return REC_NONE;
+}
+
+const char *pid_label(const struct record *r, bool parent, char *buf, size_t len)
+{
+	uint32_t pid = parent ? r->ppid : r->pid, vpid = parent ? r->vppid : r->vpid;
+
+	if (!(parent ? r->has_vppid : r->has_vpid))
+		snprintf(buf, len, "pid %u", pid);
+	else if (vpid)
+		snprintf(buf, len, "pid %u (host %u)", vpid, pid);
+	else
+		snprintf(buf, len, "host pid %u", pid);
+	return buf;
 }
 
 void record_init(struct record *r)

@@ -8,6 +8,7 @@
 #define FSTRACE_RECORD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum rec_type {
@@ -33,7 +34,12 @@ struct cgroup_info;
 struct record {
 	enum rec_type type;
 	uint64_t ts_ns;       /* CLOCK_BOOTTIME nanoseconds */
-	uint32_t pid, tid, ppid;
+	uint32_t pid, tid, ppid; /* as the kernel names them: the host's */
+	/* pid and ppid in the pid namespace fstrace ran in (a container's), as the user and its /proc
+	 * see them, 0 for a process outside that namespace; only where has_vpid / has_vppid say so:
+	 * without them (the host, a record made by fstrace itself) pid and ppid are what users see. */
+	uint32_t vpid, vppid;
+	bool has_vpid, has_vppid;
 	char comm[16];
 	uint64_t cgroup_id;
 	uint32_t mntns;
@@ -60,6 +66,10 @@ struct record {
 };
 
 const char *rec_type_name(enum rec_type type);
+/* How a report names r's process (its parent with PARENT): "pid 12345" on the host; inside a pid
+ * namespace the pid the user sees with the kernel's beside it, "pid 37 (host 12345)", or
+ * "host pid 12345" for a process outside that namespace. Returns buf. */
+const char *pid_label(const struct record *r, bool parent, char *buf, size_t len);
 enum rec_type rec_type_from_name(const char *name);
 void record_init(struct record *r);
 void record_free(struct record *r);

@@ -43,6 +43,15 @@ static void container_json(struct jbuf *b, const struct record *cgrec)
 	jobj_end(b);
 }
 
+/* "pid" is the kernel's (the host's); "vpid" the one the user saw inside a pid namespace, only
+ * from inside one (0: the process was outside that namespace). The parent's with PARENT. */
+static void pid_json(struct jbuf *b, const struct record *r, bool parent)
+{
+	jobj_u64(b, parent ? "ppid" : "pid", parent ? r->ppid : r->pid);
+	if (parent ? r->has_vppid : r->has_vpid)
+		jobj_u64(b, parent ? "vppid" : "vpid", parent ? r->vppid : r->vpid);
+}
+
 static void actor_json(struct jbuf *b, const struct finding_actor *a)
 {
 	const struct record *r = a->removal;
@@ -50,8 +59,8 @@ static void actor_json(struct jbuf *b, const struct finding_actor *a)
 
 	jobj_key(b, "actor");
 	jobj_begin(b);
-	jobj_u64(b, "pid", r->pid);
-	jobj_u64(b, "ppid", r->ppid);
+	pid_json(b, r, false);
+	pid_json(b, r, true);
 	jobj_str(b, "comm", r->comm);
 	jobj_str(b, "syscall", r->syscall);
 	jobj_str(b, "path", r->path);
@@ -81,7 +90,7 @@ static void finding_json(struct jbuf *b, const struct analysis *a, const struct 
 		if (fail->err)
 			jobj_str(b, "errno", errno_name(fail->err));
 		jobj_str(b, "path", fail->path);
-		jobj_u64(b, "pid", fail->pid);
+		pid_json(b, fail, false);
 		jobj_str(b, "comm", fail->comm);
 		if (fail->type == REC_MOUNT) {
 			jobj_str(b, "fstype", fail->fstype);
@@ -181,7 +190,7 @@ int render_json(const struct render *r)
 		jobj_str(&b, "errno", errno_name(o->err));
 		jobj_str(&b, "path", o->path);
 		jobj_u64(&b, "count", r->f->other[i]->count);
-		jobj_u64(&b, "pid", o->pid);
+		pid_json(&b, o, false);
 		jobj_str(&b, "comm", o->comm);
 		jobj_end(&b);
 	}

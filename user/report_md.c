@@ -58,7 +58,7 @@ static void backticks(FILE *out, int n)
 static void section(const struct render *r, size_t n, const struct finding *x)
 {
 	const struct record *fail = x->failure;
-	char buf[1024];
+	char buf[1024], pid[48], ppid[48];
 
 	fprintf(r->out, "\n## %zu. ", n);
 	cell(r->out, x->title);
@@ -68,7 +68,7 @@ static void section(const struct render *r, size_t n, const struct finding *x)
 		render_call(fail, buf, sizeof(buf));
 		fprintf(r->out, "- **Failed:** ");
 		code(r->out, buf);
-		fprintf(r->out, " by pid %u (%s)", fail->pid, shown(fail->comm));
+		fprintf(r->out, " by %s (%s)", pid_label(fail, false, pid, sizeof(pid)), shown(fail->comm));
 		if (x->count > 1)
 			fprintf(r->out, ", %" PRIu64 " calls", x->count);
 		fprintf(r->out, "\n");
@@ -95,8 +95,10 @@ static void section(const struct render *r, size_t n, const struct finding *x)
 		fprintf(r->out, "\n");
 	}
 	if (x->actor.present) {
-		fprintf(r->out, "- **Actor:** pid %u (%s, child of pid %u), %s ", x->actor.removal->pid,
-			shown(x->actor.removal->comm), x->actor.removal->ppid, shown(x->actor.removal->syscall));
+		const struct record *rm = x->actor.removal;
+
+		fprintf(r->out, "- **Actor:** %s (%s, child of %s), %s ", pid_label(rm, false, pid, sizeof(pid)),
+			shown(rm->comm), pid_label(rm, true, ppid, sizeof(ppid)), shown(rm->syscall));
 		code(r->out, x->actor.removal->path);
 		fprintf(r->out, ", %.1f ms before\n", x->actor.delta_ms > 0 ? x->actor.delta_ms : 0.0);
 		if (render_container(x->actor.cgroup, buf, sizeof(buf)))

@@ -102,14 +102,15 @@ static void summary(const struct render *r)
 static void finding(const struct render *r, size_t n, const struct finding *x)
 {
 	const struct record *fail = x->failure;
-	char sev[16], buf[1024];
+	char sev[16], buf[1024], pid[48], ppid[48];
 
 	upper(sev, severity_name(x->severity), sizeof(sev));
 	fprintf(r->out, "\n[%zu] %s%s%s %s (%s)\n    %s\n", n, sev_color(r, x->severity), sev, reset(r),
 		x->class, x->cause, x->title ? shown(x->title) : "");
 	if (fail) {
 		render_call(fail, buf, sizeof(buf));
-		fprintf(r->out, "    failed: %s  (pid %u %s)%s", shown(buf), fail->pid, shown(fail->comm),
+		fprintf(r->out, "    failed: %s  (%s %s)%s", shown(buf),
+			pid_label(fail, false, pid, sizeof(pid)), shown(fail->comm),
 			x->count > 1 ? "" : "\n");
 		if (x->count > 1)
 			fprintf(r->out, ", %" PRIu64 " calls\n", x->count);
@@ -129,8 +130,9 @@ static void finding(const struct render *r, size_t n, const struct finding *x)
 	if (x->actor.present) {
 		const struct record *rm = x->actor.removal;
 
-		fprintf(r->out, "    actor: pid %u (%s, child of pid %u) %s %s", rm->pid, shown(rm->comm), rm->ppid,
-			shown(rm->syscall), shown(rm->path));
+		fprintf(r->out, "    actor: %s (%s, child of %s) %s %s", pid_label(rm, false, pid, sizeof(pid)),
+			shown(rm->comm), pid_label(rm, true, ppid, sizeof(ppid)), shown(rm->syscall),
+			shown(rm->path));
 		if (rm->ino)
 			fprintf(r->out, " (inode %" PRIu64 " on %u:%u)", rm->ino, rm->dev_major, rm->dev_minor);
 		fprintf(r->out, ", %.1f ms before\n", x->actor.delta_ms > 0 ? x->actor.delta_ms : 0.0);

@@ -264,7 +264,8 @@ int cmd_run(const struct options *o)
 	child_pid = pid;
 	if (captured)
 		s.capture = &capture;
-	s.command_pid = pid;
+	s.command_pid = tracer_host_pid(&s.tracer, pid);
+	s.command_vpid = pid;
 	snprintf(s.command_comm, sizeof(s.command_comm), "%s",
 		 strrchr(o->argv[0], '/') ? strrchr(o->argv[0], '/') + 1 : o->argv[0]);
 	install_forwarding();

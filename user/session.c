@@ -71,6 +71,8 @@ static void keep_output_line(const char *stream, const char *line, size_t len, v
 	r.type = REC_OUTPUT;
 	r.ts_ns = boottime_ns();
 	r.pid = r.tid = s->command_pid;
+	r.vpid = s->command_vpid;
+	r.has_vpid = r.vpid != r.pid;
 	memcpy(r.comm, s->command_comm, sizeof(r.comm));
 	r.data = (char *)stream;
 	r.msg = (char *)line;

@@ -19,7 +19,9 @@ static inline bool str_eq(const char *a, const char *b)
 static inline bool record_equal(const struct record *a, const struct record *b)
 {
 	return a->type == b->type && a->ts_ns == b->ts_ns && a->pid == b->pid && a->tid == b->tid &&
-	       a->ppid == b->ppid && memcmp(a->comm, b->comm, sizeof(a->comm)) == 0 &&
+	       a->ppid == b->ppid && a->has_vpid == b->has_vpid && a->has_vppid == b->has_vppid &&
+	       (!a->has_vpid || a->vpid == b->vpid) && (!a->has_vppid || a->vppid == b->vppid) &&
+	       memcmp(a->comm, b->comm, sizeof(a->comm)) == 0 &&
 	       a->cgroup_id == b->cgroup_id && a->mntns == b->mntns && str_eq(a->syscall, b->syscall) &&
 	       a->has_ret == b->has_ret && a->ret == b->ret && a->err == b->err &&
 	       str_eq(a->path, b->path) && str_eq(a->path2, b->path2) && str_eq(a->cwd, b->cwd) &&

@@ -92,7 +92,13 @@ static void build_tree(void)
 	put(at("sys/fs/ext4/loop3/last_error_errcode"), "EIO\n"); /* the name form */
 	put(at("sys/fs/ext4/loop3/last_error_time"), "1738800000\n");
 	mkdirs(at("dev/longhorn"));
-	REQUIRE(mknod(at("dev/longhorn/" PVC), S_IFBLK | 0600, makedev(7, 3)) == 0);
+	/* A block node needs CAP_MKNOD; `make check` runs the unit tests without root. Both ways the
+	 * mount's source names the volume; as root the node is found first. */
+	if (mknod(at("dev/longhorn/" PVC), S_IFBLK | 0600, makedev(7, 3)) != 0) {
+		REQUIRE(errno == EPERM && geteuid() != 0);
+		printf("note: not root, no block node /dev/longhorn/%s in the fake tree: its lookup is left "
+		       "to make test\n", PVC);
+	}
 	put(at("dev/longhorn/not-a-device"), "x");
 	put(at(GLOBAL_DIR "/vol_data.json"),
 	    "{\"driverName\":\"driver.longhorn.io\",\"volumeHandle\":\"" PVC "\","

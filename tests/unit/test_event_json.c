@@ -238,8 +238,36 @@ static void copy(void)
 	record_free(&b);
 }
 
+/* Inside a pid namespace: the user's pids beside the host's, a process outside it as vpid 0; a
+ * host record (no vpid) writes and reads back without them, and is named by its pid alone. */
+static void namespace_pids(void)
+{
+	struct record r, back;
+	struct jbuf b = { 0 };
+	char label[48];
+
+	record_init(&r);
+	r.type = REC_REMOVE;
+	r.ts_ns = 1;
+	r.pid = 23168, r.ppid = 23163;
+	CHECK(strcmp(pid_label(&r, false, label, sizeof(label)), "pid 23168") == 0);
+	CHECK(round_trip(&r, &back, &b) == 0 && !strstr(b.p, "vpid") && !back.has_vpid && !back.has_vppid);
+	record_free(&back);
+
+	r.vpid = 3, r.has_vpid = true;
+	r.vppid = 0, r.has_vppid = true; /* its parent is a host process */
+	CHECK(round_trip(&r, &back, &b) == 0 && record_equal(&r, &back));
+	CHECK(strstr(b.p, "\"ppid\":23163,\"vpid\":3,\"vppid\":0,"));
+	CHECK(strcmp(pid_label(&back, false, label, sizeof(label)), "pid 3 (host 23168)") == 0);
+	CHECK(strcmp(pid_label(&back, true, label, sizeof(label)), "host pid 23163") == 0);
+	record_free(&back);
+	record_free(&r);
+	jbuf_free(&b);
+}
+
 int main(void)
 {
+	namespace_pids();
 	every_type_round_trips();
 	extremes_round_trip();
 	key_order_and_absence();
