@@ -93,6 +93,8 @@ devpod_rootfs() {
 	chmod 700 "$r/root"
 	for d in bin lib lib64 sbin; do ln -s "usr/$d" "$r/$d"; done
 	ln -s ../proc/self/mounts "$r/etc/mtab"
+	# As Debian images have it (UTC); without it every ls -l or date looks for it in vain.
+	ln -s /usr/share/zoneinfo/Etc/UTC "$r/etc/localtime"
 	printf '%s\n' 'root:x:0:0:root:/root:/bin/bash' 'coder:x:1000:1000:coder:/home/coder:/bin/bash' \
 		'nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin' >"$r/etc/passwd"
 	printf '%s\n' 'root:x:0:' 'coder:x:1000:' 'nogroup:x:65534:' >"$r/etc/group"
