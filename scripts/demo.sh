@@ -3,6 +3,10 @@
 # report for each. The triggers are meant to fail; the demo exits 0 when every fault was reproduced
 # (the trigger failed) and caught (the recording shows it), non-zero otherwise.
 #
+# Without arguments it ends with the seed's nested overlay where it happened: from inside a devpod
+# (scripts/devpod/devpod.sh: containerd, runc, the overlayfs snapshotter's root overlay), skipped
+# with one line where containerd cannot start one.
+#
 #   FSTRACE=build/fstrace scripts/demo.sh [SCENARIO...]
 set -euo pipefail
 
@@ -11,6 +15,8 @@ FST_PROG=demo
 source "$(dirname "${BASH_SOURCE[0]}")/scenarios/lib.sh"
 SCENARIO=$FST_REPO/scripts/scenario.sh
 FSTRACE=${FSTRACE:-$FST_REPO/build/fstrace}
+# shellcheck source=devpod/devpod.sh
+source "$FST_REPO/scripts/devpod/devpod.sh"
 
 fst_need_root
 [[ -x $FSTRACE ]] || die "no fstrace binary at $FSTRACE (run make first)"
@@ -26,9 +32,15 @@ if [[ -t 1 ]]; then
 fi
 
 dir=
+pod=
 cleanup() {
 	if [[ -n $dir ]]; then "$SCENARIO" cleanup "$name" "$dir" >/dev/null 2>&1 || true; fi
 	dir=
+	if [[ -n $pod ]]; then
+		devpod_down "$pod" >/dev/null 2>&1 || true
+		fst_sweep "$pod" || true
+	fi
+	pod=
 }
 fst_on_exit cleanup
 
@@ -72,6 +84,47 @@ for name in "${names[@]}"; do
 	cleanup
 done
 
+# The nested overlay from inside a devpod: the same trigger, the root overlay the container's own.
+devpod_demo() {
+	local tool rc=0 verdict
+	printf '\n%s=== [devpod] nested_overlay inside a pod: docker'"'"'s overlay on the container'"'"'s own root overlay%s\n' \
+		"$bold" "$plain"
+	for tool in containerd ctr runc; do
+		if ! PATH=$PATH:/usr/sbin:/sbin command -v "$tool" >/dev/null; then
+			echo "skipped: $tool is not installed (make deps installs containerd and runc)"
+			return 0
+		fi
+	done
+	pod=$(fst_mktemp demo-devpod)
+	# devpod_up dies on a failed step: in a subshell, so that the demo goes on to its summary.
+	if ! (DEVPOD_QUIET=1 FSTRACE=$FSTRACE devpod_up "$pod") 2>"$pod/up.err"; then
+		echo "skipped: containerd could not start the devpod: $(grep -v '^ *$' "$pod/up.err" | tail -n 1)"
+		cleanup
+		return 0
+	fi
+	devpod_load "$pod"
+	devpod_exec env NESTED_OVERLAY_ROOT=/ /bin/bash /opt/fstrace/scripts/scenario.sh setup nested_overlay /tmp/nested </dev/null
+	printf '%s[%s/%s]$ fstrace run --record /out/rec.jsonl.gz -- scenario.sh trigger nested_overlay DIR%s\n' \
+		"$bold" "$DEVPOD_NAMESPACE" "$DEVPOD_POD" "$plain"
+	devpod_exec env "${FST_TRIGGER_ENV[@]}" NESTED_OVERLAY_ROOT=/ /opt/fstrace/bin/fstrace run --record /out/rec.jsonl.gz \
+		-o /out/report.txt -- /bin/bash /opt/fstrace/scripts/scenario.sh trigger nested_overlay /tmp/nested </dev/null || rc=$?
+	printf '%s--- fstrace report, inside the pod (the command exited %d)%s\n' "$bold" "$rc" "$plain"
+	if [[ -s $pod/out/report.txt ]]; then cat "$pod/out/report.txt"; else echo "(no report written)"; fi
+	devpod_exec /opt/fstrace/bin/fstrace report --format json /out/rec.jsonl.gz >"$pod/out/report.json" </dev/null || true
+	if [[ $rc -eq 0 ]]; then
+		verdict="not reproduced: the trigger succeeded"
+	elif jq -e 'any(.findings[]; .class == "overlay_mount" and .cause == "nested_overlay")' "$pod/out/report.json" \
+		>/dev/null 2>&1; then
+		verdict="ok: overlay_mount/nested_overlay"
+	else
+		verdict="not diagnosed: no overlay_mount finding with cause nested_overlay"
+	fi
+	[[ $verdict == ok* ]] || failed=$((failed + 1))
+	results+=("$(printf '%-28s %s' "devpod: nested_overlay" "$verdict")")
+	cleanup
+}
+[[ $# -gt 0 ]] || devpod_demo
+
 printf '\n%s=== summary%s\n' "$bold" "$plain"
 printf '%s\n' "${results[@]}"
-[[ $failed -eq 0 ]] || die "$failed of ${#names[@]} faults not reproduced or not caught"
+[[ $failed -eq 0 ]] || die "$failed of ${#results[@]} faults not reproduced or not caught"

@@ -10,6 +10,7 @@ PACKAGES=(
 	jq e2fsprogs util-linux gzip kmod python3 python3-yaml       # tests: assertions, ext4 images, mounts, manifests
 	qemu-system-x86 busybox-static cpio                          # test-kernel: a second kernel under TCG, its initramfs
 	valgrind libclang-rt-14-dev                                  # tests: the report path under valgrind; make fuzz
+	containerd runc                                              # test_devpod: a real container (overlayfs snapshotter, runc)
 )
 [[ $# -eq 0 ]] || PACKAGES=("$@")
 

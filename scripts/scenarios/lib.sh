@@ -94,14 +94,15 @@ fst_loops_under() {
 }
 
 # The Longhorn-style block nodes a scenario under DIR made: /dev/longhorn/NAME for each NAME in
-# DIR/longhorn.name or DIR/*/longhorn.name (only fstrace-test-* names), one "node created-flag-file"
-# a line. The flag file exists when that setup also created /dev/longhorn.
+# DIR/longhorn.name or DIR/*/longhorn.name (only fstrace-test-* names and the pvc-<uuid> of
+# scripts/devpod), one "node created-flag-file" a line. The flag file exists when that setup also
+# created /dev/longhorn.
 fst_longhorn_nodes() {
 	local dir=$1 f name
 	for f in "$dir"/longhorn.name "$dir"/*/longhorn.name; do
 		[[ -f $f ]] || continue
 		name=$(<"$f")
-		[[ $name =~ ^fstrace-test-[0-9a-f]+$ ]] || continue
+		[[ $name =~ ^(fstrace-test-[0-9a-f]+|pvc-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$ ]] || continue
 		echo "/dev/longhorn/$name ${f%/*}/longhorn.created"
 	done
 }

@@ -14,18 +14,27 @@ scenario_describe() {
 	echo "nested overlay: an overlay mount whose upperdir is on an overlay fails EINVAL (docker build in a k8s pod)"
 }
 
+#
+# Inside a real container whose root is containerd's overlay (scripts/devpod), NESTED_OVERLAY_ROOT=/
+# makes that root the pod's: setup mounts nothing and docker's layers go to /var/lib/docker/overlay2,
+# as dockerd in the devpod puts them.
+
 nested_overlay_docker() {
-	echo "$1/outer/var/lib/docker/overlay2"
+	local root=${NESTED_OVERLAY_ROOT:-$1/outer}
+	echo "${root%/}/var/lib/docker/overlay2"
 }
 
 scenario_setup() {
 	local dir=$1 d
-	mkdir -p "$dir/base" "$dir/outer"
-	mount -t tmpfs -o size=16m,mode=0755 fstrace-base "$dir/base"
-	mkdir -p "$dir/base/lower/etc" "$dir/base/upper" "$dir/base/work"
-	echo "pod image" >"$dir/base/lower/etc/issue"
-	mount -t overlay overlay \
-		-o "lowerdir=$dir/base/lower,upperdir=$dir/base/upper,workdir=$dir/base/work" "$dir/outer"
+	if [[ -z ${NESTED_OVERLAY_ROOT:-} ]]; then
+		mkdir -p "$dir/base" "$dir/outer"
+		mount -t tmpfs -o size=16m,mode=0755 fstrace-base "$dir/base"
+		mkdir -p "$dir/base/lower/etc" "$dir/base/upper" "$dir/base/work"
+		echo "pod image" >"$dir/base/lower/etc/issue"
+		mount -t overlay overlay \
+			-o "lowerdir=$dir/base/lower,upperdir=$dir/base/upper,workdir=$dir/base/work" "$dir/outer"
+	fi
+	mkdir -p "$dir"
 	d=$(nested_overlay_docker "$dir")
 	mkdir -p "$d/l1/diff/bin" "$d/l2/diff" "$d/l2/work" "$d/merged"
 	echo "layer 1" >"$d/l1/diff/bin/hello"
@@ -45,6 +54,12 @@ scenario_trigger() {
 }
 
 scenario_cleanup() {
+	if [[ -n ${NESTED_OVERLAY_ROOT:-} ]]; then
+		local d
+		d=$(nested_overlay_docker "$1")
+		if mountpoint -q "$d/merged" 2>/dev/null; then umount "$d/merged" || true; fi
+		rm -rf "$d/l1" "$d/l2" "$d/merged"
+	fi
 	fst_sweep "$1"
 }
 
