@@ -7,13 +7,9 @@
 #include "util.h"
 #include "devices.h"
 #include "paths.h"
+#include "race_rules.h"
 
 #define RECENT (sizeof(((struct analysis *)0)->recent) / sizeof(((struct analysis *)0)->recent[0]))
-/* Older than this, a removal is history rather than a race. */
-#define RACE_LOOKBACK_NS 30000000000ull
-/* Both sides are timed at syscall exit: a deleter's rmdir can return just after its victim's
- * failing call although the directory was gone before. */
-#define RACE_TRAIL_NS 200000000ull
 
 /* Bounds: a report is about a handful of causes; past these, counts still grow, lists do not. */
 #define MAX_MOUNTS 1024
@@ -57,8 +53,10 @@ struct analysis *analysis_new(const struct recording_header *h)
 {
 	struct analysis *a = calloc(1, sizeof(*a));
 
-	if (!a)
+	if (!a || !(a->threads = calloc(ANALYSIS_THREADS, sizeof(*a->threads)))) {
+		free(a);
 		return NULL;
+	}
 	a->exit_code = -1;
 	a->h.kernel = dup_or_null(h->kernel);
 	a->h.hostname = dup_or_null(h->hostname);
@@ -131,11 +129,6 @@ static void add_output(struct analysis *a, const struct record *r)
 	grown[a->noutputs++].m = m;
 }
 
-static bool vanished(int err)
-{
-	return err == ENOENT || err == ENOTDIR || err == ESTALE || err == ENOTEMPTY;
-}
-
 static uint64_t distance(uint64_t x, uint64_t y)
 {
 	return x > y ? x - y : y - x;
@@ -177,8 +170,7 @@ static void race_on_failure(struct analysis *a, const char *key, const struct re
 
 		/* Events are stamped before they are queued, so a removal stamped just after the
 		 * failure can already be here. */
-		if (g && g->last.pid != r->pid && g->last.ts_ns <= r->ts_ns + RACE_TRAIL_NS &&
-		    g->last.ts_ns + RACE_LOOKBACK_NS >= r->ts_ns)
+		if (g && g->last.pid != r->pid && race_possible(g->last.ts_ns, g->not_before_ns, r->ts_ns))
 			offer_race(a, key, r->ts_ns, &g->last);
 		if (!slash || slash == path)
 			break;
@@ -194,16 +186,43 @@ static void race_on_failure(struct analysis *a, const char *key, const struct re
 	f->ts_ns = r->ts_ns;
 }
 
-static void race_on_removal(struct analysis *a, const struct record *r)
+static void race_on_removal(struct analysis *a, const struct record *r, uint64_t not_before_ns)
 {
 	for (size_t i = 0; i < RECENT; i++) {
 		const struct recent_failure *f = &a->recent[i];
 
 		/* Late in the stream, whatever its time: stamped after the failure, or an outsider
 		 * kept only once the failure it explains was (explain.c). */
-		if (f->key && f->pid != r->pid && r->ts_ns <= f->ts_ns + RACE_TRAIL_NS &&
-		    r->ts_ns + RACE_LOOKBACK_NS >= f->ts_ns && path_is_within(f->path, r->path))
+		if (f->key && f->pid != r->pid && race_possible(r->ts_ns, not_before_ns, f->ts_ns) &&
+		    path_is_within(f->path, r->path))
 			offer_race(a, f->key, f->ts_ns, r);
+	}
+}
+
+/*
+ * Each thread's latest event (its process's fork or exec for a new one): a call that thread makes
+ * next cannot have started before it. A fixed table: a thread pushed out is simply not known,
+ * which can only keep a race in, never invent one.
+ */
+static struct thread_seen *thread_slot(struct analysis *a, uint32_t tid)
+{
+	return &a->threads[(tid * 2654435761u) % ANALYSIS_THREADS];
+}
+
+static uint64_t thread_last_ns(struct analysis *a, uint32_t tid)
+{
+	const struct thread_seen *t = thread_slot(a, tid);
+
+	return t->tid == tid ? t->ts_ns : 0;
+}
+
+static void thread_seen(struct analysis *a, uint32_t tid, uint64_t ts_ns)
+{
+	struct thread_seen *t = thread_slot(a, tid);
+
+	if (t->tid != tid || ts_ns > t->ts_ns) {
+		t->tid = tid;
+		t->ts_ns = ts_ns;
 	}
 }
 
@@ -220,6 +239,7 @@ static bool bounded_add(struct analysis *a, struct group_table *t, size_t max, c
 
 void analysis_add(struct analysis *a, const struct record *r)
 {
+	struct group *g;
 	char *key = NULL;
 
 	switch (r->type) {
@@ -229,7 +249,7 @@ void analysis_add(struct analysis *a, const struct record *r)
 			key = NULL;
 			break;
 		}
-		if (bounded_add(a, &a->calls, ANALYSIS_MAX_CALLS, key, r) && vanished(r->err) && r->path &&
+		if (bounded_add(a, &a->calls, ANALYSIS_MAX_CALLS, key, r) && race_errno(r->err) && r->path &&
 		    r->path[0] == '/')
 			race_on_failure(a, key, r);
 		break;
@@ -253,10 +273,11 @@ void analysis_add(struct analysis *a, const struct record *r)
 			a->removals_old = a->removals;
 			memset(&a->removals, 0, sizeof(a->removals));
 		}
-		if (r->path && groups_add(&a->removals, r->path, r)) {
+		if (r->path && (g = groups_add(&a->removals, r->path, r))) {
+			g->not_before_ns = thread_last_ns(a, r->tid);
 			if (r->ts_ns > a->last_removal_ns)
 				a->last_removal_ns = r->ts_ns;
-			race_on_removal(a, r);
+			race_on_removal(a, r, g->not_before_ns);
 		}
 		break;
 	case REC_KMSG:
@@ -300,6 +321,8 @@ void analysis_add(struct analysis *a, const struct record *r)
 		break;
 	}
 	free(key);
+	if (r->tid && r->type <= REC_PROC) /* the kernel's events, not the collector's context */
+		thread_seen(a, r->tid, r->ts_ns);
 }
 
 void analysis_end(struct analysis *a, uint64_t events, uint64_t lost, int exit_code, const char *ended,
@@ -346,6 +369,7 @@ void analysis_free(struct analysis *a)
 	if (!a)
 		return;
 	recording_header_free(&a->h);
+	free(a->threads);
 	free(a->ended);
 	groups_free(&a->calls);
 	groups_free(&a->removals);

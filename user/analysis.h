@@ -57,6 +57,10 @@ struct analysis {
 	struct record_list notes;    /* things the recorder could not do (e.g. no kubectl), as msg */
 	struct record pod;           /* the pod fstrace ran in (REC_POD; type REC_NONE: not in one) */
 	uint64_t over_limit;         /* events counted but not analysed: past the bounds below */
+	struct thread_seen {         /* each thread's latest event: when its next call began at the earliest */
+		uint32_t tid;
+		uint64_t ts_ns;
+	} *threads;                  /* ANALYSIS_THREADS slots */
 };
 
 /* Memory stays bounded however long the run: past these many distinct keys, events are still
@@ -64,6 +68,7 @@ struct analysis {
 #define ANALYSIS_MAX_CALLS 16384
 #define ANALYSIS_MAX_REMOVALS 8192 /* per generation */
 #define ANALYSIS_MAX_EXITS 16384
+#define ANALYSIS_THREADS 65536
 
 struct analysis *analysis_new(const struct recording_header *h);
 void analysis_add(struct analysis *a, const struct record *r);

@@ -13,6 +13,7 @@ const struct env_roots env_roots_default = {
 	.self_cgroup = "/proc/self/cgroup",
 	.sys_block = "/sys/dev/block",
 	.mountinfo = "/proc/self/mountinfo",
+	.cgroup_ns = "/proc/self/ns/cgroup",
 };
 
 static void add(struct env_context *e, struct record *r)
@@ -50,16 +51,25 @@ static bool has_cgroup2(const char *mountinfo)
 	return found;
 }
 
-/* "0::/": on a host only the root cgroup's own tasks read that, and fstrace is never one of
- * them (systemd puts every service and session below it); in a container it is the cgroup
- * namespace's root. */
-static bool cgroup_namespace_root(const char *self_cgroup)
+/* CGROUP_NS_INIT_INO in include/linux/proc_ns.h: the host's cgroup namespace. */
+#define HOST_CGROUP_NS "cgroup:[4026531835]"
+
+/* "0::/" in a cgroup namespace of its own is that namespace's root: a container's. In the host's
+ * namespace it is the root cgroup itself, where fstrace runs on a machine without systemd (or
+ * in a container without a cgroup namespace): nothing is hidden then. */
+static bool cgroup_namespace_root(const char *self_cgroup, const char *cgroup_ns)
 {
-	char line[256] = "";
-	FILE *f = fopen(self_cgroup, "re");
+	char line[256] = "", ns[64];
+	ssize_t n = cgroup_ns ? readlink(cgroup_ns, ns, sizeof(ns) - 1) : -1;
+	FILE *f;
 	bool root = false;
 
-	if (!f)
+	if (n > 0) {
+		ns[n] = '\0';
+		if (!strcmp(ns, HOST_CGROUP_NS))
+			return false;
+	}
+	if (!(f = fopen(self_cgroup, "re")))
 		return false;
 	while (fgets(line, sizeof(line), f))
 		if (!strcmp(line, "0::/\n") || !strcmp(line, "0::/"))
@@ -85,7 +95,7 @@ void env_context_learn(struct env_context *e, const struct env_roots *roots)
 	}
 	if (!has_cgroup2(r->mountinfo))
 		note(e, "no cgroup2 mount: containers and pods are not named from cgroups");
-	else if (cgroup_namespace_root(r->self_cgroup))
+	else if (cgroup_namespace_root(r->self_cgroup, r->cgroup_ns))
 		note(e, "/proc/self/cgroup reads 0::/ (a cgroup namespace): the host's cgroup paths are "
 		     "not visible, containers are named only from the cgroups below this one");
 	if (access(r->sys_block, R_OK | X_OK))

@@ -16,6 +16,7 @@ struct env_roots {
 	const char *self_cgroup;     /* "/proc/self/cgroup" */
 	const char *sys_block;       /* "/sys/dev/block" */
 	const char *mountinfo;       /* "/proc/self/mountinfo": is there a cgroup2 mount */
+	const char *cgroup_ns;       /* "/proc/self/ns/cgroup": which cgroup namespace fstrace is in */
 };
 
 extern const struct env_roots env_roots_default;

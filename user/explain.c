@@ -4,15 +4,12 @@
 #include <string.h>
 #include "explain.h"
 #include "paths.h"
+#include "race_rules.h"
 #include "util.h"
 
 #define OUTSIDERS 4096
 #define FAILURES 256
 #define INDEX_SIZE (OUTSIDERS * 4)
-#define LOOKBACK_NS (30ull * 1000000000) /* a removal this old no longer explains a miss */
-/* Events reach the ring buffer at syscall exit: a deleter's rmdir can return after the victim's
- * failing call although the directory was already gone, so a removal may trail the failure. */
-#define TRAIL_NS (200ull * 1000000)
 
 struct slot {
 	struct record rec;
@@ -65,12 +62,6 @@ void explain_free(struct explain_window *w)
 	free(w);
 }
 
-/* The errors a vanished path produces. */
-static bool is_vanished_error(int err)
-{
-	return err == ENOENT || err == ESTALE || err == ENOTDIR;
-}
-
 static bool within(const char *path, const char *removed)
 {
 	return path && removed && path_is_within(path, removed);
@@ -78,7 +69,9 @@ static bool within(const char *path, const char *removed)
 
 static bool explains(const struct record *removal, uint64_t fail_ts, const char *path, const char *path2)
 {
-	if (removal->ts_ns > fail_ts + TRAIL_NS || removal->ts_ns + LOOKBACK_NS < fail_ts)
+	/* Kept generously here (the thread's previous event is not known to the window): the
+	 * analysis applies the whole rule. */
+	if (!race_possible(removal->ts_ns, 0, fail_ts))
 		return false;
 	return within(path, removal->path) || within(path2, removal->path);
 }
@@ -168,7 +161,7 @@ void explain_outsider(struct explain_window *w, const struct record *r)
 			struct slot *o = &w->outsiders[i];
 
 			if (o->used && o->rec.type == REC_MOUNT && o->rec.pid == r->pid &&
-			    o->rec.ts_ns + LOOKBACK_NS >= r->ts_ns)
+			    o->rec.ts_ns + RACE_LOOKBACK_NS >= r->ts_ns)
 				keep_slot(w, o);
 		}
 		w->keep(r, w->ctx);
@@ -215,7 +208,7 @@ void explain_insider(struct explain_window *w, const struct record *r)
 
 	bool found;
 
-	if (r->type != REC_SYSCALL || !is_vanished_error(r->err) || !r->path)
+	if (r->type != REC_SYSCALL || !race_errno(r->err) || !r->path)
 		return;
 	found = keep_removals_of(w, r, r->path);
 	if (r->path2 && keep_removals_of(w, r, r->path2))

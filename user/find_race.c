@@ -12,11 +12,7 @@
 #include "errnames.h"
 #include "findings.h"
 #include "paths.h"
-
-static bool vanished(int err)
-{
-	return err == ENOENT || err == ENOTDIR || err == ESTALE || err == ENOTEMPTY;
-}
+#include "race_rules.h"
 
 /* The removal analysis.c matched to this failing call as the events arrived. */
 static const struct record *removal_for(const struct analysis *a, const struct group *call)
@@ -24,6 +20,13 @@ static const struct record *removal_for(const struct analysis *a, const struct g
 	const struct group *g = groups_find(&a->races, call->key);
 
 	return g ? &g->first : NULL;
+}
+
+/* Severity follows consequence: a miss its process went on to get past (it exited 0, or the whole
+ * command did) broke nothing, whatever removed the path. */
+static bool handled(const struct analysis *a, const struct record *fail)
+{
+	return analysis_exit_status(a, fail) == 0 || (a->h.argc && a->exit_code == 0);
 }
 
 /* One finding per actor: a cleanup loop forks a new rm each round, and rm -rf removes every
@@ -97,7 +100,7 @@ void find_race(const struct analysis *a, struct findings *f)
 		const struct record *fail = &all[i]->last, *removal;
 		struct finding *x;
 
-		if (!vanished(fail->err) || findings_claimed(f, all[i]) || !(removal = removal_for(a, all[i])))
+		if (!race_errno(fail->err) || findings_claimed(f, all[i]) || !(removal = removal_for(a, all[i])))
 			continue;
 		findings_claim(f, all[i]);
 		if ((x = finding_for_actor(f, removal))) {
@@ -111,7 +114,7 @@ void find_race(const struct analysis *a, struct findings *f)
 			continue;
 		}
 		if (!(x = findings_new(f, "enoent_race", removal->type == REC_RENAME ? "renamed_away" : "removed",
-				       SEV_HIGH)))
+				       handled(a, fail) ? SEV_LOW : SEV_HIGH)))
 			break;
 		x->failure = fail;
 		x->count = all[i]->count;

@@ -12,6 +12,7 @@ struct group {
 	uint64_t count;
 	struct record first;
 	struct record last;
+	uint64_t not_before_ns; /* removals: last's call cannot have started before this (0: unknown) */
 	struct group *next; /* bucket chain */
 };
 

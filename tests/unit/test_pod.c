@@ -187,18 +187,27 @@ static void test_env_notes(void)
 	put("cgroup-ns", "0::/\n", 5);
 	put("cgroup-host", "0::/user.slice/user-0.slice/session-1.scope\n", 44);
 	REQUIRE(mkdir(in_dir("block"), 0755) == 0);
+	/* /proc/self/ns/cgroup as the kernel shows it: a container's namespace, and the host's. */
+	REQUIRE(symlink("cgroup:[4026532999]", in_dir("ns-pod")) == 0);
+	REQUIRE(symlink("cgroup:[4026531835]", in_dir("ns-host")) == 0);
 
-	r = (struct env_roots){ &none, in_dir("cgroup-ns"), in_dir("block"), in_dir("cg2-mountinfo") };
+	r = (struct env_roots){ &none, in_dir("cgroup-ns"), in_dir("block"), in_dir("cg2-mountinfo"), in_dir("ns-pod") };
 	env_context_learn(&e, &r);
 	CHECK(e.n == 1 && has_note(&e, "0::/ (a cgroup namespace)"));
 	env_context_free(&e);
 
-	r = (struct env_roots){ &none, in_dir("cgroup-host"), in_dir("block"), in_dir("cg2-mountinfo") };
+	/* Must not fire: 0::/ in the host's own cgroup namespace is the root cgroup (no systemd). */
+	r = (struct env_roots){ &none, in_dir("cgroup-ns"), in_dir("block"), in_dir("cg2-mountinfo"), in_dir("ns-host") };
 	env_context_learn(&e, &r);
 	CHECK(e.n == 0);
 	env_context_free(&e);
 
-	r = (struct env_roots){ &none, in_dir("cgroup-ns"), in_dir("no-block"), in_dir("no-mountinfo") };
+	r = (struct env_roots){ &none, in_dir("cgroup-host"), in_dir("block"), in_dir("cg2-mountinfo"), in_dir("ns-host") };
+	env_context_learn(&e, &r);
+	CHECK(e.n == 0);
+	env_context_free(&e);
+
+	r = (struct env_roots){ &none, in_dir("cgroup-ns"), in_dir("no-block"), in_dir("no-mountinfo"), in_dir("ns-pod") };
 	env_context_learn(&e, &r);
 	CHECK(has_note(&e, "no cgroup2 mount") && has_note(&e, "/sys/dev/block not readable"));
 	CHECK(!has_note(&e, "cgroup namespace"));
