@@ -109,12 +109,37 @@ static void add_note(struct analysis *a, const struct record *r)
 	list_add(&a->notes, r, MAX_NOTES);
 }
 
+static void keep_tail(struct analysis *a, const struct record *r)
+{
+	int s = r->data && strcmp(r->data, "stderr") == 0;
+	struct record *slot = &a->tail[s][a->tail_n[s] % ANALYSIS_TAIL_LINES];
+	struct record copy;
+
+	if (record_copy(&copy, r))
+		return;
+	record_free(slot);
+	*slot = copy;
+	a->tail_n[s]++;
+}
+
+const struct record *analysis_tail(const struct analysis *a, bool stderr_stream, size_t i, size_t *n)
+{
+	int s = stderr_stream;
+	uint64_t seen = a->tail_n[s];
+
+	*n = seen < ANALYSIS_TAIL_LINES ? seen : ANALYSIS_TAIL_LINES;
+	if (i >= *n)
+		return NULL;
+	return &a->tail[s][(seen - *n + i) % ANALYSIS_TAIL_LINES];
+}
+
 static void add_output(struct analysis *a, const struct record *r)
 {
 	struct output_match m;
 	struct output_line *grown;
 
 	a->output_lines++;
+	keep_tail(a, r);
 	if (!r->msg || output_match_line(r->msg, strlen(r->msg), &m) != 1)
 		return;
 	if (a->noutputs == MAX_OUTPUTS || !(grown = realloc(a->outputs, (a->noutputs + 1) * sizeof(*grown)))) {
@@ -336,7 +361,7 @@ void analysis_end(struct analysis *a, uint64_t events, uint64_t lost, int exit_c
 	a->truncated = truncated;
 }
 
-int analysis_exit_status(const struct analysis *a, const struct record *r)
+const struct record *analysis_exit(const struct analysis *a, const struct record *r)
 {
 	char key[16];
 	const struct group *g;
@@ -344,8 +369,15 @@ int analysis_exit_status(const struct analysis *a, const struct record *r)
 	snprintf(key, sizeof(key), "%u", r->pid);
 	g = groups_find(&a->exits, key);
 	if (!g || g->last.ts_ns < r->ts_ns) /* still running, or a pid used again */
-		return -1;
-	return (int)g->last.ret;
+		return NULL;
+	return &g->last;
+}
+
+int analysis_exit_status(const struct analysis *a, const struct record *r)
+{
+	const struct record *exit = analysis_exit(a, r);
+
+	return exit ? (int)exit->ret : -1;
 }
 
 const struct record *analysis_device(const struct analysis *a, uint32_t major, uint32_t minor)
@@ -393,5 +425,8 @@ void analysis_free(struct analysis *a)
 		output_match_free(&a->outputs[i].m);
 	}
 	free(a->outputs);
+	for (int s = 0; s < 2; s++)
+		for (int i = 0; i < ANALYSIS_TAIL_LINES; i++)
+			record_free(&a->tail[s][i]);
 	free(a);
 }

@@ -14,6 +14,8 @@
 #include "record.h"
 #include "recording.h"
 
+#define ANALYSIS_TAIL_LINES 5 /* the command's last lines kept, per stream */
+
 struct record_list {
 	struct record *v;
 	size_t n, cap;
@@ -54,6 +56,10 @@ struct analysis {
 	struct output_line *outputs; /* the command's lines that name a failure */
 	size_t noutputs;
 	uint64_t output_lines;       /* all lines the command printed */
+	/* Its last lines, stderr's and stdout's apart: when no filesystem failure explains a failed
+	 * command, they are what does. A ring each; tail_n[s] lines seen in all. */
+	struct record tail[2][ANALYSIS_TAIL_LINES];
+	uint64_t tail_n[2];
 	struct record_list notes;    /* things the recorder could not do (e.g. no kubectl), as msg */
 	struct record pod;           /* the pod fstrace ran in (REC_POD; type REC_NONE: not in one) */
 	uint64_t over_limit;         /* events counted but not analysed: past the bounds below */
@@ -76,8 +82,12 @@ void analysis_end(struct analysis *a, uint64_t events, uint64_t lost, int exit_c
 		  bool truncated);
 void analysis_free(struct analysis *a);
 
+/* The command's last lines on stderr (STDERR true) or stdout, oldest first; how many in *n. */
+const struct record *analysis_tail(const struct analysis *a, bool stderr_stream, size_t i, size_t *n);
 /* How the process that made r exited after it (0 = success), or -1 when unknown. */
 int analysis_exit_status(const struct analysis *a, const struct record *r);
+/* That exit's own record, or NULL. */
+const struct record *analysis_exit(const struct analysis *a, const struct record *r);
 /* The latest description of a device, or NULL. */
 const struct record *analysis_device(const struct analysis *a, uint32_t major, uint32_t minor);
 /* The description of a cgroup id (a REC_CGROUP record), or NULL. */

@@ -138,6 +138,10 @@ int event_decode(const void *data, size_t size, struct record *r)
 	r->ppid = e->ppid;
 	r->vpid = e->vpid;
 	r->vppid = e->vppid;
+	/* Only these are taken from outside the scope; ext4 errors and kernel messages have no
+	 * scope at all. */
+	r->outsider = !e->in_scope &&
+		      (e->type == FST_EV_MOUNT || e->type == FST_EV_REMOVE || e->type == FST_EV_RENAME);
 	/* On the host they are the same: kept only where they differ, as in a recording. */
 	r->has_vpid = r->vpid != r->pid;
 	r->has_vppid = r->vppid != r->ppid;

@@ -54,6 +54,8 @@ void record_to_json(const struct record *r, struct jbuf *out)
 		jobj_i64(out, "fd", r->fd);
 	if (r->has_flags)
 		jobj_u64(out, "flags", r->flags);
+	if (r->outsider)
+		jobj_bool(out, "outsider", true);
 	if (r->device) {
 		jobj_key(out, "device");
 		device_info_to_json(r->device, out);
@@ -69,7 +71,7 @@ void record_to_json(const struct record *r, struct jbuf *out)
 	jobj_end(out);
 }
 
-enum kind { K_U64, K_U32, K_I64, K_INT, K_STR, K_TYPE, K_COMM, K_ERRNO, K_DEV };
+enum kind { K_U64, K_U32, K_I64, K_INT, K_STR, K_TYPE, K_COMM, K_ERRNO, K_DEV, K_BOOL };
 
 /* has: offset + 1 of the bool that says the field is present, 0 when absence is the zero value. */
 #define F(key, kind, member) { key, kind, offsetof(struct record, member), 0 }
@@ -93,7 +95,7 @@ static const struct field {
 	FH("dev", K_DEV, dev_major, has_dev), F("ino", K_U64, ino),
 	F("func", K_STR, func),		F("line", K_U32, line),
 	F("msg", K_STR, msg),		F("fd", K_INT, fd),
-	FH("flags", K_U32, flags, has_flags),
+	FH("flags", K_U32, flags, has_flags), F("outsider", K_BOOL, outsider),
 };
 
 /* Strict unsigned decimal up to UINT32_MAX; advances *s past the digits. */
@@ -178,6 +180,11 @@ static const char *set_field(struct record *r, const struct field *f, const stru
 		if (!s || !parse_u32(&p, &r->dev_major) || *p++ != ':' ||
 		    !parse_u32(&p, &r->dev_minor) || *p)
 			return "expected \"major:minor\"";
+		break;
+	case K_BOOL:
+		if (v->type != JSON_BOOL)
+			return "expected true or false";
+		*(bool *)dst = v->b;
 		break;
 	}
 	if (f->has)

@@ -114,6 +114,17 @@ static bool mentioned_in_output(const struct analysis *a, const char *path)
 	return yes;
 }
 
+static void note_last_miss(const struct analysis *a, struct findings *f, const struct record *r)
+{
+	int status = analysis_exit_status(a, r);
+
+	if (status <= 0 || (f->verdict.last_miss && f->verdict.last_miss->ts_ns >= r->ts_ns))
+		return;
+	f->verdict.last_miss = r;
+	f->verdict.last_miss_exit = status;
+	f->verdict.last_miss_exit_rec = analysis_exit(a, r);
+}
+
 static struct finding *finding_for_path(struct findings *f, const char *path)
 {
 	for (size_t i = 0; i < f->n; i++)
@@ -161,6 +172,13 @@ void find_missing(const struct analysis *a, struct findings *f)
 				f->routine.total += all[i]->count;
 				continue;
 			}
+			/* A miss nothing printed names is not the cause, only the latest one before a
+			 * process failed is worth showing: npm on a broken package.json misses .npmrc,
+			 * yarn.lock and a dozen more on its way to a JSON error. */
+			f->routine.unnamed += all[i]->count;
+			f->routine.total += all[i]->count;
+			note_last_miss(a, f, &all[i]->last);
+			continue;
 		}
 		if ((x = finding_for_path(f, r->path))) { /* another call on the same path */
 			x->count += all[i]->count;

@@ -225,6 +225,16 @@ void find_overlay(const struct analysis *a, struct findings *f)
 		describe_layers(a, m, x);
 		x->remedy = remedy_for(x->class, x->cause, x->device);
 		finding_link_output(a, x, m->path, LINK_MOUNT);
+		/* Mounts are taken from every process, for the daemon that mounts on the command's
+		 * behalf (dockerd); one the command's output does not tie to it may be anyone's. */
+		if (m->outsider && a->h.argc && !x->noutput) {
+			char pid[48];
+
+			x->severity = SEV_LOW;
+			finding_detail(x, "made by %s (%s), outside the traced command, and nothing the command "
+				       "printed names this mount: another process's failure, not shown to be the command's",
+				       pid_label(m, false, pid, sizeof(pid)), m->comm);
+		}
 		overlay_opts_free(&o);
 	}
 }

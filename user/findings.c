@@ -67,6 +67,20 @@ void finding_detail(struct finding *x, const char *fmt, ...)
 	va_end(ap);
 }
 
+void finding_rule_out(struct finding *x, const char *fmt, ...)
+{
+	char **v = realloc(x->ruled_out, (x->nruled_out + 1) * sizeof(*v));
+	va_list ap;
+
+	if (!v)
+		return;
+	x->ruled_out = v;
+	va_start(ap, fmt);
+	if ((v[x->nruled_out] = vformat(fmt, ap)))
+		x->nruled_out++;
+	va_end(ap);
+}
+
 void finding_evidence(struct finding *x, const struct record *r)
 {
 	const struct record **v;
@@ -221,6 +235,32 @@ static int by_severity(const void *pa, const void *pb)
 	return x->failure->ts_ns < y->failure->ts_ns ? -1 : x->failure->ts_ns > y->failure->ts_ns;
 }
 
+/* Severity follows consequence: what a command that exited 0 got past broke nothing. Corruption
+ * stays what it is: the volume is damaged whether or not this command noticed. */
+static void weigh_consequence(const struct analysis *a, struct findings *f)
+{
+	if (!a->h.argc || a->exit_code != 0)
+		return;
+	for (size_t i = 0; i < f->n; i++) {
+		struct finding *x = &f->v[i];
+
+		if (x->severity > SEV_LOW && strcmp(x->class, "fs_corruption") != 0) {
+			x->severity = SEV_LOW;
+			finding_detail(x, "the command exited 0: this did not make it fail");
+		}
+	}
+}
+
+/* Whether the findings account for a failed command (struct verdict). */
+static void judge(const struct analysis *a, struct findings *f)
+{
+	struct verdict *v = &f->verdict;
+
+	v->command_failed = a->h.argc && a->exit_code > 0;
+	for (size_t i = 0; i < f->n && !v->explained; i++)
+		v->explained = f->v[i].severity > SEV_LOW || f->v[i].noutput > 0;
+}
+
 int findings_build(const struct analysis *a, struct findings *f)
 {
 	memset(f, 0, sizeof(*f));
@@ -239,6 +279,9 @@ int findings_build(const struct analysis *a, struct findings *f)
 		if (x->actor.present)
 			x->actor.cgroup = analysis_cgroup(a, x->actor.removal->cgroup_id);
 	}
+	weigh_consequence(a, f);
+	judge(a, f);
+	findings_rule_out(a, f);
 	if (f->n > 1) /* qsort wants an array, even an empty one */
 		qsort(f->v, f->n, sizeof(*f->v), by_severity);
 	return 0;
@@ -254,6 +297,9 @@ void findings_free(struct findings *f)
 		for (size_t j = 0; j < x->ndetails; j++)
 			free(x->details[j]);
 		free(x->details);
+		for (size_t j = 0; j < x->nruled_out; j++)
+			free(x->ruled_out[j]);
+		free(x->ruled_out);
 		free(x->evidence);
 		free(x->output);
 	}

@@ -41,6 +41,8 @@ struct finding {
 	struct finding_actor actor;
 	char **details;              /* more lines of explanation (owned) */
 	size_t ndetails;
+	char **ruled_out;            /* the other causes checked, and why each does not hold (owned) */
+	size_t nruled_out;
 	const struct record **evidence;
 	size_t nevidence;
 	const struct output_line **output; /* the command's lines about it */
@@ -55,12 +57,29 @@ struct routine_misses {
 	uint64_t system;    /* files a libc or loader looks for and rarely finds (locale, ld.so.preload) */
 	uint64_t answers;   /* errors that are answers, not failures: mkdir EEXIST, readlink EINVAL */
 	uint64_t handled;   /* misses of a command that succeeded (or of a recording, with no command) */
+	uint64_t unnamed;   /* misses of a failed command that nothing it printed names */
+};
+
+/*
+ * Why the command failed, as far as the filesystem goes. Only a failure with its own evidence
+ * explains it: the command's output naming the path, a failed overlay mount it printed, a race
+ * that can be true, ext4 errors. A miss the output does not name is not called the cause: the
+ * command may have failed for any reason (a bad package.json, no network).
+ */
+struct verdict {
+	bool command_failed;          /* run mode, and the command exited non-zero */
+	bool explained;               /* some finding accounts for it */
+	const struct record *last_miss; /* the latest unnamed miss of a process that then exited
+					 * non-zero: shown, not blamed */
+	int last_miss_exit;
+	const struct record *last_miss_exit_rec; /* that process's exit */
 };
 
 struct findings {
 	struct finding *v;
 	size_t n, cap;
 	struct routine_misses routine;
+	struct verdict verdict;
 	const struct group **other;  /* failing calls no finding covers (not ENOENT): listed briefly */
 	size_t nother;
 	/* internal: failure groups already explained, so no class claims one twice */
@@ -74,6 +93,7 @@ void findings_free(struct findings *f);
 /* For the find_*.c builders. */
 struct finding *findings_new(struct findings *f, const char *class, const char *cause, enum severity sev);
 void finding_detail(struct finding *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void finding_rule_out(struct finding *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void finding_title(struct finding *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void finding_evidence(struct finding *x, const struct record *r);
 void findings_claim(struct findings *f, const struct group *g);
@@ -96,5 +116,7 @@ void find_overlay(const struct analysis *a, struct findings *f);
 void find_race(const struct analysis *a, struct findings *f);
 void find_corruption(const struct analysis *a, struct findings *f);
 void find_missing(const struct analysis *a, struct findings *f);
+/* Each finding's "ruled out" lines (ruled_out.c). */
+void findings_rule_out(const struct analysis *a, struct findings *f);
 
 #endif

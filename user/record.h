@@ -48,6 +48,9 @@ struct record {
 	 * without them (the host, a record made by fstrace itself) pid and ppid are what users see. */
 	uint32_t vpid, vppid;
 	bool has_vpid, has_vppid;
+	/* A mount, removal or rename by a process outside what fstrace traces (run's command tree,
+	 * record's filters): a daemon, a cleanup job, or something unrelated on the machine. */
+	bool outsider;
 	char comm[16];
 	uint64_t cgroup_id;
 	uint32_t mntns;

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -111,6 +112,39 @@ void render_device(const struct record *devrec, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%s%s%s (%u:%u)", d->name ? "/dev/" : "", d->name ? d->name : "device",
 			 d->dm_name ? " [dm]" : "", d->major, d->minor);
+}
+
+bool render_verdict(const struct render *r, char *buf, size_t len)
+{
+	const struct verdict *v = &r->f->verdict;
+
+	if (!v->command_failed || v->explained)
+		return false;
+	int code = r->a->exit_code;
+	const char *sig = code > 128 && code < 128 + 65 ? sigabbrev_np(code - 128) : NULL;
+
+	snprintf(buf, len, "no filesystem failure explains the exit status %d%s%s%s: nothing the command printed names "
+		 "a failed call, and no race, overlay mount or ext4 error accounts for it", code,
+		 sig ? " (killed by SIG" : "", sig ? sig : "", sig ? ")" : "");
+	return true;
+}
+
+bool render_last_miss(const struct render *r, char *buf, size_t len)
+{
+	const struct verdict *v = &r->f->verdict;
+	char call[512], pid[48];
+
+	if (!v->last_miss)
+		return false;
+	render_call(v->last_miss, call, sizeof(call));
+	if (v->last_miss_exit_rec)
+		snprintf(buf, len, "%s by %s (%s), %.1f ms before it exited %d", call,
+			 pid_label(v->last_miss, false, pid, sizeof(pid)), v->last_miss->comm,
+			 (double)(v->last_miss_exit_rec->ts_ns - v->last_miss->ts_ns) / 1e6, v->last_miss_exit);
+	else
+		snprintf(buf, len, "%s by %s (%s), which exited %d", call, pid_label(v->last_miss, false, pid, sizeof(pid)),
+			 v->last_miss->comm, v->last_miss_exit);
+	return true;
 }
 
 void render_call(const struct record *r, char *buf, size_t len)

@@ -53,6 +53,52 @@ static void pid_json(struct jbuf *b, const struct record *r, bool parent)
 		jobj_u64(b, parent ? "vppid" : "vpid", parent ? r->vppid : r->vpid);
 }
 
+/* Run mode: whether the findings explain the command's failure; if not, what it said last and
+ * the latest miss its output does not name (shown, not blamed). */
+static void verdict_json(struct jbuf *b, const struct render *r)
+{
+	const struct verdict *v = &r->f->verdict;
+	char line[1024];
+
+	jobj_key(b, "verdict");
+	jobj_begin(b);
+	jobj_bool(b, "command_failed", v->command_failed);
+	jobj_bool(b, "explained", !v->command_failed || v->explained);
+	if (render_verdict(r, line, sizeof(line))) {
+		size_t n;
+
+		jobj_str(b, "text", line);
+		jobj_key(b, "last_lines");
+		jarr_begin(b);
+		for (int s = 1; s >= 0; s--) {
+			analysis_tail(r->a, s, 0, &n);
+			for (size_t i = 0; i < n; i++) {
+				const struct record *t = analysis_tail(r->a, s, i, &n);
+
+				jobj_begin(b);
+				jobj_str(b, "stream", t->data);
+				jobj_str(b, "line", t->msg);
+				jobj_end(b);
+			}
+		}
+		jarr_end(b);
+	}
+	if (v->command_failed && !v->explained && v->last_miss) {
+		jobj_key(b, "last_miss");
+		jobj_begin(b);
+		jobj_str(b, "syscall", v->last_miss->syscall);
+		jobj_str(b, "errno", errno_name(v->last_miss->err));
+		jobj_str(b, "path", v->last_miss->path);
+		pid_json(b, v->last_miss, false);
+		jobj_str(b, "comm", v->last_miss->comm);
+		jobj_i64(b, "exit_code", v->last_miss_exit);
+		if (v->last_miss_exit_rec)
+			jobj_u64(b, "before_exit_us", (v->last_miss_exit_rec->ts_ns - v->last_miss->ts_ns) / 1000);
+		jobj_end(b);
+	}
+	jobj_end(b);
+}
+
 static void actor_json(struct jbuf *b, const struct finding_actor *a)
 {
 	const struct record *r = a->removal;
@@ -111,6 +157,11 @@ static void finding_json(struct jbuf *b, const struct analysis *a, const struct 
 	jarr_begin(b);
 	for (size_t i = 0; i < x->ndetails; i++)
 		jarr_str(b, x->details[i]);
+	jarr_end(b);
+	jobj_key(b, "ruled_out");
+	jarr_begin(b);
+	for (size_t i = 0; i < x->nruled_out; i++)
+		jarr_str(b, x->ruled_out[i]);
 	jarr_end(b);
 	jobj_key(b, "command_output");
 	jarr_begin(b);
@@ -184,7 +235,10 @@ int render_json(const struct render *r)
 	jobj_u64(&b, "system", r->f->routine.system);
 	jobj_u64(&b, "expected_errors", r->f->routine.answers);
 	jobj_u64(&b, "handled", r->f->routine.handled);
+	jobj_u64(&b, "unnamed", r->f->routine.unnamed);
 	jobj_end(&b);
+	if (a->h.argc)
+		verdict_json(&b, r);
 	jobj_key(&b, "other_failures");
 	jarr_begin(&b);
 	for (size_t i = 0; i < r->f->nother; i++) {

@@ -109,6 +109,11 @@ static void section(const struct render *r, size_t n, const struct finding *x)
 		cell(r->out, x->details[i]);
 		fprintf(r->out, "\n");
 	}
+	for (size_t i = 0; i < x->nruled_out; i++) {
+		fprintf(r->out, "- **Ruled out:** ");
+		cell(r->out, x->ruled_out[i]);
+		fprintf(r->out, "\n");
+	}
 	if (x->noutput) {
 		/* A fence longer than any run of backticks in the lines, so none of them can close it. */
 		int fence = 3;
@@ -136,7 +141,7 @@ static void section(const struct render *r, size_t n, const struct finding *x)
 int render_md(const struct render *r)
 {
 	const struct analysis *a = r->a;
-	char *cmd = render_command(a), pod[1024];
+	char *cmd = render_command(a), pod[1024], line[1024];
 
 	fprintf(r->out, "# fstrace: ");
 	cell(r->out, r->f->n ? r->f->v[0].title : "no filesystem failure found");
@@ -167,11 +172,31 @@ int render_md(const struct render *r)
 			fprintf(r->out, " |\n");
 		}
 	}
+	if (render_verdict(r, line, sizeof(line))) {
+		size_t n;
+		bool err;
+
+		fprintf(r->out, "\n**Verdict:** %s.\n", shown(line));
+		analysis_tail(a, true, 0, &n);
+		if (!(err = n > 0))
+			analysis_tail(a, false, 0, &n);
+		if (n) {
+			fprintf(r->out, "\nIts last lines (%s):\n\n", err ? "stderr" : "stdout");
+			for (size_t i = 0; i < n; i++) {
+				fprintf(r->out, "    ");
+				fprintf(r->out, "%s\n", shown(analysis_tail(a, err, i, &n)->msg));
+			}
+		}
+		if (render_last_miss(r, line, sizeof(line)))
+			fprintf(r->out, "\nThe last miss before a process failed, not named by its output (shown, not "
+				"blamed): %s.\n", shown(line));
+	}
 	if (r->f->routine.total)
 		fprintf(r->out, "\nRoutine misses not listed: %" PRIu64 " (search %" PRIu64 ", existence checks %"
-			PRIu64 ", system files %" PRIu64 ", handled by a process that succeeded %" PRIu64 ").\n",
+			PRIu64 ", system files %" PRIu64 ", handled by a process that succeeded %" PRIu64
+			", not named by the failed command's output %" PRIu64 ").\n",
 			r->f->routine.total, r->f->routine.search, r->f->routine.probe, r->f->routine.system,
-			r->f->routine.handled);
+			r->f->routine.handled, r->f->routine.unnamed);
 	for (size_t i = 0; i < r->f->n; i++)
 		section(r, i + 1, &r->f->v[i]);
 	return 0;

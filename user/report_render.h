@@ -31,6 +31,12 @@ bool render_container(const struct record *cgrec, char *buf, size_t len);
 /* "devpod/coder-0 (name from env POD_NAME, namespace from ...)": the pod fstrace ran in, and
  * how each part was learned; false (buf untouched) when it ran in none. */
 bool render_pod(const struct analysis *a, char *buf, size_t len);
+/* "no filesystem failure explains ...": when the command failed and no finding accounts for it
+ * (struct verdict); false (buf untouched) otherwise. */
+bool render_verdict(const struct render *r, char *buf, size_t len);
+/* "openat ENOENT /x by pid 3 (npm), 17.6 ms before it exited 1": the latest miss the failed
+ * command's output does not name; false when there is none. */
+bool render_last_miss(const struct render *r, char *buf, size_t len);
 /* "openat ENOENT /path": the failing call of a finding. */
 void render_call(const struct record *r, char *buf, size_t len);
 

@@ -34,6 +34,29 @@ static void upper(char *dst, const char *src, size_t len)
 	dst[i] = '\0';
 }
 
+/* A failed command no finding explains: say so, and show what does (its own last words). */
+static void verdict(const struct render *r)
+{
+	char line[1024];
+	size_t n;
+	bool err;
+
+	if (!render_verdict(r, line, sizeof(line)))
+		return;
+	fprintf(r->out, "%s\n", line);
+	analysis_tail(r->a, true, 0, &n);
+	err = n > 0;
+	if (!err)
+		analysis_tail(r->a, false, 0, &n);
+	if (n)
+		fprintf(r->out, "its last lines (%s):\n", err ? "stderr" : "stdout");
+	for (size_t i = 0; i < n; i++)
+		fprintf(r->out, "  | %s\n", shown(analysis_tail(r->a, err, i, &n)->msg));
+	if (render_last_miss(r, line, sizeof(line)))
+		fprintf(r->out, "the last miss before a process failed, not named by its output (shown, not blamed): %s\n",
+			shown(line));
+}
+
 static void header(const struct render *r)
 {
 	const struct analysis *a = r->a;
@@ -66,6 +89,7 @@ static void header(const struct render *r)
 	if (a->over_limit)
 		fprintf(r->out, "note: %" PRIu64 " events past the analysis limits (%d distinct failing calls) are in "
 			"the recording but not in this report\n", a->over_limit, ANALYSIS_MAX_CALLS);
+	verdict(r);
 }
 
 static void summary(const struct render *r)
@@ -83,7 +107,10 @@ static void summary(const struct render *r)
 	if (m->total)
 		fprintf(r->out, "routine misses, not listed: %" PRIu64 " (names searched in several directories "
 			"%" PRIu64 ", existence checks %" PRIu64 ", system files %" PRIu64 ", handled by a process "
-			"that succeeded %" PRIu64 ")\n", m->total, m->search, m->probe, m->system, m->handled);
+			"that succeeded %" PRIu64 "%s", m->total, m->search, m->probe, m->system, m->handled,
+			m->unnamed ? "" : ")\n");
+	if (m->unnamed)
+		fprintf(r->out, ", not named by the failed command's output %" PRIu64 ")\n", m->unnamed);
 	if (m->answers)
 		fprintf(r->out, "expected errors, not listed: %" PRIu64 " (mkdir EEXIST, readlink EINVAL, no tty)\n",
 			m->answers);
@@ -143,6 +170,8 @@ static void finding(const struct render *r, size_t n, const struct finding *x)
 	}
 	for (size_t i = 0; i < x->ndetails; i++)
 		fprintf(r->out, "    %s\n", shown(x->details[i]));
+	for (size_t i = 0; i < x->nruled_out; i++)
+		fprintf(r->out, "    ruled out: %s\n", shown(x->ruled_out[i]));
 	for (size_t i = 0; i < x->noutput && i < OUTPUT_LINES; i++) {
 		const struct output_line *o = x->output[i];
 
