@@ -10,9 +10,13 @@
 #                                          env "${FST_TRIGGER_ENV[@]}" fstrace run -- /bin/bash scenario.sh trigger ...
 #   scenario.sh cleanup NAME DIR           undo setup, whatever state it is in; idempotent
 #   scenario.sh caught NAME DIR RECORDING  exit 0 when the recording shows the fault
-#   scenario.sh finding NAME               the finding fstrace must make of it: "class cause"
+#   scenario.sh finding NAME               the finding fstrace must make of it: "class cause", or
+#                                          "none": nothing above low (a build that is no fault)
+#   scenario.sh expect NAME                "fails" (the trigger exits non-zero: most scenarios) or
+#                                          "succeeds" (a real build that must not be blamed)
 #   scenario.sh verify [NAME...]           without fstrace: set up, trigger, check the kernel's
-#                                          own evidence (dmesg, tracefs), clean up, check leftovers
+#                                          own evidence (dmesg, tracefs), clean up, check leftovers;
+#                                          with no NAME, those that need the network are left out
 set -euo pipefail
 
 FST_PROG=scenario.sh
@@ -86,10 +90,20 @@ finding)
 	fst_load_scenario "$1"
 	scenario_finding
 	;;
+expect)
+	need_args $# 1
+	fst_load_scenario "$1"
+	if declare -F scenario_expect >/dev/null; then scenario_expect; else echo fails; fi
+	;;
 verify)
 	fst_need_root
-	[[ $# -gt 0 ]] || mapfile -t argv < <(fst_scenarios)
-	[[ $# -eq 0 ]] || argv=("$@")
+	argv=("$@")
+	if [[ $# -eq 0 ]]; then
+		argv=()
+		for name in $(fst_scenarios); do
+			if fst_scenario_offline "$name"; then argv+=("$name"); else echo "skip  $name (needs the network: name it to run it)"; fi
+		done
+	fi
 	failed=0
 	for name in "${argv[@]}"; do
 		(verify_one "$name") || failed=$((failed + 1))

@@ -168,7 +168,7 @@ fst_load_scenario() {
 	[[ $name =~ ^[a-z0-9_]+$ && -f $FST_SCENARIO_DIR/$name.sh && $name != lib ]] ||
 		die "unknown scenario '$name' (known: $(fst_scenarios | tr '\n' ' '))"
 	unset -f scenario_setup scenario_trigger scenario_cleanup scenario_describe \
-		scenario_caught scenario_verify
+		scenario_caught scenario_verify scenario_finding scenario_expect scenario_needs_network
 	# shellcheck source=/dev/null
 	source "$FST_SCENARIO_DIR/$name.sh"
 }
@@ -190,4 +190,36 @@ fst_verify_nested_overlay() {
 	[[ $rc -ne 0 ]] || { echo "trigger did not fail"; return 1; }
 	fst_kmsg_since "$tag" | grep -F "not supported as upperdir" ||
 		{ echo "no 'not supported as upperdir' kernel message"; return 1; }
+}
+
+# The npm scenarios' npm: the machine's ~/.npmrc must not change the workload (an empty user config
+# in DIR/npmrc, made by fst_npm_prepare), and nothing but the work asked for (no audit, funding or
+# update check: each would be a request to the registry). Use: fst_npm DIR ARGS... in DIR's project.
+fst_npm_prepare() {
+	command -v npm >/dev/null || die "npm is not installed"
+	mkdir -p "$1"
+	: >"$1/npmrc"
+}
+fst_npm() {
+	local dir=$1
+	shift
+	NPM_CONFIG_USERCONFIG=$dir/npmrc npm --no-audit --no-fund --no-update-notifier "$@"
+}
+
+# fst_npm_tarball DIR NAME NFILES: DIR/NAME-1.0.0.tgz, a local package of NFILES small modules
+# under lib/, as `npm pack` would make it; no registry is needed to install it.
+fst_npm_tarball() {
+	local dir=$1 name=$2 n=$3 i src
+	src=$dir/src-$name
+	mkdir -p "$src/package/lib"
+	for ((i = 1; i <= n; i++)); do echo "module.exports = $i;" >"$src/package/lib/f$i.js"; done
+	printf '{"name":"%s","version":"1.0.0","license":"MIT"}\n' "$name" >"$src/package/package.json"
+	tar czf "$dir/$name-1.0.0.tgz" -C "$src" package
+	rm -rf "$src"
+}
+
+# Whether scenario NAME needs the network (it defines scenario_needs_network): `verify` and the
+# demo leave such a scenario out unless it is named.
+fst_scenario_offline() {
+	! grep -q '^scenario_needs_network()' "$FST_SCENARIO_DIR/$1.sh"
 }
