@@ -274,6 +274,8 @@ void analysis_add(struct analysis *a, const struct record *r)
 			key = NULL;
 			break;
 		}
+		if (a->calls.count >= ANALYSIS_MAX_CALLS && !groups_find(&a->calls, key))
+			analysis_make_room(a);
 		if (bounded_add(a, &a->calls, ANALYSIS_MAX_CALLS, key, r) && race_errno(r->err) && r->path &&
 		    r->path[0] == '/')
 			race_on_failure(a, key, r);
@@ -337,10 +339,17 @@ void analysis_add(struct analysis *a, const struct record *r)
 			keep_latest(&a->cgroups, r, MAX_CGROUPS, same_cgroup);
 		break;
 	case REC_PROC:
-		if (r->syscall && !strcmp(r->syscall, "exit") && asprintf(&key, "%u", r->pid) >= 0)
-			bounded_add(a, &a->exits, ANALYSIS_MAX_EXITS, key, r);
-		else
+		if (r->syscall && !strcmp(r->syscall, "exit") && asprintf(&key, "%u", r->pid) >= 0) {
+			/* A long build runs more processes than fit: the oldest exits go first. */
+			if (a->exits.count >= ANALYSIS_MAX_EXITS && !groups_find(&a->exits, key)) {
+				groups_free(&a->exits_old);
+				a->exits_old = a->exits;
+				memset(&a->exits, 0, sizeof(a->exits));
+			}
+			groups_add(&a->exits, key, r);
+		} else {
 			key = NULL;
+		}
 		break;
 	default:
 		break;
@@ -367,7 +376,8 @@ const struct record *analysis_exit(const struct analysis *a, const struct record
 	const struct group *g;
 
 	snprintf(key, sizeof(key), "%u", r->pid);
-	g = groups_find(&a->exits, key);
+	if (!(g = groups_find(&a->exits, key)))
+		g = groups_find(&a->exits_old, key);
 	if (!g || g->last.ts_ns < r->ts_ns) /* still running, or a pid used again */
 		return NULL;
 	return &g->last;
@@ -413,6 +423,7 @@ void analysis_free(struct analysis *a)
 	}
 	groups_free(&a->ext4);
 	groups_free(&a->exits);
+	groups_free(&a->exits_old);
 	list_free(&a->mounts);
 	list_free(&a->layers);
 	list_free(&a->kmsgs);

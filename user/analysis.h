@@ -15,6 +15,17 @@
 #include "recording.h"
 
 #define ANALYSIS_TAIL_LINES 5 /* the command's last lines kept, per stream */
+#define ANALYSIS_TALLY 16     /* directories and processes named in what was forgotten */
+
+/* The routine failures the analysis forgot to stay in bounded memory (analysis_evict.c). */
+struct forgotten {
+	uint64_t calls, groups; /* failing calls, and distinct ones */
+	uint64_t probe, system, answers, other; /* by kind, in calls */
+	struct tally {
+		char name[64];
+		uint64_t count;
+	} dirs[ANALYSIS_TALLY], comms[ANALYSIS_TALLY];
+};
 
 struct record_list {
 	struct record *v;
@@ -47,7 +58,8 @@ struct analysis {
 	unsigned next_recent;
 	uint64_t last_removal_ns;    /* the latest removal's time: no walk for failures long after */
 	struct group_table ext4;     /* ext4 errors, by "dev func line" */
-	struct group_table exits;    /* traced processes' exits, by pid: did they handle their misses? */
+	struct group_table exits, exits_old; /* traced processes' exits, by pid (two generations, as
+					      * removals): did they handle their misses? */
 	struct record_list mounts;   /* failing mount-family calls */
 	struct record_list layers;   /* what each failing overlay mount's layers sat on */
 	struct record_list kmsgs;    /* filesystem kernel messages */
@@ -62,6 +74,7 @@ struct analysis {
 	uint64_t tail_n[2];
 	struct record_list notes;    /* things the recorder could not do (e.g. no kubectl), as msg */
 	struct record pod;           /* the pod fstrace ran in (REC_POD; type REC_NONE: not in one) */
+	struct forgotten forgotten;  /* the oldest routine failures, summed up when memory was short */
 	uint64_t over_limit;         /* events counted but not analysed: past the bounds below */
 	struct thread_seen {         /* each thread's latest event: when its next call began at the earliest */
 		uint32_t tid;
@@ -69,13 +82,15 @@ struct analysis {
 	} *threads;                  /* ANALYSIS_THREADS slots */
 };
 
-/* Memory stays bounded however long the run: past these many distinct keys, events are still
- * recorded and counted, but not grouped (a failure storm of a million distinct paths). */
-#define ANALYSIS_MAX_CALLS 16384
+/* Memory stays bounded however long the run: past these many distinct failing calls the oldest
+ * routine ones are summed up and forgotten (analysis_make_room). */
+#define ANALYSIS_MAX_CALLS 32768
 #define ANALYSIS_MAX_REMOVALS 8192 /* per generation */
 #define ANALYSIS_MAX_EXITS 16384
 #define ANALYSIS_THREADS 65536
 
+/* Forgets the oldest routine failing calls until the table is three quarters full. */
+void analysis_make_room(struct analysis *a);
 struct analysis *analysis_new(const struct recording_header *h);
 void analysis_add(struct analysis *a, const struct record *r);
 void analysis_end(struct analysis *a, uint64_t events, uint64_t lost, int exit_code, const char *ended,

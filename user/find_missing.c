@@ -15,23 +15,10 @@
 #include "errnames.h"
 #include "findings.h"
 #include "paths.h"
+#include "routine.h"
 #include "util.h"
 
 #define MAX_MISSING 200 /* findings listed; past this they are counted in routine.total */
-
-/* Calls that ask whether something exists; "no" is an answer, not a failure. */
-static bool is_probe(const char *sc)
-{
-	/* (mkdir -p's first try on the leaf is not here: its process exits 0, which says enough.) */
-	static const char *const probes[] = { "stat", "lstat", "newfstatat", "statx", "access",
-					      "faccessat", "faccessat2", "readlink", "readlinkat" };
-
-	/* A recording from elsewhere may leave the name out (fields an event lacks are omitted). */
-	for (size_t i = 0; sc && i < sizeof(probes) / sizeof(probes[0]); i++)
-		if (strcmp(sc, probes[i]) == 0)
-			return true;
-	return false;
-}
 
 static const char *base_name(const char *path)
 {
@@ -143,6 +130,12 @@ void find_missing(const struct analysis *a, struct findings *f)
 
 	if (!all)
 		return;
+	/* What the analysis forgot to stay in bounds counts here too, by the kind it was. */
+	f->routine.total += a->forgotten.calls - a->forgotten.answers;
+	f->routine.probe += a->forgotten.probe;
+	f->routine.system += a->forgotten.system;
+	f->routine.forgotten += a->forgotten.other;
+	f->routine.answers += a->forgotten.answers;
 	count_basenames(all, a->calls.count, &names);
 	for (size_t i = 0; all[i]; i++) {
 		const struct record *r = &all[i]->first;
@@ -162,7 +155,7 @@ void find_missing(const struct analysis *a, struct findings *f)
 				f->routine.total += all[i]->count;
 				continue;
 			}
-			if (is_probe(r->syscall)) {
+			if (routine_probe(r->syscall)) {
 				f->routine.probe += all[i]->count;
 				f->routine.total += all[i]->count;
 				continue;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include "findings.h"
 #include "paths.h"
+#include "routine.h"
 
 const char *severity_name(enum severity s)
 {
@@ -142,22 +143,6 @@ bool findings_claimed(const struct findings *f, const struct group *g)
 	return false;
 }
 
-/* A printed path names ours when equal, or when it is relative and ours ends with it. */
-static bool names_path(const char *printed, const char *path)
-{
-	size_t pl, l;
-
-	if (!printed || !path)
-		return false;
-	if (strcmp(printed, path) == 0)
-		return true;
-	if (printed[0] == '/')
-		return false;
-	pl = strlen(printed);
-	l = strlen(path);
-	return pl < l && strcmp(path + l - pl, printed) == 0 && path[l - pl - 1] == '/';
-}
-
 void finding_link_output(const struct analysis *a, struct finding *x, const char *path, enum link_scope scope)
 {
 	for (size_t i = 0; i < a->noutputs; i++) {
@@ -167,10 +152,10 @@ void finding_link_output(const struct analysis *a, struct finding *x, const char
 
 		if (scope == LINK_MOUNT)
 			ours = o->m.kind == OUTPUT_MOUNT_ERROR &&
-			       (!o->m.target || !path || names_path(o->m.target, path));
+			       (!o->m.target || !path || path_named_by(o->m.target, path));
 		else
 			ours = o->m.kind == OUTPUT_FS_ERROR &&
-			       (names_path(o->m.path, path) || names_path(o->m.path2, path) ||
+			       (path_named_by(o->m.path, path) || path_named_by(o->m.path2, path) ||
 				(scope == LINK_WITHIN && o->m.path && o->m.path[0] == '/' && path &&
 				 path_is_within(o->m.path, path)));
 		for (size_t k = 0; ours && k < x->noutput; k++)
@@ -188,18 +173,9 @@ const struct record *first_failure_on(const struct analysis *a, const char *path
 
 	for (size_t i = 0; path && i < a->calls.nbuckets; i++)
 		for (const struct group *g = a->calls.buckets[i]; g; g = g->next)
-			if (names_path(path, g->first.path) && (!first || g->first.ts_ns < first->ts_ns))
+			if (path_named_by(path, g->first.path) && (!first || g->first.ts_ns < first->ts_ns))
 				first = &g->first;
 	return first;
-}
-
-/* Errors a program asks for: "mkdir -p" meets EEXIST, realpath() readlinks every component. */
-static bool is_answer(const struct record *r)
-{
-	const char *sc = r->syscall ? r->syscall : "";
-
-	return (r->err == EEXIST && !strncmp(sc, "mkdir", 5)) || (r->err == EINVAL && !strncmp(sc, "readlink", 8)) ||
-	       ((r->err == ENXIO || r->err == ENOTTY) && r->path && !strcmp(r->path, "/dev/tty"));
 }
 
 /* Failures no finding explains and that are not "no such file": listed, briefly. */
@@ -212,7 +188,7 @@ static void collect_other(const struct analysis *a, struct findings *f)
 
 		if (findings_claimed(f, all[i]) || all[i]->first.err == ENOENT)
 			continue;
-		if (is_answer(&all[i]->first)) {
+		if (routine_answer(&all[i]->first)) {
 			f->routine.answers += all[i]->count;
 			continue;
 		}

@@ -58,6 +58,8 @@ struct routine_misses {
 	uint64_t answers;   /* errors that are answers, not failures: mkdir EEXIST, readlink EINVAL */
 	uint64_t handled;   /* misses of a command that succeeded (or of a recording, with no command) */
 	uint64_t unnamed;   /* misses of a failed command that nothing it printed names */
+	uint64_t forgotten; /* the oldest misses of no kind above, summed up when memory was short
+			     * (struct forgotten: by directory and process) */
 };
 
 /*

@@ -73,6 +73,22 @@ struct group *groups_find(const struct group_table *t, const char *key)
 	return NULL;
 }
 
+void groups_remove(struct group_table *t, struct group *g)
+{
+	struct group **p = &t->buckets[hash(g->key) % t->nbuckets];
+
+	while (*p && *p != g)
+		p = &(*p)->next;
+	if (!*p)
+		return;
+	*p = g->next;
+	free(g->key);
+	record_free(&g->first);
+	record_free(&g->last);
+	free(g);
+	t->count--;
+}
+
 static int by_count(const void *a, const void *b)
 {
 	const struct group *x = *(struct group *const *)a, *y = *(struct group *const *)b;

@@ -25,6 +25,8 @@ struct group_table {
 struct group *groups_add(struct group_table *t, const char *key, const struct record *r);
 /* The group counted under key, or NULL. */
 struct group *groups_find(const struct group_table *t, const char *key);
+/* Takes g out of the table and frees it. */
+void groups_remove(struct group_table *t, struct group *g);
 /* The groups, most frequent first (ties: earliest first); free() the array, not the groups. */
 struct group **groups_sorted(const struct group_table *t);
 void groups_free(struct group_table *t);

@@ -143,3 +143,19 @@ bool path_is_system_noise(const char *path)
 			return true;
 	return false;
 }
+
+/* A printed path names ours when equal, or when it is relative and ours ends with it. */
+bool path_named_by(const char *printed, const char *path)
+{
+	size_t pl, l;
+
+	if (!printed || !path)
+		return false;
+	if (strcmp(printed, path) == 0)
+		return true;
+	if (printed[0] == '/')
+		return false;
+	pl = strlen(printed);
+	l = strlen(path);
+	return pl < l && strcmp(path + l - pl, printed) == 0 && path[l - pl - 1] == '/';
+}

@@ -17,6 +17,8 @@ void path_normalize(char *path);
 void path_common(char *dir, const char *path);
 /* True when ancestor is path itself or one of its parent directories. */
 bool path_is_within(const char *path, const char *ancestor);
+/* Whether a path a tool printed names PATH: equal, or relative and PATH ends with it. */
+bool path_named_by(const char *printed, const char *path);
 /* A file a libc, a loader or a shell looks for on every start and rarely finds. */
 bool path_is_system_noise(const char *path);
 

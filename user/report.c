@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#include <inttypes.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,6 +145,41 @@ bool render_last_miss(const struct render *r, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%s by %s (%s), which exited %d", call, pid_label(v->last_miss, false, pid, sizeof(pid)),
 			 v->last_miss->comm, v->last_miss_exit);
+	return true;
+}
+
+static int by_tally(const void *x, const void *y)
+{
+	const struct tally *p = x, *q = y;
+
+	return p->count < q->count ? 1 : p->count > q->count ? -1 : strcmp(p->name, q->name);
+}
+
+/* The top few of a tally, "a (3), b (1)", largest first. */
+static void tally_list(const struct tally *t, char *buf, size_t len)
+{
+	struct tally sorted[ANALYSIS_TALLY];
+	size_t used = 0;
+
+	memcpy(sorted, t, sizeof(sorted));
+	qsort(sorted, ANALYSIS_TALLY, sizeof(sorted[0]), by_tally);
+	buf[0] = '\0';
+	for (size_t i = 0; i < 4 && sorted[i].count && used < len; i++)
+		used += snprintf(buf + used, len - used, "%s%s (%" PRIu64 ")", i ? ", " : "", sorted[i].name,
+				 sorted[i].count);
+}
+
+bool render_forgotten(const struct render *r, char *buf, size_t len)
+{
+	const struct forgotten *f = &r->a->forgotten;
+	char dirs[512], comms[256];
+
+	if (!f->calls)
+		return false;
+	tally_list(f->dirs, dirs, sizeof(dirs));
+	tally_list(f->comms, comms, sizeof(comms));
+	snprintf(buf, len, "%" PRIu64 " failing calls on %" PRIu64 " paths, the oldest routine ones; most in %s; by %s",
+		 f->calls, f->groups, dirs[0] ? dirs : "-", comms[0] ? comms : "-");
 	return true;
 }
 

@@ -53,6 +53,41 @@ static void pid_json(struct jbuf *b, const struct record *r, bool parent)
 		jobj_u64(b, parent ? "vppid" : "vpid", parent ? r->vppid : r->vpid);
 }
 
+static void tally_json(struct jbuf *b, const char *key, const char *name, const struct tally *t)
+{
+	jobj_key(b, key);
+	jarr_begin(b);
+	for (size_t i = 0; i < ANALYSIS_TALLY; i++) {
+		if (!t[i].count)
+			continue;
+		jobj_begin(b);
+		jobj_str(b, name, t[i].name);
+		jobj_u64(b, "count", t[i].count);
+		jobj_end(b);
+	}
+	jarr_end(b);
+}
+
+/* What the analysis summed up and forgot to stay in bounded memory: always there, zeros when
+ * nothing was. Tallies are approximate past their size (space-saving): a count may include
+ * others' that its entry replaced. */
+static void forgotten_json(struct jbuf *b, const struct analysis *a)
+{
+	const struct forgotten *f = &a->forgotten;
+
+	jobj_key(b, "summed_up");
+	jobj_begin(b);
+	jobj_u64(b, "calls", f->calls);
+	jobj_u64(b, "paths", f->groups);
+	jobj_u64(b, "probe", f->probe);
+	jobj_u64(b, "system", f->system);
+	jobj_u64(b, "expected_errors", f->answers);
+	jobj_u64(b, "other", f->other);
+	tally_json(b, "directories", "dir", f->dirs);
+	tally_json(b, "processes", "comm", f->comms);
+	jobj_end(b);
+}
+
 /* Run mode: whether the findings explain the command's failure; if not, what it said last and
  * the latest miss its output does not name (shown, not blamed). */
 static void verdict_json(struct jbuf *b, const struct render *r)
@@ -236,7 +271,9 @@ int render_json(const struct render *r)
 	jobj_u64(&b, "expected_errors", r->f->routine.answers);
 	jobj_u64(&b, "handled", r->f->routine.handled);
 	jobj_u64(&b, "unnamed", r->f->routine.unnamed);
+	jobj_u64(&b, "forgotten", r->f->routine.forgotten);
 	jobj_end(&b);
+	forgotten_json(&b, a);
 	if (a->h.argc)
 		verdict_json(&b, r);
 	jobj_key(&b, "other_failures");

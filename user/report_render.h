@@ -37,6 +37,9 @@ bool render_verdict(const struct render *r, char *buf, size_t len);
 /* "openat ENOENT /x by pid 3 (npm), 17.6 ms before it exited 1": the latest miss the failed
  * command's output does not name; false when there is none. */
 bool render_last_miss(const struct render *r, char *buf, size_t len);
+/* "200000 failing calls on 199990 paths; most in /usr/include (120000); by misses (200000)":
+ * what the analysis summed up to stay in memory; false when it forgot nothing. */
+bool render_forgotten(const struct render *r, char *buf, size_t len);
 /* "openat ENOENT /path": the failing call of a finding. */
 void render_call(const struct record *r, char *buf, size_t len);
 

@@ -108,9 +108,18 @@ static void summary(const struct render *r)
 		fprintf(r->out, "routine misses, not listed: %" PRIu64 " (names searched in several directories "
 			"%" PRIu64 ", existence checks %" PRIu64 ", system files %" PRIu64 ", handled by a process "
 			"that succeeded %" PRIu64 "%s", m->total, m->search, m->probe, m->system, m->handled,
-			m->unnamed ? "" : ")\n");
+			m->unnamed || m->forgotten ? "" : ")\n");
 	if (m->unnamed)
-		fprintf(r->out, ", not named by the failed command's output %" PRIu64 ")\n", m->unnamed);
+		fprintf(r->out, ", not named by the failed command's output %" PRIu64 "%s", m->unnamed,
+			m->forgotten ? "" : ")\n");
+	if (m->forgotten)
+		fprintf(r->out, ", older ones summed up %" PRIu64 ")\n", m->forgotten);
+	{
+		char line[1024];
+
+		if (render_forgotten(r, line, sizeof(line)))
+			fprintf(r->out, "summed up to stay in memory: %s\n", shown(line));
+	}
 	if (m->answers)
 		fprintf(r->out, "expected errors, not listed: %" PRIu64 " (mkdir EEXIST, readlink EINVAL, no tty)\n",
 			m->answers);

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * Bounded memory whatever the volume: when the failing calls fill their table, the analysis
+ * forgets the oldest routine ones, summed up by kind, directory and process (struct forgotten),
+ * instead of refusing new ones. A build's decisive failure comes late (a race after 200,000
+ * header-search misses), so the newest are the ones to keep. Never forgotten while room can be
+ * made otherwise: a failure a removal may explain, one the command's output names, one whose
+ * process exited non-zero, and any that is not a miss (EACCES, EIO, EROFS...).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "analysis.h"
+#include "paths.h"
+#include "routine.h"
+
+/* Space-saving top-k: a name not counted yet replaces the smallest count and inherits it, so a
+ * frequent name is never missed, at the price of over-counting a rare one by that much. */
+static void tally(struct tally *t, size_t n, const char *name, size_t len, uint64_t count)
+{
+	struct tally *min = &t[0];
+
+	if (len >= sizeof(t->name))
+		len = sizeof(t->name) - 1;
+	for (size_t i = 0; i < n; i++) {
+		if (t[i].count && strlen(t[i].name) == len && !memcmp(t[i].name, name, len)) {
+			t[i].count += count;
+			return;
+		}
+		if (t[i].count < min->count)
+			min = &t[i];
+	}
+	memcpy(min->name, name, len);
+	min->name[len] = '\0';
+	min->count += count;
+}
+
+static void forget(struct analysis *a, struct group *g)
+{
+	struct forgotten *f = &a->forgotten;
+	const struct record *r = &g->last;
+	const char *slash = r->path ? strrchr(r->path, '/') : NULL;
+
+	f->calls += g->count;
+	f->groups++;
+	if (routine_answer(r))
+		f->answers += g->count;
+	else if (r->path && path_is_system_noise(r->path))
+		f->system += g->count;
+	else if (routine_probe(r->syscall))
+		f->probe += g->count;
+	else
+		f->other += g->count;
+	if (slash)
+		tally(f->dirs, ANALYSIS_TALLY, r->path, slash > r->path ? (size_t)(slash - r->path) : 1, g->count);
+	tally(f->comms, ANALYSIS_TALLY, r->comm, strnlen(r->comm, sizeof(r->comm)), g->count);
+}
+
+static bool output_names(const struct analysis *a, const char *path)
+{
+	for (size_t i = 0; path && i < a->noutputs; i++)
+		if (path_named_by(a->outputs[i].m.path, path) || path_named_by(a->outputs[i].m.path2, path))
+			return true;
+	return false;
+}
+
+static bool worth_keeping(const struct analysis *a, const struct group *g)
+{
+	const struct record *r = &g->last;
+
+	if (r->err != ENOENT && r->err != ENOTDIR && !routine_answer(r))
+		return true;
+	return groups_find(&a->races, g->key) || output_names(a, r->path) || analysis_exit_status(a, r) > 0;
+}
+
+static int by_age(const void *x, const void *y)
+{
+	const struct group *p = *(struct group *const *)x, *q = *(struct group *const *)y;
+
+	return p->last.ts_ns < q->last.ts_ns ? -1 : p->last.ts_ns > q->last.ts_ns;
+}
+
+void analysis_make_room(struct analysis *a)
+{
+	struct group_table *t = &a->calls;
+	size_t n = 0, target = ANALYSIS_MAX_CALLS * 3 / 4;
+	struct group **all = malloc(t->count * sizeof(*all));
+
+	if (!all)
+		return;
+	for (size_t i = 0; i < t->nbuckets; i++)
+		for (struct group *g = t->buckets[i]; g; g = g->next)
+			all[n++] = g;
+	qsort(all, n, sizeof(*all), by_age);
+	for (size_t i = 0; i < n && t->count > target; i++) {
+		if (!worth_keeping(a, all[i])) {
+			forget(a, all[i]);
+			groups_remove(t, all[i]);
+			all[i] = NULL;
+		}
+	}
+	/* All worth keeping, and still too many: memory wins, and the report says how much of
+	 * the recording it could not analyse. */
+	for (size_t i = 0; i < n && t->count > target; i++) {
+		if (all[i]) {
+			a->over_limit += all[i]->count;
+			groups_remove(t, all[i]);
+		}
+	}
+	free(all);
+}
