@@ -192,9 +192,25 @@ static const char *set_field(struct record *r, const struct field *f, const stru
 	return NULL;
 }
 
+#define NFIELDS (sizeof(fields) / sizeof(fields[0]))
+
+/* The field named key, looked for from index `from` on and around: a recording writes the keys
+ * in the table's order, so the first compare almost always hits. NFIELDS when unknown. */
+static size_t field_index(const char *key, size_t from)
+{
+	for (size_t n = 0; n < NFIELDS; n++) {
+		size_t k = (from + n) % NFIELDS;
+
+		if (strcmp(fields[k].key, key) == 0)
+			return k;
+	}
+	return NFIELDS;
+}
+
 int record_from_json(const struct jval *obj, struct record *r, char *err, size_t errlen)
 {
 	const char *key = "event", *why = NULL;
+	size_t next = 0, k;
 
 	record_init(r);
 	if (!obj || obj->type != JSON_OBJ)
@@ -202,6 +218,12 @@ int record_from_json(const struct jval *obj, struct record *r, char *err, size_t
 	else if (!jval_get(obj, "type") || !jval_get(obj, "ts_ns"))
 		why = jval_get(obj, "type") ? "no ts_ns" : "no type";
 	for (size_t m = 0; !why && m < obj->obj.n; m++) {
+		if ((k = field_index(obj->obj.m[m].key, next)) < NFIELDS) {
+			key = fields[k].key;
+			why = set_field(r, &fields[k], &obj->obj.m[m].val);
+			next = k + 1;
+			continue;
+		}
 		if (strcmp(obj->obj.m[m].key, "device") == 0) {
 			char derr[200];
 
@@ -243,13 +265,6 @@ int record_from_json(const struct jval *obj, struct record *r, char *err, size_t
 			else if (pod_info_from_json(&obj->obj.m[m].val, r->pod, perr, sizeof(perr)))
 				why = "malformed pod object";
 			continue;
-		}
-		for (size_t k = 0; k < sizeof(fields) / sizeof(fields[0]); k++) {
-			if (strcmp(fields[k].key, obj->obj.m[m].key) == 0) {
-				key = fields[k].key;
-				why = set_field(r, &fields[k], &obj->obj.m[m].val);
-				break;
-			}
 		}
 	}
 	if (!why)

@@ -41,9 +41,7 @@ struct group *groups_add(struct group_table *t, const char *key, const struct re
 	for (g = t->buckets[hash(key) % t->nbuckets]; g; g = g->next) {
 		if (strcmp(g->key, key) == 0) {
 			g->count++;
-			record_free(&g->last);
-			if (record_copy(&g->last, r))
-				record_init(&g->last);
+			record_assign(&g->last, r);
 			return g;
 		}
 	}

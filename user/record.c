@@ -95,6 +95,39 @@ void record_free(struct record *r)
 	record_init(r);
 }
 
+int record_assign(struct record *dst, const struct record *src)
+{
+	char *keep[NSTRS];
+
+	if (src->device || src->cgroup || src->pod || dst->device || dst->cgroup || dst->pod) {
+		record_free(dst);
+		return record_copy(dst, src);
+	}
+	for (size_t i = 0; i < NSTRS; i++) {
+		char *d = *str_at(dst, i);
+		const char *s = *str_at(src, i);
+
+		if (d && s && strcmp(d, s) == 0) {
+			keep[i] = d;
+		} else {
+			free(d);
+			keep[i] = NULL;
+			if (s && !(keep[i] = strdup(s))) {
+				for (size_t j = 0; j < i; j++)
+					free(keep[j]);
+				for (size_t j = i + 1; j < NSTRS; j++)
+					free(*str_at(dst, j));
+				record_init(dst);
+				return -1;
+			}
+		}
+	}
+	*dst = *src;
+	for (size_t i = 0; i < NSTRS; i++)
+		*str_at(dst, i) = keep[i];
+	return 0;
+}
+
 int record_copy(struct record *dst, const struct record *src)
 {
 	*dst = *src;

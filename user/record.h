@@ -85,6 +85,10 @@ const char *pid_label(const struct record *r, bool parent, char *buf, size_t len
 enum rec_type rec_type_from_name(const char *name);
 void record_init(struct record *r);
 void record_free(struct record *r);
+/* src into dst, an initialised record of the same kind, keeping dst's strings that are equal:
+ * a group's latest event differs from the one before mostly in its time and pid. A context
+ * record's object (device, cgroup, pod) is not carried. 0, or -1 (dst then empty). */
+int record_assign(struct record *dst, const struct record *src);
 /* Deep copy of src into dst (dst uninitialised). Returns 0, or -1 on allocation failure. */
 int record_copy(struct record *dst, const struct record *src);
 
