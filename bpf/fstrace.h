@@ -67,6 +67,8 @@ struct fst_event {
 	__u64 cgroup_id;
 	__u64 ino;        /* inode where the kernel offered one, else 0 */
 	__s64 ret;        /* syscall return; exit code for FST_PROC_EXIT */
+	__u64 repeat_key; /* FST_EV_SYSCALL: its repeats are being counted in the kernel under this
+			   * key (struct fst_repeat_key's hash; bit 0 the generation), 0 = not */
 	__u32 type;       /* enum fst_event_type */
 	__u32 pid;        /* tgid */
 	__u32 tid;
@@ -89,6 +91,28 @@ struct fst_pid_pair {
 	__u32 host_tgid;
 	__u32 ns_tgid;
 	__u32 level; /* the namespace's level below the host's */
+};
+
+/*
+ * The same failure repeated (a retry loop) is counted in the kernel instead of sent again: one map
+ * per generation (bpf/repeats.bpf.h), keyed by process, call, errno and a hash of the path
+ * argument; the collector flips the generation about once a second and turns the counts of the
+ * old one into records (user/repeats.c).
+ */
+#define FST_REPEAT_SLOTS 1024 /* keys per generation; past them, failures go out one by one */
+
+struct fst_repeat_key {
+	__u64 hash; /* path bytes (seeded), and for a relative path its base directory; | 2 | gen */
+	__u32 tgid;
+	__u32 nr;
+	__s32 err;
+	__u32 pad;  /* zero: the key is hashed and compared as bytes */
+};
+
+struct fst_repeat_val {
+	__u64 count;    /* repeats folded since the event that opened the key */
+	__u64 first_ns; /* the first and last of them, bpf_ktime_get_boot_ns() */
+	__u64 last_ns;
 };
 
 /* Per-syscall argument layout, indexed by syscall number in the programs' read-only data. */

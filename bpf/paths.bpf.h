@@ -98,24 +98,32 @@ __noinline __u32 put_dir(__u32 off, __u32 idx, __u64 dentry, __u64 vfsmnt)
 
 #define AT_FDCWD -100
 
+/* The open file behind a dirfd of the current task, or NULL (not open: the call's EBADF). */
+static __always_inline struct file *dirfd_file(struct task_struct *task, int fd)
+{
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *file = NULL;
+
+	if (fd < 0 || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds) ||
+	    bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]))
+		return NULL;
+	return file;
+}
+
 /* The directory a relative path is taken from: the cwd (AT_FDCWD) or a dirfd. */
 __noinline __u32 put_base_dir(__u32 off, __u32 idx, int fd)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct fst_event *e = scratch_event();
-	struct fdtable *fdt;
-	struct file **fds;
-	struct file *file = NULL;
+	struct file *file;
 
 	if (!e || off + 2 >= FST_SCRATCH_LIMIT || idx >= FST_STR_COUNT)
 		return off;
 	if (fd == AT_FDCWD)
 		return put_dir(off, idx, (__u64)BPF_CORE_READ(task, fs, pwd.dentry),
 			       (__u64)BPF_CORE_READ(task, fs, pwd.mnt));
-	fdt = BPF_CORE_READ(task, files, fdt);
-	fds = BPF_CORE_READ(fdt, fd);
-	if (fd >= 0 && (unsigned int)fd < BPF_CORE_READ(fdt, max_fds) &&
-	    !bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) && file)
+	if ((file = dirfd_file(task, fd)))
 		return put_dir(off, idx, (__u64)BPF_CORE_READ(file, f_path.dentry),
 			       (__u64)BPF_CORE_READ(file, f_path.mnt));
 	*SCRATCH_AT(e, off) = FST_DIR_UNKNOWN;

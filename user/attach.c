@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/capability.h>
+#include <sys/random.h>
 #include <sys/syscall.h>
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
@@ -185,6 +186,8 @@ static void victim_progs(struct fstrace_bpf *skel, struct bpf_program *progs[VIC
 	progs[2] = skel->progs.fst_vfs_rename;
 }
 
+static double now_seconds(void);
+
 static void configure(struct fstrace_bpf *skel, const struct tracer_options *o, const struct pidns *ns,
 		      bool victims, bool typed)
 {
@@ -220,6 +223,12 @@ static void configure(struct fstrace_bpf *skel, const struct tracer_options *o, 
 			ro->layouts[nr] = traced_syscalls[i].layout;
 	}
 	bpf_map__set_max_entries(skel->maps.events, o->ringbuf_bytes);
+	/* Repeats are folded under a seeded hash of their path: random, so no path can be chosen to
+	 * collide with another and hide its failures (bpf/repeats.bpf.h). */
+	ro->targ_repeats = true;
+	if (getrandom((void *)&ro->targ_repeat_seed, sizeof(ro->targ_repeat_seed), GRND_NONBLOCK) !=
+	    sizeof(ro->targ_repeat_seed))
+		ro->targ_repeat_seed = (uint64_t)(now_seconds() * 1e9) * 0x9e3779b97f4a7c15ull ^ (uint64_t)getpid();
 }
 
 static double now_seconds(void)
@@ -428,6 +437,12 @@ uint64_t tracer_lost(const struct tracer *t, uint64_t by_type[TRACER_LOST_TYPES]
 		}
 	}
 	return total;
+}
+
+struct repeat_maps tracer_repeat_maps(const struct tracer *t)
+{
+	return (struct repeat_maps){ .fd = { bpf_map__fd(t->skel->maps.repeats0), bpf_map__fd(t->skel->maps.repeats1) },
+				     .gen = &t->skel->bss->repeat_gen };
 }
 
 int tracer_ringbuf_fd(const struct tracer *t)

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 #include "core_btf.h"
 #include "pidns.h"
+#include "repeats.h"
 
 struct tracer_options {
 	bool use_traced;        /* only the traced process tree (run, record --pid) */
@@ -51,6 +52,8 @@ uint32_t tracer_host_pid(const struct tracer *t, pid_t pid);
 /* Events the kernel could not queue because the ring buffer was full; by type when by_type. */
 uint64_t tracer_lost(const struct tracer *t, uint64_t by_type[TRACER_LOST_TYPES]);
 int tracer_ringbuf_fd(const struct tracer *t);
+/* Where the kernel counts repeated failures (bpf/repeats.bpf.h), for the collector to read. */
+struct repeat_maps tracer_repeat_maps(const struct tracer *t);
 /* Detaches every program; the maps stay readable (drain the ring buffer, read the lost count). */
 void tracer_detach(struct tracer *t);
 /* Detaches every program and frees the maps; safe to call twice. */

@@ -10,6 +10,7 @@
 #include "event_text.h"
 #include "explain.h"
 #include "recording.h"
+#include "repeats.h"
 #include "report.h"
 
 static void keep(const struct record *r, void *ctx)
@@ -17,6 +18,7 @@ static void keep(const struct record *r, void *ctx)
 	struct collector *c = ctx;
 
 	c->kept++;
+	c->folded += record_calls(r) - 1;
 	if (c->writer && recording_write(c->writer, r) && !c->write_error)
 		c->write_error = errno ? errno : EIO;
 	if (c->report)
@@ -32,15 +34,19 @@ void collector_add(struct collector *c, const struct record *r)
 	keep(r, c);
 }
 
-static int on_event(void *ctx, void *data, size_t size)
+/* One kernel event, or (with v) the repeats the kernel counted after it, as one record. */
+static void take(struct collector *c, const struct fst_event *e, size_t size, const struct fst_repeat_val *v)
 {
-	struct collector *c = ctx;
-	const struct fst_event *e = data;
 	struct record r;
 
-	if (event_decode(data, size, &r)) {
+	if (event_decode(e, size, &r)) {
 		c->malformed++;
-		return 0;
+		return;
+	}
+	if (v) {
+		r.count = v->count;
+		r.ts_ns = v->first_ns;
+		r.last_ns = v->last_ns;
 	}
 	if (c->context)
 		context_annotate(c->context, &r);
@@ -53,7 +59,41 @@ static int on_event(void *ctx, void *data, size_t size)
 			explain_insider(c->window, &r);
 	}
 	record_free(&r);
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct collector *c = ctx;
+	const struct fst_event *e = data;
+
+	take(c, e, size, NULL);
+	if (c->repeats && size >= sizeof(*e) && e->type == FST_EV_SYSCALL && e->repeat_key)
+		repeats_note(c->repeats, e, size);
 	return 0;
+}
+
+static void take_repeats(const struct fst_event *e, size_t size, const struct fst_repeat_val *v, void *ctx)
+{
+	take(ctx, e, size, v);
+}
+
+void collector_repeats(struct collector *c, bool final)
+{
+	unsigned gen;
+
+	if (!c->repeats || (!final && !repeats_pending(c->repeats)))
+		return;
+	gen = repeats_flip(c->repeats, final);
+	/* The events that opened the old generation's keys are all in the ring buffer now. */
+	collector_drain(c);
+	repeats_harvest(c->repeats, gen, take_repeats, c);
+	if (final)
+		repeats_harvest(c->repeats, gen ^ 1, take_repeats, c);
+}
+
+uint64_t collector_repeats_lost(const struct collector *c)
+{
+	return repeats_lost(c->repeats);
 }
 
 int collector_init(struct collector *c, const struct tracer *t, bool run_mode, bool kube, char *err,
@@ -74,8 +114,15 @@ int collector_init(struct collector *c, const struct tracer *t, bool run_mode, b
 			return -1;
 		}
 	}
-	c->rb = ring_buffer__new(tracer_ringbuf_fd(t), on_event, c, NULL);
+	struct repeat_maps maps = tracer_repeat_maps(t);
+
+	c->repeats = repeats_new(&maps);
+	c->rb = c->repeats ? ring_buffer__new(tracer_ringbuf_fd(t), on_event, c, NULL) : NULL;
 	if (!c->rb) {
+		if (!c->repeats)
+			errno = ENOMEM;
+		repeats_free(c->repeats);
+		c->repeats = NULL;
 		snprintf(err, errlen, "creating the ring buffer consumer failed: %s", strerror(errno));
 		explain_free(c->window);
 		context_free(c->context);
@@ -123,6 +170,7 @@ void collector_tick(struct collector *c)
 {
 	if (c->context)
 		context_tick(c->context);
+	collector_repeats(c, false);
 }
 
 void collector_finish(struct collector *c)
@@ -134,6 +182,8 @@ void collector_finish(struct collector *c)
 void collector_free(struct collector *c)
 {
 	ring_buffer__free(c->rb);
+	repeats_free(c->repeats);
+	c->repeats = NULL;
 	explain_free(c->window);
 	context_free(c->context);
 	c->rb = NULL;

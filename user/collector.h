@@ -26,7 +26,9 @@ struct collector {
 	uint64_t follow_base_ns;         /* --follow prints times relative to this */
 	struct explain_window *window;   /* run mode only */
 	struct context *context;         /* devices and layers, written beside the events */
+	struct repeats *repeats;         /* repeated failures the kernel counted (repeats.h) */
 	uint64_t kept;
+	uint64_t folded;                 /* calls kept records stand for beyond one each */
 	uint64_t malformed;              /* events that failed to decode (a schema mismatch) */
 	int write_error;                 /* first recording write errno, 0 if none */
 };
@@ -34,8 +36,15 @@ struct collector {
 /* run_mode: only the traced tree is kept, plus the outsiders that explain its failures. */
 int collector_init(struct collector *c, const struct tracer *t, bool run_mode, bool kube, char *err,
 		   size_t errlen);
-/* About once a second: what changed on the devices involved. */
+/* About once a second: what changed on the devices involved, and the repeats the kernel
+ * counted since the last tick, as records. */
 void collector_tick(struct collector *c);
+/* The repeats counted so far, as records. final: after the programs are detached, both
+ * generations, so that no count stays behind. */
+void collector_repeats(struct collector *c, bool final);
+/* Repeated calls counted in the kernel that no record could stand for (their first event was
+ * lost): lost syscall events, for recorded + lost = issued. */
+uint64_t collector_repeats_lost(const struct collector *c);
 /* The last device records, with what the devices say at the end. */
 void collector_finish(struct collector *c);
 /* Keeps an event made in userspace (a line of the command's output), like a kernel one. */

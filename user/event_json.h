@@ -3,13 +3,16 @@
  * The event contract: one struct record as one JSON object, the unit of a recording line and
  * of JSON export. Keys, in order, each only when the event has it:
  *   ts_ns type pid tid ppid vpid vppid comm cgroup_id mntns syscall ret errno path path2 cwd
- *   fstype data dev ino func line msg fd flags outsider, then a context record's object: device,
- *   cgroup or pod
+ *   fstype data dev ino func line msg fd flags outsider count last_ns, then a context record's
+ *   object: device, cgroup or pod
  * errno is a name ("ENOENT"), dev is "major:minor". vpid and vppid (the pids in the container's
  * pid namespace fstrace ran in, 0 for a process outside it) only from inside one: absent means
  * pid and ppid are what the user saw. outsider (true, else absent): a mount, removal or rename by
- * a process outside the traced tree or record's filters. Readers ignore keys they do not know, so a
- * newer fstrace may add keys without a format version bump.
+ * a process outside the traced tree or record's filters. count and last_ns only on a syscall
+ * record that stands for count > 1 calls: the same failure repeated (process, call, errno,
+ * path), folded in the kernel; ts_ns is then the first of them and last_ns the last; absent,
+ * count is 1. Readers ignore keys they do not know, so a newer fstrace may add keys without a
+ * format version bump.
  */
 #ifndef FSTRACE_EVENT_JSON_H
 #define FSTRACE_EVENT_JSON_H

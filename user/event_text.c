@@ -37,6 +37,9 @@ static void print_call(FILE *out, const struct record *r)
 		fprintf(out, "%s %s %s", sc, errno_name(r->err), r->path ? shown(r->path) : "(no path)");
 		if (r->path2)
 			fprintf(out, " %s", shown(r->path2));
+		if (r->count > 1) /* repeats folded in the kernel, up to last_ns */
+			fprintf(out, " (x%" PRIu64 " in %.6fs)", r->count,
+				(double)(r->last_ns - (r->ts_ns <= r->last_ns ? r->ts_ns : r->last_ns)) / 1e9);
 	}
 }
 

@@ -40,7 +40,7 @@ struct group *groups_add(struct group_table *t, const char *key, const struct re
 		return NULL;
 	for (g = t->buckets[hash(key) % t->nbuckets]; g; g = g->next) {
 		if (strcmp(g->key, key) == 0) {
-			g->count++;
+			g->count += record_calls(r); /* a folded repeat stands for count calls */
 			record_assign(&g->last, r);
 			return g;
 		}
@@ -54,7 +54,7 @@ struct group *groups_add(struct group_table *t, const char *key, const struct re
 	}
 	if (record_copy(&g->last, r))
 		record_init(&g->last);
-	g->count = 1;
+	g->count = record_calls(r);
 	g->next = t->buckets[hash(key) % t->nbuckets];
 	t->buckets[hash(key) % t->nbuckets] = g;
 	t->count++;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
-/* Events grouped by a key (e.g. syscall + errno + path): a count and the first event of each. */
+/* Events grouped by a key (e.g. syscall + errno + path): a count and the first event of each.
+ * The count is of calls: a record of repeats folded in the kernel counts as its count. */
 #ifndef FSTRACE_GROUPS_H
 #define FSTRACE_GROUPS_H
 

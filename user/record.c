@@ -60,6 +60,7 @@ void record_init(struct record *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->fd = -1;
+	r->count = 1;
 }
 
 /* Every owned string, so free and copy cannot drift apart when a field is added. */

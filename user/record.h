@@ -72,6 +72,11 @@ struct record {
 	int fd;               /* fsconfig/fsmount fd, or -1 */
 	uint32_t flags;
 	bool has_flags;
+	/* How many calls this record stands for: 1, or for a failure the kernel saw repeated (the
+	 * same process, call, errno and path within about a second, bpf/repeats.bpf.h) the repeats
+	 * folded into it, ts_ns the first of them and last_ns the last. */
+	uint64_t count;
+	uint64_t last_ns;
 	struct device_info *device; /* REC_DEVICE only; owned */
 	struct cgroup_info *cgroup; /* REC_CGROUP only; owned */
 	struct pod_info *pod;       /* REC_POD only; owned */
@@ -84,6 +89,11 @@ const char *rec_type_name(enum rec_type type);
 const char *pid_label(const struct record *r, bool parent, char *buf, size_t len);
 enum rec_type rec_type_from_name(const char *name);
 void record_init(struct record *r);
+/* The calls r stands for: its count, never less than 1 (a recording may say 0). */
+static inline uint64_t record_calls(const struct record *r)
+{
+	return r->count ? r->count : 1;
+}
 void record_free(struct record *r);
 /* src into dst, an initialised record of the same kind, keeping dst's strings that are equal:
  * a group's latest event differs from the one before mostly in its time and pid. A context

@@ -69,7 +69,11 @@ int cmd_record(const struct options *o)
 		}
 	}
 	ret = node.dir ? node_finish(&node, &s, -1) : session_finish(&s, -1, NULL, 0);
-	fprintf(stderr, "fstrace: recorded %llu events (%llu lost) to %s\n",
-		(unsigned long long)s.collector.kept, (unsigned long long)s.lost, node.dir ? node.dir : o->recording);
+	/* Repeats folded in the kernel are calls too: the events, plus them, plus the lost, are the
+	 * calls made. */
+	fprintf(stderr, "fstrace: recorded %llu events", (unsigned long long)s.collector.kept);
+	if (s.collector.folded)
+		fprintf(stderr, " and %llu repeated calls folded into them", (unsigned long long)s.collector.folded);
+	fprintf(stderr, " (%llu lost) to %s\n", (unsigned long long)s.lost, node.dir ? node.dir : o->recording);
 	return ret ? EXIT_FAILURE_FSTRACE : 0;
 }

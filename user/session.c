@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <string.h>
 #include <unistd.h>
+#include "fstrace.h"
 #include "session.h"
 #include "util.h"
 
@@ -109,6 +110,16 @@ void session_command_done(struct session *s)
 	s->capture = NULL;
 }
 
+/* Calls that reached no record: the kernel's count of events it could not queue, and the repeats
+ * it counted whose first event was among them (counted in calls, so recorded + lost = issued). */
+static uint64_t session_lost(struct session *s)
+{
+	uint64_t lost = tracer_lost(&s->tracer, s->lost_by_type), folded = collector_repeats_lost(&s->collector);
+
+	s->lost_by_type[FST_EV_SYSCALL] += folded;
+	return lost + folded;
+}
+
 /* Ends the current recording file and its report: the trailer's counts are this file's own. */
 static int close_current(struct session *s, uint64_t lost_total, int exit_code,
 			 const struct report_out *outs, int nouts)
@@ -143,11 +154,12 @@ static int close_current(struct session *s, uint64_t lost_total, int exit_code,
 
 int session_rotate(struct session *s, const char *path, const struct report_out *outs, int nouts)
 {
-	uint64_t lost = tracer_lost(&s->tracer, s->lost_by_type);
+	uint64_t lost;
 	char err[512];
 	int ret;
 
 	collector_drain(&s->collector);
+	lost = session_lost(s);
 	ret = close_current(s, lost, -1, outs, nouts);
 	s->kept_base = s->collector.kept;
 	s->lost_base = lost;
@@ -186,8 +198,10 @@ int session_finish(struct session *s, int exit_code, const struct report_out *ou
 	collector_settle(&s->collector);
 	tracer_detach(&s->tracer);
 	collector_drain(&s->collector);
+	/* Detached first, so the counts in the kernel are final: none is left behind. */
+	collector_repeats(&s->collector, true);
 	collector_finish(&s->collector);
-	lost = s->lost = tracer_lost(&s->tracer, s->lost_by_type);
+	lost = s->lost = session_lost(s);
 	collector_free(&s->collector);
 	tracer_stop(&s->tracer);
 	if (s->collector.malformed)

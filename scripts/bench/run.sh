@@ -142,8 +142,8 @@ say "bench: generating workloads (${WORKLOADS[*]})"
 wl_prepare "$IMAGE_GB" "${WORKLOADS[@]}"
 
 # rec_stats FILE PREFIX: events, lost and lost syscall events (the trailer's lost_by_type) from the
-# trailer, the gzip size, and (PREFIX set) how many syscall events have a path under PREFIX: the
-# storm's calls among everything else recorded.
+# trailer, the gzip size, and (PREFIX set) how many calls the syscall records with a path under
+# PREFIX stand for: the storm's calls among everything else recorded.
 rec_stats() {
 	R_EVENTS='' R_LOST='' R_LOST_SYSCALL='' R_BYTES='' R_CAPTURED=''
 	[[ -s $1 ]] || return 0
@@ -153,8 +153,13 @@ rec_stats() {
 		"\(.events) \(.lost) \(.lost_by_type.syscall // (if .lost == 0 then 0 else "" end))"' <<<"$trailer" 2>/dev/null) || true
 	R_BYTES=$(stat -c %s "$1")
 	if [[ -n $2 ]]; then
+		# A record of repeats folded in the kernel stands for its "count" calls.
 		R_CAPTURED=$(zcat "$1" 2>/dev/null | awk -v p="\"path\":\"$2/" '
-			index($0, "\"type\":\"syscall\"") && index($0, p) { c++ } END { print c + 0 }')
+			index($0, "\"type\":\"syscall\"") && index($0, p) {
+				n = 1
+				if (match($0, /"count":[0-9]+/)) n = substr($0, RSTART + 8, RLENGTH - 8)
+				c += n
+			} END { print c + 0 }')
 	fi
 }
 

@@ -29,7 +29,7 @@ static inline bool record_equal(const struct record *a, const struct record *b)
 	       a->dev_major == b->dev_major && a->dev_minor == b->dev_minor && a->has_dev == b->has_dev &&
 	       a->ino == b->ino && str_eq(a->func, b->func) && a->line == b->line &&
 	       str_eq(a->msg, b->msg) && a->fd == b->fd && a->flags == b->flags &&
-	       a->has_flags == b->has_flags;
+	       a->has_flags == b->has_flags && a->count == b->count && (a->count <= 1 || a->last_ns == b->last_ns);
 }
 
 static inline char *dup_or_die(const char *s)

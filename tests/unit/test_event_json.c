@@ -121,6 +121,38 @@ static void key_order_and_absence(void)
 	jbuf_free(&b);
 }
 
+/* Repeats folded in the kernel: count and last_ns go out only above one call, so every other
+ * record (and every recording made before them) is byte for byte what it was. */
+static void folded_repeats(void)
+{
+	struct record r, back;
+	struct jbuf b = { 0 };
+
+	record_init(&r);
+	CHECK(r.count == 1 && record_calls(&r) == 1);
+	r.type = REC_SYSCALL;
+	r.ts_ns = 1000;
+	r.syscall = dup_or_die("newfstatat"), r.path = dup_or_die("/nonexistent/x");
+	r.has_ret = true, r.ret = -2, r.err = 2;
+	r.count = 999997, r.last_ns = 2000000123;
+	CHECK(round_trip(&r, &back, &b) == 0 && record_equal(&r, &back));
+	CHECK(back.count == 999997 && back.last_ns == 2000000123 && record_calls(&back) == 999997);
+	CHECK(strstr(b.p, "\"path\":\"/nonexistent/x\",\"count\":999997,\"last_ns\":2000000123}") != NULL);
+	record_free(&back);
+
+	r.count = 1; /* a last_ns without repeats says nothing: not written */
+	CHECK(round_trip(&r, &back, &b) == 0 && record_equal(&r, &back));
+	CHECK(!strstr(b.p, "count") && !strstr(b.p, "last_ns") && back.count == 1);
+	record_free(&back);
+
+	r.count = 0; /* never made by fstrace: still one call, and written as one */
+	CHECK(record_calls(&r) == 1);
+	CHECK(round_trip(&r, &back, &b) == 0 && back.count == 1 && !strstr(b.p, "count"));
+	record_free(&back);
+	record_free(&r);
+	jbuf_free(&b);
+}
+
 /* Parses text into r; returns record_from_json's result and leaves its message in err. */
 static int from_text(const char *text, struct record *r, char *err, size_t errlen)
 {
@@ -158,6 +190,9 @@ static void bad_fields(void)
 		{ "{\"ts_ns\":1,\"type\":\"kmsg\",\"fd\":2147483648}", "fd" },
 		{ "{\"ts_ns\":1,\"type\":\"kmsg\",\"flags\":true}", "flags" },
 		{ "{\"ts_ns\":1,\"type\":\"kmsg\",\"msg\":\"a\",\"msg\":3}", "msg" },
+		{ "{\"ts_ns\":1,\"type\":\"syscall\",\"count\":0}", "count" },
+		{ "{\"ts_ns\":1,\"type\":\"syscall\",\"count\":-3}", "count" },
+		{ "{\"ts_ns\":1,\"type\":\"syscall\",\"last_ns\":\"5\"}", "last_ns" },
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -276,5 +311,6 @@ int main(void)
 	lossy_invalid_utf8();
 	names();
 	copy();
+	folded_repeats();
 	return CHECK_RESULT();
 }

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * A failure repeated by the same process (a retry loop, a poll for a file that never comes) is
+ * counted here instead of sent again: a loop failing a million times a second would otherwise
+ * fill the ring buffer, lose the failures that matter, and bury the analysis.
+ *
+ * Key: tgid, syscall, errno, and a seeded 64-bit hash of the path argument as the process passed
+ * it (plus, for a relative path, the identity of its base directory: "x" from two cwds is two
+ * files). Only FST_EV_SYSCALL failures with one path are folded; mounts, removals, renames, ext4
+ * errors, kernel messages and the process tree go out one by one, as the diagnosis needs each.
+ *
+ * The first failure of a key goes out at once as today, its event naming the key; repeats only
+ * bump the entry's count. The maps come in two generations: every second or so the collector
+ * flips repeat_gen, waits out the programs still using the old map (an RCU grace period), then
+ * reads and empties it, turning each count into one record (user/repeats.c). That is why the
+ * window is the collector's tick and not a time kept here: a map that only the programs write
+ * while it is live, and only the collector once it is not, is counted exactly without the
+ * atomic exchange or compare-and-swap that 5.10 lacks (BPF_XCHG/BPF_CMPXCHG came in 5.12); an
+ * LRU map would evict keys with counts not yet read, silently.
+ *
+ * A hash collision (two paths of one process, call and errno with the same 64 bits) would count
+ * the second path's failures under the first's record: the total stays exact, the attribution
+ * not. With at most FST_REPEAT_SLOTS (1024) keys per generation and 62 bits of hash, that is
+ * about 2^-43 per generation, and the seed (random at every start) keeps a path from being
+ * chosen to hide another.
+ */
+#ifndef FSTRACE_REPEATS_BPF_H
+#define FSTRACE_REPEATS_BPF_H
+
+const volatile bool targ_repeats = false;    /* set by userspace: fold repeats */
+const volatile __u64 targ_repeat_seed = 0;   /* random per start */
+/* Which map the programs fill, flipped by the collector through the skeleton's .bss. */
+__u32 repeat_gen = 0;
+
+/* Preallocated (tracing programs must not allocate in the kernel's hot paths); full means the
+ * next new failures are sent one by one, never that a count is dropped. */
+struct repeat_map {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, FST_REPEAT_SLOTS);
+	__type(key, struct fst_repeat_key);
+	__type(value, struct fst_repeat_val);
+};
+struct repeat_map repeats0 SEC(".maps");
+struct repeat_map repeats1 SEC(".maps");
+
+#define REPEAT_MUL 0x9e3779b97f4a7c15ull
+
+/* The path's bytes (its NUL included), eight at a time, from the scratch buffer at OFF.
+ * Global: the verifier walks its loop once, not once per caller. */
+__noinline __u64 repeat_hash(__u32 off, __u32 len)
+{
+	struct fst_event *e = scratch_event();
+	__u64 h = targ_repeat_seed ^ ((__u64)len * REPEAT_MUL), w;
+
+	if (!e || off >= FST_SCRATCH_LIMIT || len > FST_PATH_MAX)
+		return 0;
+	for (__u32 at = 0; at < FST_PATH_MAX; at += 8) {
+		if (at >= len)
+			break;
+		w = *(__u64 *)SCRATCH_AT(e, off + at);
+		if (len - at < 8) /* what follows the NUL is an older event's bytes */
+			w &= (1ull << ((len - at) * 8)) - 1;
+		h = (h ^ w) * REPEAT_MUL;
+		h ^= h >> 29;
+	}
+	return h ^ (h >> 32);
+}
+
+/* Which directory a relative path starts from, as an identity (not a name): the cwd's or the
+ * dirfd's dentry and mount. 0 for a dirfd that is not open (the call's own EBADF). */
+__noinline __u64 repeat_dir_id(int fd)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct file *file;
+
+	if (fd == AT_FDCWD)
+		return (__u64)BPF_CORE_READ(task, fs, pwd.dentry) * REPEAT_MUL ^
+		       (__u64)BPF_CORE_READ(task, fs, pwd.mnt);
+	if (!(file = dirfd_file(task, fd)))
+		return 0;
+	return (__u64)BPF_CORE_READ(file, f_path.dentry) * REPEAT_MUL ^ (__u64)BPF_CORE_READ(file, f_path.mnt);
+}
+
+#define REPEAT_FOLDED 1
+
+/*
+ * A failing call whose path (LEN bytes at OFF in the scratch buffer, relative to DIRFD unless it
+ * starts with '/') was just read: REPEAT_FOLDED
+ * when it was counted as a repeat (send nothing), else the key its event carries (its repeats
+ * will be counted under it), or 0 (not counted: the map is full, or another CPU opened the same
+ * key at the same moment; the event then stands for itself alone).
+ */
+__noinline __u64 repeat_fold(__u32 off, __u32 len, int dirfd, __u32 nr, long ret)
+{
+	struct fst_event *e = scratch_event();
+	struct fst_repeat_key k = {};
+	struct fst_repeat_val fresh = {}, *v;
+	__u32 gen = repeat_gen & 1;
+	__u64 now;
+	char first;
+
+	if (!targ_repeats || !e || !len || off >= FST_SCRATCH_LIMIT)
+		return 0;
+	k.hash = repeat_hash(off, len);
+	first = *SCRATCH_AT(e, off);
+	if (first != '/' && first != '\0') /* relative: to the cwd or to dirfd */
+		k.hash ^= repeat_dir_id(dirfd);
+	/* Bit 0 names the map; bit 1 keeps a key from reading as 0 or REPEAT_FOLDED. */
+	k.hash = (k.hash & ~3ull) | 2 | gen;
+	k.tgid = bpf_get_current_pid_tgid() >> 32;
+	k.nr = nr;
+	k.err = -ret;
+	v = gen ? bpf_map_lookup_elem(&repeats1, &k) : bpf_map_lookup_elem(&repeats0, &k);
+	if (v) {
+		now = bpf_ktime_get_boot_ns();
+		__sync_fetch_and_add(&v->count, 1); /* BPF_XADD: threads of one process may race */
+		if (!v->first_ns)
+			v->first_ns = now;
+		v->last_ns = now;
+		return REPEAT_FOLDED;
+	}
+	if ((gen ? bpf_map_update_elem(&repeats1, &k, &fresh, BPF_NOEXIST)
+		 : bpf_map_update_elem(&repeats0, &k, &fresh, BPF_NOEXIST)))
+		return 0;
+	return k.hash;
+}
+
+#endif
