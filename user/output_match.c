@@ -9,6 +9,7 @@
  * node message on a later line ("npm error enoent ... open '/p'"), which does match.
  */
 #include <errno.h>
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -283,10 +284,79 @@ static bool looks_like_path(const char *s, size_t n)
 	return n && (memchr(s, '/', n) || (!memchr(s, ' ', n) && !memchr(s, '\t', n)));
 }
 
+/* One escape of a $'...' segment at p (after its backslash): the byte, and p moved past it. */
+static char ansi_c_escape(const char **p)
+{
+	static const char from[] = "abefnrtv\\'\"", to[] = "\a\b\x1b\f\n\r\t\v\\'\"";
+	const char *c = strchr(from, **p);
+	unsigned v = 0;
+	int i;
+
+	if (**p && c) {
+		(*p)++;
+		return to[c - from];
+	}
+	if (**p == 'x') {
+		for (i = 0, (*p)++; i < 2 && isxdigit((unsigned char)**p); i++, (*p)++)
+			v = v * 16 + (isdigit((unsigned char)**p) ? **p - '0' : (tolower((unsigned char)**p) - 'a' + 10));
+		return (char)v;
+	}
+	for (i = 0; i < 3 && **p >= '0' && **p <= '7'; i++, (*p)++)
+		v = v * 8 + (unsigned)(**p - '0');
+	return (char)v;
+}
+
+/*
+ * coreutils (8.25 on) quotes a name holding controls or bytes that are not text in its
+ * diagnostics as shell-escape: 'abc'$'\033'']0'$'\377' ... , literal and ANSI-C segments back to
+ * back. The name's own bytes, or 0 when q (in h..h+n) does not start such a run with at least
+ * one $'...' segment (plain 'x' is read as before).
+ */
+static int shell_escaped(const char *q, const char *limit, struct output_match *m)
+{
+	char *out = malloc(limit - q + 1), *o = out;
+	const char *p = q;
+	bool ansi = false;
+
+	if (!out)
+		return -1;
+	while (p < limit && (*p == '\'' || (*p == '$' && p + 1 < limit && p[1] == '\''))) {
+		bool c_style = *p == '$';
+
+		p += c_style ? 2 : 1;
+		ansi |= c_style;
+		while (p < limit && *p != '\'') {
+			if (c_style && *p == '\\' && p + 1 < limit) {
+				p++;
+				*o++ = ansi_c_escape(&p);
+			} else {
+				*o++ = *p++;
+			}
+		}
+		if (p >= limit) {
+			ansi = false; /* a quote that does not close: not this quoting */
+			break;
+		}
+		p++; /* the closing quote */
+	}
+	*o = '\0';
+	if (!ansi || (p < limit && !strchr(" \t:,;.)]}\"", *p))) {
+		free(out);
+		return 0;
+	}
+	free(m->path);
+	m->path = out;
+	return 1;
+}
+
 static int head_path(const char *h, size_t n, struct output_match *m)
 {
 	const char *q = strpbrk(h, "'\"`"), *end, *seg;
+	int escaped;
 
+	if (q && q < h + n && *q == '\'' &&
+	    (escaped = shell_escaped(q > h && q[-1] == '$' ? q - 1 : q, h + n, m)))
+		return escaped;
 	if (q && q < h + n) { /* coreutils quotes names: 'x', "it's", or `x' before 2012 */
 		end = quote_end(q + 1, *q == '"' ? '"' : '\'');
 		if (!end || end > h + n)

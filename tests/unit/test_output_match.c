@@ -217,8 +217,26 @@ static void test_colour_and_garbage(void)
 	output_match_free(&m);
 }
 
+/* coreutils' shell-escape quoting of names with controls or bytes that are not text. */
+static void test_shell_escaped(void)
+{
+	struct output_match m;
+
+	CHECK(match("cat: '/t/esc'$'\\033'']0;owned'$'\\a''/x': No such file or directory", &m) == 1);
+	CHECK(m.err == ENOENT && eq(m.path, "/t/esc\x1b]0;owned\a/x"));
+	CHECK(match("cat: '/t/nl'$'\\n''fake/y': No such file or directory", &m) == 1);
+	CHECK(eq(m.path, "/t/nl\nfake/y"));
+	CHECK(match("rm: cannot remove '/t/b'$'\\377\\376''/z': Permission denied", &m) == 1);
+	CHECK(m.err == EACCES && eq(m.path, "/t/b\xff\xfe/z"));
+	CHECK(match("cat: $'\\t''lead': No such file or directory", &m) == 1 && eq(m.path, "\tlead"));
+	/* Must not change: a plain quoted name, and one whose quotes do not close. */
+	CHECK(match("cat: '/t/plain$x': No such file or directory", &m) == 1 && eq(m.path, "/t/plain$x"));
+	CHECK(match("cat: '/t/open'$'\\033: No such file or directory", &m) == 0 || !eq(m.path, "/t/open\x1b"));
+}
+
 int main(void)
 {
+	test_shell_escaped();
 	test_node();
 	test_mount();
 	test_coreutils();
