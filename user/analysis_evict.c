@@ -73,39 +73,25 @@ static bool worth_keeping(const struct analysis *a, const struct group *g)
 	return groups_find(&a->races, g->key) || output_names(a, r->path) || analysis_exit_status(a, r) > 0;
 }
 
-static int by_age(const void *x, const void *y)
-{
-	const struct group *p = *(struct group *const *)x, *q = *(struct group *const *)y;
-
-	return p->last.ts_ns < q->last.ts_ns ? -1 : p->last.ts_ns > q->last.ts_ns;
-}
-
 void analysis_make_room(struct analysis *a)
 {
 	struct group_table *t = &a->calls;
-	size_t n = 0, target = ANALYSIS_MAX_CALLS * 3 / 4;
-	struct group **all = malloc(t->count * sizeof(*all));
+	size_t target = ANALYSIS_MAX_CALLS * 3 / 4;
+	struct group *g, *newer;
 
-	if (!all)
-		return;
-	for (size_t i = 0; i < t->nbuckets; i++)
-		for (struct group *g = t->buckets[i]; g; g = g->next)
-			all[n++] = g;
-	qsort(all, n, sizeof(*all), by_age);
-	for (size_t i = 0; i < n && t->count > target; i++) {
-		if (!worth_keeping(a, all[i])) {
-			forget(a, all[i]);
-			groups_remove(t, all[i]);
-			all[i] = NULL;
+	/* Oldest first: the age list is kept in the order of each group's latest event. */
+	for (g = t->oldest; g && t->count > target; g = newer) {
+		newer = g->newer;
+		if (!worth_keeping(a, g)) {
+			forget(a, g);
+			groups_remove(t, g);
 		}
 	}
 	/* All worth keeping, and still too many: memory wins, and the report says how much of
 	 * the recording it could not analyse. */
-	for (size_t i = 0; i < n && t->count > target; i++) {
-		if (all[i]) {
-			a->over_limit += all[i]->count;
-			groups_remove(t, all[i]);
-		}
+	for (g = t->oldest; g && t->count > target; g = newer) {
+		newer = g->newer;
+		a->over_limit += g->count;
+		groups_remove(t, g);
 	}
-	free(all);
 }

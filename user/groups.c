@@ -32,6 +32,31 @@ static int grow(struct group_table *t)
 	return 0;
 }
 
+/* The age list: a group moves to the new end whenever an event is counted in it. */
+static void age_unlink(struct group_table *t, struct group *g)
+{
+	if (g->older)
+		g->older->newer = g->newer;
+	else
+		t->oldest = g->newer;
+	if (g->newer)
+		g->newer->older = g->older;
+	else
+		t->newest = g->older;
+	g->older = g->newer = NULL;
+}
+
+static void age_append(struct group_table *t, struct group *g)
+{
+	g->older = t->newest;
+	g->newer = NULL;
+	if (t->newest)
+		t->newest->newer = g;
+	else
+		t->oldest = g;
+	t->newest = g;
+}
+
 struct group *groups_add(struct group_table *t, const char *key, const struct record *r)
 {
 	struct group *g;
@@ -42,6 +67,10 @@ struct group *groups_add(struct group_table *t, const char *key, const struct re
 		if (strcmp(g->key, key) == 0) {
 			g->count += record_calls(r); /* a folded repeat stands for count calls */
 			record_assign(&g->last, r);
+			if (t->newest != g) {
+				age_unlink(t, g);
+				age_append(t, g);
+			}
 			return g;
 		}
 	}
@@ -57,6 +86,7 @@ struct group *groups_add(struct group_table *t, const char *key, const struct re
 	g->count = record_calls(r);
 	g->next = t->buckets[hash(key) % t->nbuckets];
 	t->buckets[hash(key) % t->nbuckets] = g;
+	age_append(t, g);
 	t->count++;
 	return g;
 }
@@ -80,6 +110,7 @@ void groups_remove(struct group_table *t, struct group *g)
 	if (!*p)
 		return;
 	*p = g->next;
+	age_unlink(t, g);
 	free(g->key);
 	record_free(&g->first);
 	record_free(&g->last);

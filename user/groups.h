@@ -15,11 +15,13 @@ struct group {
 	struct record last;
 	uint64_t not_before_ns; /* removals: last's call cannot have started before this (0: unknown) */
 	struct group *next; /* bucket chain */
+	struct group *older, *newer; /* by latest event: the table's oldest first */
 };
 
 struct group_table {
 	struct group **buckets;
 	size_t nbuckets, count;
+	struct group *oldest, *newest; /* the group whose latest event is oldest, and newest */
 };
 
 /* Counts r under key; NULL only when memory runs out. */
