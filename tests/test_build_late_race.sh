@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Issue 13, a late failure after a build's worth of misses (scenario late_race): 200,000 routine
 # misses, then `cat` of a file a concurrent rm -rf (outside fstrace) removed; the script exits 1.
-# Target: an enoent_race finding naming that rm as the actor, the whole run analysed, nothing lost
-# at the default ring size.
+# Target: an enoent_race finding naming that rm as the actor, the whole run analysed; what was lost
+# at the default ring size is noted as a figure.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/builds_lib.sh"
 
