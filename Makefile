@@ -42,7 +42,7 @@ UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/unit/%,$(UNIT_SRCS))
 
 .DELETE_ON_ERROR:
-.PHONY: all deps demo check golden-update test test-kernel unit-test install clean vmlinux fuzz fuzz-run bench
+.PHONY: all deps demo check golden-update bench-report test test-kernel unit-test install clean vmlinux fuzz fuzz-run bench
 
 all: $(OUT)/fstrace
 
@@ -111,6 +111,11 @@ demo: deps
 
 # Overhead, storm accounting, attach time, memory against strace, perf trace and bpftrace: a table,
 # a dated section in bench/RESULTS.md and bench/overhead.png. BENCH_QUICK=1: a ~2 minute smoke run.
+# The report alone at scale, no root: a 10M-event recording grown from a real one (1M with
+# BENCH_QUICK=1), its peak RSS, events/s and the late race it must still find.
+bench-report: all
+	$(Q)FSTRACE=$(CURDIR)/$(OUT)/fstrace bash scripts/bench/report_scale.sh
+
 bench: deps all
 	$(Q)FSTRACE=$(CURDIR)/$(OUT)/fstrace bash scripts/bench/run.sh
 

@@ -164,6 +164,12 @@ for attempt in 1 2 3; do
 	done
 	[[ -n $waiter ]] || fail "fstrace run never had a child to kill"
 	kill -KILL "$waiter"
+	# Dead before fstrace goes on: a zombie has closed its end of the go-ahead socket. On a busy
+	# machine the killed process could otherwise still be alive to take the go-ahead.
+	for _ in $(seq 1000); do
+		[[ $(awk '{ print $3 }' "/proc/$waiter/stat" 2>/dev/null) == Z ]] && break
+		sleep 0.01
+	done
 	kill -CONT "$RUNNER"
 	expect_run_end 137 "$T/waiting.report" "when its command's process was SIGKILLed"
 	if grep -q "^fstrace: SIGKILL killed sh before it started: it was not run$" "$T/run.err"; then

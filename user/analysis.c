@@ -173,6 +173,8 @@ static void offer_race(struct analysis *a, const char *key, uint64_t fail_ts, co
 		return;
 	record_free(&g->first);
 	g->first = copy;
+	if (g->last_is_first) /* still one event: last is the new first */
+		g->last = g->first;
 }
 
 /*

@@ -22,8 +22,8 @@ static int grow(struct group_table *t)
 	for (size_t i = 0; i < t->nbuckets; i++) {
 		for (struct group *g = t->buckets[i], *next; g; g = next) {
 			next = g->next;
-			g->next = b[hash(g->key) % n];
-			b[hash(g->key) % n] = g;
+			g->next = b[g->hash % n];
+			b[g->hash % n] = g;
 		}
 	}
 	free(t->buckets);
@@ -59,14 +59,21 @@ static void age_append(struct group_table *t, struct group *g)
 
 struct group *groups_add(struct group_table *t, const char *key, const struct record *r)
 {
+	uint64_t h = hash(key);
 	struct group *g;
 
 	if (t->count >= t->nbuckets && grow(t))
 		return NULL;
-	for (g = t->buckets[hash(key) % t->nbuckets]; g; g = g->next) {
-		if (strcmp(g->key, key) == 0) {
+	for (g = t->buckets[h % t->nbuckets]; g; g = g->next) {
+		if (g->hash == h && strcmp(g->key, key) == 0) {
 			g->count += record_calls(r); /* a folded repeat stands for count calls */
-			record_assign(&g->last, r);
+			if (g->last_is_first) { /* its own strings from now on */
+				g->last_is_first = false;
+				if (record_copy(&g->last, r))
+					record_init(&g->last);
+			} else {
+				record_assign(&g->last, r);
+			}
 			if (t->newest != g) {
 				age_unlink(t, g);
 				age_append(t, g);
@@ -81,11 +88,14 @@ struct group *groups_add(struct group_table *t, const char *key, const struct re
 		free(g);
 		return NULL;
 	}
-	if (record_copy(&g->last, r))
-		record_init(&g->last);
+	/* Most groups are one event (a storm of distinct paths): last shares first's strings until a
+	 * second event comes, saving a copy of each string, and freeing it. */
+	g->last = g->first;
+	g->last_is_first = true;
 	g->count = record_calls(r);
-	g->next = t->buckets[hash(key) % t->nbuckets];
-	t->buckets[hash(key) % t->nbuckets] = g;
+	g->hash = h;
+	g->next = t->buckets[h % t->nbuckets];
+	t->buckets[h % t->nbuckets] = g;
 	age_append(t, g);
 	t->count++;
 	return g;
@@ -93,17 +103,20 @@ struct group *groups_add(struct group_table *t, const char *key, const struct re
 
 struct group *groups_find(const struct group_table *t, const char *key)
 {
+	uint64_t h;
+
 	if (!t->nbuckets)
 		return NULL;
-	for (struct group *g = t->buckets[hash(key) % t->nbuckets]; g; g = g->next)
-		if (strcmp(g->key, key) == 0)
+	h = hash(key);
+	for (struct group *g = t->buckets[h % t->nbuckets]; g; g = g->next)
+		if (g->hash == h && strcmp(g->key, key) == 0)
 			return g;
 	return NULL;
 }
 
 void groups_remove(struct group_table *t, struct group *g)
 {
-	struct group **p = &t->buckets[hash(g->key) % t->nbuckets];
+	struct group **p = &t->buckets[g->hash % t->nbuckets];
 
 	while (*p && *p != g)
 		p = &(*p)->next;
@@ -113,7 +126,8 @@ void groups_remove(struct group_table *t, struct group *g)
 	age_unlink(t, g);
 	free(g->key);
 	record_free(&g->first);
-	record_free(&g->last);
+	if (!g->last_is_first)
+		record_free(&g->last);
 	free(g);
 	t->count--;
 }
@@ -149,7 +163,8 @@ void groups_free(struct group_table *t)
 			next = g->next;
 			free(g->key);
 			record_free(&g->first);
-			record_free(&g->last);
+			if (!g->last_is_first)
+				record_free(&g->last);
 			free(g);
 		}
 	}

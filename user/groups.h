@@ -4,12 +4,15 @@
 #ifndef FSTRACE_GROUPS_H
 #define FSTRACE_GROUPS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "record.h"
 
 struct group {
 	char *key;
+	uint64_t hash; /* of key: compared before the key, and no rehash to move or remove it */
+	bool last_is_first; /* last's strings are first's (a group of one event): not its own */
 	uint64_t count;
 	struct record first;
 	struct record last;

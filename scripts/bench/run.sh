@@ -322,4 +322,10 @@ fi
 echo "runtime_s=$(elapsed)" >>"$META"
 cp "$META" "$REPO/bench/raw/$STAMP.meta" # beside the CSV: the report can be made again from the two
 bash "$BENCH_SRC/report.sh" "$CSV" "$META" "$REPO/bench"
+# The report at scale (issue 13): a 10M-event recording (1M quick), its RSS, rate and late race.
+say "bench: the report at scale"
+{
+	printf '\n### The report at scale (scripts/bench/report_scale.sh)\n\n'
+	FSTRACE=$FSTRACE bash "$BENCH_SRC/report_scale.sh"
+} | tee -a "$REPO/bench/RESULTS.md"
 say "bench: done in $(elapsed) s"
