@@ -253,3 +253,30 @@ void core_btf_fact_put(const struct core_btf *cb, const char *name, const char *
 	if (fact_path(cb, name, path, sizeof(path)) == 0)
 		replace_file(path, value, strlen(value));
 }
+
+int core_btf_cached_id(struct core_btf *cb, const char *fact, const char *name, int kind, const char *missing,
+		       char *why, size_t len)
+{
+	char known[128];
+	struct btf *kernel;
+	int id;
+
+	if (core_btf_fact_get(cb, fact, known, sizeof(known)) == 0) {
+		if (sscanf(known, "id %d", &id) == 1 && id > 0)
+			return id;
+		snprintf(why, len, "%s", known);
+		return 0;
+	}
+	kernel = core_btf_kernel(cb);
+	id = kernel ? btf__find_by_name_kind(kernel, name, kind) : -1;
+	if (id > 0)
+		snprintf(known, sizeof(known), "id %d", id);
+	else
+		snprintf(known, sizeof(known), "%s", missing);
+	if (kernel) /* an unreadable BTF may be a passing shortage: not worth remembering */
+		core_btf_fact_put(cb, fact, known);
+	if (id > 0)
+		return id;
+	snprintf(why, len, "%s", known);
+	return 0;
+}

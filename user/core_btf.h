@@ -52,6 +52,13 @@ void core_btf_drop_kernel(struct core_btf *cb);
  */
 int core_btf_fact_get(const struct core_btf *cb, const char *name, char *buf, size_t len);
 void core_btf_fact_put(const struct core_btf *cb, const char *name, const char *value);
+/*
+ * The id of the kernel BTF type NAME of KIND, > 0, cached as fact FACT beside the extract (parsing
+ * the whole kernel BTF, ~11 ms, only the first time); or 0 with why not in why (MISSING when the
+ * kernel has no such type).
+ */
+int core_btf_cached_id(struct core_btf *cb, const char *fact, const char *name, int kind, const char *missing,
+		       char *why, size_t len);
 /* Whether an errno from the kernel is its lasting answer (policy, build), worth keeping as a fact,
  * rather than a passing shortage (ENOMEM, EAGAIN, EINTR) to be asked again next time. */
 bool core_btf_errno_lasting(int err);

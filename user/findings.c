@@ -54,31 +54,33 @@ void finding_title(struct finding *x, const char *fmt, ...)
 	va_end(ap);
 }
 
-void finding_detail(struct finding *x, const char *fmt, ...)
+/* One more formatted line at the end of a finding's list of lines (*lines, *n). */
+static void add_line(char ***lines, size_t *n, const char *fmt, va_list ap)
 {
-	char **v = realloc(x->details, (x->ndetails + 1) * sizeof(*v));
-	va_list ap;
+	char **v = realloc(*lines, (*n + 1) * sizeof(*v));
 
 	if (!v)
 		return;
-	x->details = v;
+	*lines = v;
+	if ((v[*n] = vformat(fmt, ap)))
+		(*n)++;
+}
+
+void finding_detail(struct finding *x, const char *fmt, ...)
+{
+	va_list ap;
+
 	va_start(ap, fmt);
-	if ((v[x->ndetails] = vformat(fmt, ap)))
-		x->ndetails++;
+	add_line(&x->details, &x->ndetails, fmt, ap);
 	va_end(ap);
 }
 
 void finding_rule_out(struct finding *x, const char *fmt, ...)
 {
-	char **v = realloc(x->ruled_out, (x->nruled_out + 1) * sizeof(*v));
 	va_list ap;
 
-	if (!v)
-		return;
-	x->ruled_out = v;
 	va_start(ap, fmt);
-	if ((v[x->nruled_out] = vformat(fmt, ap)))
-		x->nruled_out++;
+	add_line(&x->ruled_out, &x->nruled_out, fmt, ap);
 	va_end(ap);
 }
 

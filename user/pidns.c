@@ -41,33 +41,12 @@ bool pidns_is_host(const struct pidns *ns)
  * rest of its set-up here) at every start in a container only to find this one id. */
 int pidns_iter_id(struct core_btf *cb, bool custom_btf, char *why, size_t len)
 {
-	char fact[128];
-	struct btf *kernel;
-	int id;
-
 	if (custom_btf) {
 		snprintf(why, len, "the kernel's BTF came from --btf: a task iterator needs the kernel's own");
 		return 0;
 	}
-	if (core_btf_fact_get(cb, ITER_FACT, fact, sizeof(fact)) == 0) {
-		if (sscanf(fact, "id %d", &id) == 1 && id > 0)
-			return id;
-		snprintf(why, len, "%s", fact);
-		return 0;
-	}
-	kernel = core_btf_kernel(cb);
-	id = kernel ? btf__find_by_name_kind(kernel, ITER_FUNC, BTF_KIND_FUNC) : -1;
-	if (id > 0)
-		snprintf(fact, sizeof(fact), "id %d", id);
-	else
-		snprintf(fact, sizeof(fact), "no %s in the kernel's BTF (task iterators came in Linux 5.8)",
-			 ITER_FUNC);
-	if (kernel)
-		core_btf_fact_put(cb, ITER_FACT, fact);
-	if (id > 0)
-		return id;
-	snprintf(why, len, "%s", fact);
-	return 0;
+	return core_btf_cached_id(cb, ITER_FACT, ITER_FUNC, BTF_KIND_FUNC,
+				  "no " ITER_FUNC " in the kernel's BTF (task iterators came in Linux 5.8)", why, len);
 }
 
 static int prepare_iter_load(struct bpf_program *prog, struct bpf_prog_load_opts *opts, long cookie)

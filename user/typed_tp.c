@@ -22,32 +22,12 @@
 
 int typed_tp_sys_exit_id(struct core_btf *cb, bool custom_btf, char *why, size_t len)
 {
-	char fact[128];
-	struct btf *kernel;
-	int id;
-
 	if (custom_btf) {
 		snprintf(why, len, "kernel BTF from --btf, not sysfs");
 		return 0;
 	}
-	if (core_btf_fact_get(cb, FACT, fact, sizeof(fact)) == 0) {
-		if (sscanf(fact, "id %d", &id) == 1 && id > 0)
-			return id;
-		snprintf(why, len, "%s", fact);
-		return 0;
-	}
-	kernel = core_btf_kernel(cb);
-	id = kernel ? btf__find_by_name_kind(kernel, TYPE_NAME, BTF_KIND_TYPEDEF) : -1;
-	if (id > 0)
-		snprintf(fact, sizeof(fact), "id %d", id);
-	else
-		snprintf(fact, sizeof(fact), "no %s in the kernel's BTF", TYPE_NAME);
-	if (kernel) /* an unreadable BTF may be a passing shortage: not worth remembering */
-		core_btf_fact_put(cb, FACT, fact);
-	if (id > 0)
-		return id;
-	snprintf(why, len, "%s", fact);
-	return 0;
+	return core_btf_cached_id(cb, FACT, TYPE_NAME, BTF_KIND_TYPEDEF, "no " TYPE_NAME " in the kernel's BTF", why,
+				  len);
 }
 
 void typed_tp_refused(struct core_btf *cb, int err)
