@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* fstrace report FILE: the recording fed through the same report as a live run. */
 #include <stdint.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include "commands.h"
@@ -8,8 +9,30 @@
 #include "report.h"
 #include "util.h"
 
+/* Something the file does not reconcile, said in the report as a note. */
+static void reconcile_note(struct report *rep, const char *fmt, ...)
+{
+	struct record note;
+	va_list ap;
+
+	record_init(&note);
+	note.type = REC_NOTE;
+	va_start(ap, fmt);
+	if (vasprintf(&note.msg, fmt, ap) < 0)
+		note.msg = NULL;
+	va_end(ap);
+	if (note.msg)
+		report_add(rep, &note);
+	record_free(&note);
+}
+
+/* Events are stamped on many CPUs and queued in one ring: a few microseconds out of order is
+ * normal, a second is not (files joined, or edited). */
+#define DISORDER_NS 1000000000ull
+
 struct report *report_load(const char *path, uint64_t *cut_after)
 {
+	uint64_t latest = 0, disordered = 0;
 	struct recording_header h = {};
 	struct recording_reader *rd;
 	uint64_t events = 0, lost = 0, read_count = 0;
@@ -32,6 +55,10 @@ struct report *report_load(const char *path, uint64_t *cut_after)
 		return NULL;
 	}
 	while ((ret = recording_next(rd, &r)) == 1) {
+		if (r.ts_ns + DISORDER_NS < latest)
+			disordered++;
+		else if (r.ts_ns > latest)
+			latest = r.ts_ns;
 		report_add(rep, &r);
 		record_free(&r);
 		read_count++;
@@ -44,6 +71,15 @@ struct report *report_load(const char *path, uint64_t *cut_after)
 	} else {
 		bool whole = recording_trailer(rd, &events, &lost, &exit_code);
 
+		if (whole && events != read_count)
+			reconcile_note(rep, "the trailer counts %llu events, the file holds %llu: they disagree (a file "
+				       "edited, cut or joined); the report covers the %llu read",
+				       (unsigned long long)events, (unsigned long long)read_count,
+				       (unsigned long long)read_count);
+		if (disordered)
+			reconcile_note(rep, "%llu events are more than a second older than one read before them "
+				       "(files joined, or edited): races and exits are matched in the order read",
+				       (unsigned long long)disordered);
 		report_end(rep, whole ? events : read_count, lost, exit_code,
 			   recording_trailer_ended(rd), recording_truncated(rd));
 		if (recording_truncated(rd))
