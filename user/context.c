@@ -258,7 +258,10 @@ static void emit_layer(struct context *c, const struct record *m, const struct m
 				if (overlay_opts_parse(e->super_options, NULL, &inner, err, sizeof(err)) == 0 &&
 				    inner.upper) {
 					in_root(root, inner.upper, at, sizeof(at));
-					if (inner.upper[0] == '/' && stat(at, &ust) == 0) {
+					/* The path is as the overlay's mounter saw it: containerd's, the node's.
+					 * fstrace recording on the node sees it in its own root, where a
+					 * process in the container does not. */
+					if (inner.upper[0] == '/' && (stat(at, &ust) == 0 || stat(inner.upper, &ust) == 0)) {
 						r.dev_major = major(ust.st_dev);
 						r.dev_minor = minor(ust.st_dev);
 					} else {
