@@ -303,7 +303,7 @@ devpod_kill() {
 # devpod_down [DIR]: everything devpod_up made, undone; idempotent. Returns non-zero when
 # something is left.
 devpod_down() {
-	local dir=${1:-$DEVPOD_DIR} rc=0 pid h c m l
+	local dir=${1:-$DEVPOD_DIR} rc=0 pid h c
 	[[ -n $dir && -d $dir ]] || return 0
 	# No vars: devpod_up stopped before it made anything.
 	devpod_load "$dir" || return 0
@@ -344,14 +344,7 @@ devpod_down() {
 		[[ ! -d $h$DEVPOD_CGROUP_TOP ]] || { warn "cannot remove cgroup $h$DEVPOD_CGROUP_TOP"; rc=1; }
 	done
 
-	while read -r m; do
-		[[ -n $m ]] || continue
-		umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || { warn "cannot unmount $m"; rc=1; }
-	done < <(fst_mounts_under "$dir")
-	while read -r l; do
-		[[ -n $l ]] || continue
-		losetup -d "$l" 2>/dev/null || { warn "cannot detach $l"; rc=1; }
-	done < <(fst_loops_under "$dir")
+	fst_release_under "$dir" || rc=1
 	fst_remove_longhorn_nodes "$dir" || rc=1
 	rm -f "$dir/longhorn.name" "$dir/longhorn.created"
 	if [[ -f $dir/run-containerd.created ]]; then

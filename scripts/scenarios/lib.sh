@@ -120,14 +120,10 @@ fst_remove_longhorn_nodes() {
 	return "$rc"
 }
 
-# Undo everything below DIR: helpers, mounts (lazily if busy), loop devices, /dev/longhorn nodes,
-# files. Idempotent; returns non-zero if something could not be undone.
-fst_sweep() {
+# fst_release_under DIR: unmounts every mount under DIR (lazily as a last resort) and detaches
+# every loop device backed by a file under it; non-zero when one stays.
+fst_release_under() {
 	local dir=$1 m l rc=0
-	[[ -n $dir && $dir == /tmp/* ]] || die "refusing to sweep '$dir' (not under /tmp)"
-	[[ -e $dir ]] || return 0
-	fst_kill_helpers "$dir"
-	fst_remove_longhorn_nodes "$dir" || rc=1
 	while read -r m; do
 		[[ -n $m ]] || continue
 		umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || { warn "cannot unmount $m"; rc=1; }
@@ -136,6 +132,18 @@ fst_sweep() {
 		[[ -n $l ]] || continue
 		losetup -d "$l" 2>/dev/null || { warn "cannot detach $l"; rc=1; }
 	done < <(fst_loops_under "$dir")
+	return $rc
+}
+
+# Undo everything below DIR: helpers, mounts (lazily if busy), loop devices, /dev/longhorn nodes,
+# files. Idempotent; returns non-zero if something could not be undone.
+fst_sweep() {
+	local dir=$1 rc=0
+	[[ -n $dir && $dir == /tmp/* ]] || die "refusing to sweep '$dir' (not under /tmp)"
+	[[ -e $dir ]] || return 0
+	fst_kill_helpers "$dir"
+	fst_remove_longhorn_nodes "$dir" || rc=1
+	fst_release_under "$dir" || rc=1
 	# --one-file-system: never descend into a mount that survived the unmounts above.
 	rm -rf --one-file-system "$dir" 2>/dev/null || { warn "cannot remove $dir"; rc=1; }
 	return "$rc"
