@@ -61,13 +61,12 @@ int fst_pidns_iter(struct bpf_iter__task *ctx)
 	top = BPF_CORE_READ(pid, level);
 	/* The level is not known yet here: try each of the task's levels for fstrace's namespace. */
 	for (__u32 level = 1; level < FST_PIDNS_MAX_LEVEL && level <= top; level++) {
-		struct upid up;
+		__u32 nr = pid_nr_at(pid, level);
 
-		if (bpf_core_read(&up, sizeof(up), &pid->numbers[level]) ||
-		    BPF_CORE_READ(up.ns, ns.inum) != targ_pidns_ino)
+		if (!nr)
 			continue;
 		p.host_tgid = BPF_CORE_READ(task, tgid);
-		p.ns_tgid = up.nr;
+		p.ns_tgid = nr;
 		p.level = level;
 		bpf_seq_write(ctx->meta->seq, &p, sizeof(p));
 		break;

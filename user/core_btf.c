@@ -17,6 +17,8 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include <bpf/btf.h>
 #include "core_btf.h"
 #include "util.h"
@@ -278,5 +280,41 @@ int core_btf_cached_id(struct core_btf *cb, const char *fact, const char *name, 
 	if (id > 0)
 		return id;
 	snprintf(why, len, "%s", known);
+	return 0;
+}
+
+/* libbpf's last step before the kernel sees the program: make it the typed one. The cookie holds
+ * the attach type above the type id. */
+static int prepare_typed_load(struct bpf_program *prog, struct bpf_prog_load_opts *opts, long cookie)
+{
+	int err = bpf_program__set_type(prog, BPF_PROG_TYPE_TRACING);
+
+	opts->expected_attach_type = (enum bpf_attach_type)((unsigned long)cookie >> 32);
+	opts->attach_btf_id = (__u32)cookie;
+	opts->attach_btf_obj_fd = 0; /* vmlinux */
+	return err;
+}
+
+int core_btf_register_section(const char *section, int attach, int id)
+{
+	static struct {
+		const char *section;
+		int id;
+	} registered[4];
+	LIBBPF_OPTS(libbpf_prog_handler_opts, opts, .cookie = (long)((unsigned long)attach << 32 | (__u32)id),
+		    .prog_prepare_load_fn = prepare_typed_load);
+	size_t i;
+	int handler;
+
+	for (i = 0; i < sizeof(registered) / sizeof(registered[0]) && registered[i].section; i++)
+		if (!strcmp(registered[i].section, section))
+			return registered[i].id == id ? 0 : -EBUSY;
+	if (i == sizeof(registered) / sizeof(registered[0]))
+		return -ENOSPC;
+	handler = libbpf_register_prog_handler(section, BPF_PROG_TYPE_RAW_TRACEPOINT, 0, &opts);
+	if (handler < 0)
+		return handler;
+	registered[i].section = section;
+	registered[i].id = id;
 	return 0;
 }

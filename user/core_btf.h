@@ -59,6 +59,13 @@ void core_btf_fact_put(const struct core_btf *cb, const char *name, const char *
  */
 int core_btf_cached_id(struct core_btf *cb, const char *fact, const char *name, int kind, const char *missing,
 		       char *why, size_t len);
+/*
+ * Registers SECTION, a section libbpf does not know, for programs loaded as BTF-typed tracing
+ * programs of ATTACH (a bpf_attach_type: tp_btf's BPF_TRACE_RAW_TP, BPF_TRACE_ITER) against kernel
+ * type ID. libbpf takes them for plain raw tracepoints, so it parses no kernel BTF to find the id.
+ * Before any object is opened; 0, or -errno (-EBUSY: SECTION is already registered with another id).
+ */
+int core_btf_register_section(const char *section, int attach, int id);
 /* Whether an errno from the kernel is its lasting answer (policy, build), worth keeping as a fact,
  * rather than a passing shortage (ENOMEM, EAGAIN, EINTR) to be asked again next time. */
 bool core_btf_errno_lasting(int err);

@@ -49,29 +49,9 @@ int pidns_iter_id(struct core_btf *cb, bool custom_btf, char *why, size_t len)
 				  "no " ITER_FUNC " in the kernel's BTF (task iterators came in Linux 5.8)", why, len);
 }
 
-static int prepare_iter_load(struct bpf_program *prog, struct bpf_prog_load_opts *opts, long cookie)
-{
-	int err = bpf_program__set_type(prog, BPF_PROG_TYPE_TRACING);
-
-	opts->expected_attach_type = BPF_TRACE_ITER;
-	opts->attach_btf_id = (__u32)cookie;
-	opts->attach_btf_obj_fd = 0; /* vmlinux */
-	return err;
-}
-
 int pidns_iter_register(int id)
 {
-	static int registered_id;
-	LIBBPF_OPTS(libbpf_prog_handler_opts, opts, .cookie = id, .prog_prepare_load_fn = prepare_iter_load);
-	int handler;
-
-	if (registered_id)
-		return registered_id == id ? 0 : -EBUSY;
-	handler = libbpf_register_prog_handler(ITER_SECTION, BPF_PROG_TYPE_RAW_TRACEPOINT, 0, &opts);
-	if (handler < 0)
-		return handler;
-	registered_id = id;
-	return 0;
+	return core_btf_register_section(ITER_SECTION, BPF_TRACE_ITER, id);
 }
 
 int pidns_list(struct pidns *ns, struct bpf_program *prog, char *err, size_t errlen)

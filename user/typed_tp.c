@@ -40,30 +40,9 @@ void typed_tp_refused(struct core_btf *cb, int err)
 	core_btf_fact_put(cb, FACT, fact);
 }
 
-/* libbpf's last step before the kernel sees the program: make it the typed tracepoint. */
-static int prepare_load(struct bpf_program *prog, struct bpf_prog_load_opts *opts, long cookie)
-{
-	int err = bpf_program__set_type(prog, BPF_PROG_TYPE_TRACING);
-
-	opts->expected_attach_type = BPF_TRACE_RAW_TP;
-	opts->attach_btf_id = (__u32)cookie;
-	opts->attach_btf_obj_fd = 0; /* vmlinux */
-	return err;
-}
-
 int typed_tp_register(int id)
 {
-	static int registered_id;
-	LIBBPF_OPTS(libbpf_prog_handler_opts, opts, .cookie = id, .prog_prepare_load_fn = prepare_load);
-	int handler;
-
-	if (registered_id)
-		return registered_id == id ? 0 : -EBUSY;
-	handler = libbpf_register_prog_handler(SECTION, BPF_PROG_TYPE_RAW_TRACEPOINT, 0, &opts);
-	if (handler < 0)
-		return handler;
-	registered_id = id;
-	return 0;
+	return core_btf_register_section(SECTION, BPF_TRACE_RAW_TP, id);
 }
 
 struct bpf_link *typed_tp_attach(struct bpf_program *prog)
