@@ -253,17 +253,6 @@ static void thread_seen(struct analysis *a, uint32_t tid, uint64_t ts_ns)
 	}
 }
 
-/* Counts r under key, unless the table is full and key new: then only over_limit grows. */
-static bool bounded_add(struct analysis *a, struct group_table *t, size_t max, const char *key,
-			const struct record *r)
-{
-	if (t->count >= max && !groups_find(t, key)) {
-		a->over_limit++;
-		return false;
-	}
-	return groups_add(t, key, r) != NULL;
-}
-
 void analysis_add(struct analysis *a, const struct record *r)
 {
 	struct group *g;
@@ -276,10 +265,10 @@ void analysis_add(struct analysis *a, const struct record *r)
 			key = NULL;
 			break;
 		}
+		/* A full table makes room (analysis_evict.c): a new failing call is always counted. */
 		if (a->calls.count >= ANALYSIS_MAX_CALLS && !groups_find(&a->calls, key))
 			analysis_make_room(a);
-		if (bounded_add(a, &a->calls, ANALYSIS_MAX_CALLS, key, r) && race_errno(r->err) && r->path &&
-		    r->path[0] == '/')
+		if (groups_add(&a->calls, key, r) && race_errno(r->err) && r->path && r->path[0] == '/')
 			race_on_failure(a, key, r);
 		break;
 	case REC_MOUNT:

@@ -75,7 +75,8 @@ struct analysis {
 	struct record_list notes;    /* things the recorder could not do (e.g. no kubectl), as msg */
 	struct record pod;           /* the pod fstrace ran in (REC_POD; type REC_NONE: not in one) */
 	struct forgotten forgotten;  /* the oldest routine failures, summed up when memory was short */
-	uint64_t over_limit;         /* events counted but not analysed: past the bounds below */
+	uint64_t over_limit;         /* failing calls dropped although worth keeping, when nothing routine
+				      * was left to forget (analysis_make_room) */
 	struct thread_seen {         /* each thread's latest event: when its next call began at the earliest */
 		uint32_t tid;
 		uint64_t ts_ns;
