@@ -68,33 +68,34 @@ echo "== run in a pid namespace that still shows the host's /proc"
 in_pidns "$T/hostproc.jsonl.gz" 1 host -- sh -c 'cat /nonexistent/pidns-probe; exit 3'
 check_missing "$T/hostproc.jsonl.gz" 1 "host /proc"
 
+# scenario_in_pidns NAME: scenario NAME set up on the host, its trigger run under fstrace in a pid
+# namespace with its own /proc; the recording in $T/NAME.jsonl.gz, the JSON report in $T/NAME.json.
+scenario_in_pidns() {
+	scenario=$1
+	mkdir -p "$T/$scenario"
+	"$SCENARIO" setup "$scenario" "$T/$scenario"
+	in_pidns "$T/$scenario.jsonl.gz" 1 own -o "$T/$scenario.json" --format json -- \
+		/bin/bash "$SCENARIO" trigger "$scenario" "$T/$scenario"
+	check_recording "$T/$scenario.jsonl.gz"
+}
+
 echo "== the nested overlay, from inside (the layers are looked up through the namespace's /proc)"
-scenario=nested_overlay
-mkdir -p "$T/$scenario"
-"$SCENARIO" setup "$scenario" "$T/$scenario"
-in_pidns "$T/overlay.jsonl.gz" 1 own -o "$T/overlay.json" --format json -- \
-	/bin/bash "$SCENARIO" trigger "$scenario" "$T/$scenario"
+scenario_in_pidns nested_overlay
 [[ $RUN_RC -ne 0 && $RUN_RC -lt 125 ]] || fail "nested overlay: fstrace run exited $RUN_RC"
-check_recording "$T/overlay.jsonl.gz"
 jq -e '[.findings[] | select(.class == "overlay_mount")] | length == 1 and
 	(.[0] | .cause == "nested_overlay" and .vpid > 0 and .vpid != .pid and
 	 any(.evidence[]; .type == "layer" and .data == "upperdir" and .fstype == "overlay"))' \
-	"$T/overlay.json" >/dev/null ||
+	"$T/nested_overlay.json" >/dev/null ||
 	fail "nested overlay: no overlay_mount finding with cause nested_overlay, a namespace pid and the upperdir on overlay"
 "$SCENARIO" cleanup "$scenario" "$T/$scenario"
 scenario=
 
 echo "== a deleter on the host, a failure inside: the actor is a host process"
-scenario=racing_deleter
-mkdir -p "$T/$scenario"
-"$SCENARIO" setup "$scenario" "$T/$scenario"
-in_pidns "$T/race.jsonl.gz" 1 own -o "$T/race.json" --format json -- \
-	/bin/bash "$SCENARIO" trigger "$scenario" "$T/$scenario"
-check_recording "$T/race.jsonl.gz"
+scenario_in_pidns racing_deleter
 jq -e 'any(.findings[]; .class == "enoent_race" and .vpid > 0 and .actor.vpid == 0 and .actor.pid > 0)' \
-	"$T/race.json" >/dev/null ||
+	"$T/racing_deleter.json" >/dev/null ||
 	fail "racing deleter: no enoent_race finding whose failure has a namespace pid and whose actor is outside (vpid 0)"
-"$FSTRACE" report "$T/race.jsonl.gz" 2>&1 | grep -q "actor: host pid [0-9]* (rm" ||
+"$FSTRACE" report "$T/racing_deleter.jsonl.gz" 2>&1 | grep -q "actor: host pid [0-9]* (rm" ||
 	fail "racing deleter: the text report does not name the actor as 'host pid N (rm'"
 "$SCENARIO" cleanup "$scenario" "$T/$scenario"
 scenario=
