@@ -22,11 +22,11 @@ static const struct record *removal_for(const struct analysis *a, const struct g
 	return g ? &g->first : NULL;
 }
 
-/* Severity follows consequence: a miss its process went on to get past (it exited 0, or the whole
- * command did) broke nothing, whatever removed the path. */
+/* Severity follows consequence: a miss its process went on to get past (it exited 0) broke
+ * nothing, whatever removed the path. (A command that exited 0: weigh_consequence, findings.c.) */
 static bool handled(const struct analysis *a, const struct record *fail)
 {
-	return analysis_exit_status(a, fail) == 0 || (a->h.argc && a->exit_code == 0);
+	return analysis_exit_status(a, fail) == 0;
 }
 
 /* One finding per actor: a cleanup loop forks a new rm each round, and rm -rf removes every
