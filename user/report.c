@@ -130,6 +130,15 @@ bool render_verdict(const struct render *r, char *buf, size_t len)
 	return true;
 }
 
+bool render_tail_stream(const struct render *r, size_t *n)
+{
+	analysis_tail(r->a, true, 0, n);
+	if (*n)
+		return true;
+	analysis_tail(r->a, false, 0, n);
+	return false;
+}
+
 bool render_last_miss(const struct render *r, char *buf, size_t len)
 {
 	const struct verdict *v = &r->f->verdict;

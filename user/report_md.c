@@ -177,9 +177,7 @@ int render_md(const struct render *r)
 		bool err;
 
 		fprintf(r->out, "\n**Verdict:** %s.\n", shown(line));
-		analysis_tail(a, true, 0, &n);
-		if (!(err = n > 0))
-			analysis_tail(a, false, 0, &n);
+		err = render_tail_stream(r, &n);
 		if (n) {
 			fprintf(r->out, "\nIts last lines (%s):\n\n", err ? "stderr" : "stdout");
 			for (size_t i = 0; i < n; i++) {

@@ -34,6 +34,9 @@ bool render_pod(const struct analysis *a, char *buf, size_t len);
 /* "no filesystem failure explains ...": when the command failed and no finding accounts for it
  * (struct verdict); false (buf untouched) otherwise. */
 bool render_verdict(const struct render *r, char *buf, size_t len);
+/* The stream a verdict quotes the command's last lines from: stderr (true) when it wrote any,
+ * else stdout; how many lines in *n (0: it printed nothing). */
+bool render_tail_stream(const struct render *r, size_t *n);
 /* "openat ENOENT /x by pid 3 (npm), 17.6 ms before it exited 1": the latest miss the failed
  * command's output does not name; false when there is none. */
 bool render_last_miss(const struct render *r, char *buf, size_t len);

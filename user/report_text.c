@@ -44,10 +44,7 @@ static void verdict(const struct render *r)
 	if (!render_verdict(r, line, sizeof(line)))
 		return;
 	fprintf(r->out, "%s\n", line);
-	analysis_tail(r->a, true, 0, &n);
-	err = n > 0;
-	if (!err)
-		analysis_tail(r->a, false, 0, &n);
+	err = render_tail_stream(r, &n);
 	if (n)
 		fprintf(r->out, "its last lines (%s):\n", err ? "stderr" : "stdout");
 	for (size_t i = 0; i < n; i++)
