@@ -15,8 +15,15 @@ mkdir -p "$S"
 "$SCENARIO" setup npm_race "$S"
 deleter=$(<"$S/deleter.pid")
 FST_RUN_OPTS=(-o "$report" --format json)
-fst_run_trigger "$rec" npm_race "$S"
-[[ $RUN_RC -eq 1 ]] || fail "npm did not warn TAR_ENTRY_ERROR (trigger exited $RUN_RC)"
+# The race is real, so it can miss: on a loaded machine the deleter may not hit npm's extraction
+# window. Each try is a fresh install; three misses in a row mean the scenario is broken.
+for try in 1 2 3; do
+	rm -rf "$S/app/node_modules" "$S/app/package-lock.json" "$S/npm-cache"
+	fst_run_trigger "$rec" npm_race "$S"
+	[[ $RUN_RC -ne 0 ]] && break
+	note "try $try: npm did not warn TAR_ENTRY_ERROR; trying again"
+done
+[[ $RUN_RC -eq 1 ]] || fail "npm did not warn TAR_ENTRY_ERROR in 3 tries (trigger exited $RUN_RC)"
 check_recording "$rec"
 jq -e -f "$FST_REPO/tests/report_schema.jq" "$report" >/dev/null 2>"$T/schema.err" ||
 	fail "the JSON report does not match the schema: $(head -n 3 "$T/schema.err")"
@@ -34,7 +41,8 @@ jq -e '.path | test("/node_modules/bigpkg/lib")' <<<"$race" >/dev/null || fail "
 jq -e '.command_output | length > 0 and all(.[]; .line | contains("TAR_ENTRY_ERROR ENOENT")) and
 	any(.[]; .syscall == "open" and (.first_failed_syscall | type == "string"))' <<<"$race" >/dev/null ||
 	fail "npm's TAR_ENTRY_ERROR lines are not linked to the race, with the call that failed first"
-jq -e --arg lib "$lib" 'all(.findings[]; .class != "missing_path" or ((.path // "") | startswith($lib) | not))' \
-	"$report" >/dev/null || fail "a path the cleanup removed is reported as a plain missing path"
+plain=$(jq -c --arg lib "$lib" '[.findings[] | select(.class == "missing_path" and ((.path // "") | startswith($lib)))
+	| {path, count, first: .evidence[0]}]' "$report")
+[[ $plain == "[]" ]] || fail "a path the cleanup removed is reported as a plain missing path: $plain"
 jq -e 'all(.findings[]; .class != "fs_corruption")' "$report" >/dev/null || fail "a race was blamed on corruption"
 echo "ok"

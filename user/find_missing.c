@@ -90,6 +90,43 @@ static uint32_t dirs_missing(const struct name_counts *t, const char *path)
 	return t->v ? name_slot(t, hash_of(base, strlen(base)))->dirs : 0;
 }
 
+/*
+ * Paths another finding already explains (a race, corruption), by hash: the command's own lines
+ * about such a path are linked there, and its other misses of it, such as npm's statx before it
+ * writes the file a deleter then takes away, are the command's checks rather than a second cause.
+ */
+struct path_set {
+	uint64_t *v;
+	size_t cap;
+};
+
+static uint64_t *path_slot(const struct path_set *s, uint64_t h)
+{
+	size_t i;
+
+	for (i = h % s->cap; s->v[i] && s->v[i] != h; i = (i + 1) % s->cap)
+		;
+	return &s->v[i];
+}
+
+static void collect_explained(struct group **all, size_t n, const struct findings *f, struct path_set *s)
+{
+	s->cap = n * 2 + 1;
+	if (!(s->v = calloc(s->cap, sizeof(*s->v))))
+		return;
+	for (size_t i = 0; all[i]; i++) {
+		const char *path = all[i]->first.path;
+
+		if (path && findings_claimed(f, all[i]))
+			*path_slot(s, hash_of(path, strlen(path))) = hash_of(path, strlen(path));
+	}
+}
+
+static bool explained(const struct path_set *s, const char *path)
+{
+	return s->v && *path_slot(s, hash_of(path, strlen(path)));
+}
+
 static bool mentioned_in_output(const struct analysis *a, const char *path)
 {
 	struct finding probe = {};
@@ -124,6 +161,7 @@ void find_missing(const struct analysis *a, struct findings *f)
 {
 	struct group **all = groups_sorted(&a->calls);
 	struct name_counts names = {};
+	struct path_set elsewhere = {};
 	/* Only a command that failed has misses worth listing; a recording has no command. */
 	bool failed = a->h.argc && a->exit_code > 0;
 	size_t listed = 0;
@@ -137,6 +175,7 @@ void find_missing(const struct analysis *a, struct findings *f)
 	f->routine.forgotten += a->forgotten.other;
 	f->routine.answers += a->forgotten.answers;
 	count_basenames(all, a->calls.count, &names);
+	collect_explained(all, a->calls.count, f, &elsewhere);
 	for (size_t i = 0; all[i]; i++) {
 		const struct record *r = &all[i]->first;
 		struct finding *x;
@@ -144,7 +183,7 @@ void find_missing(const struct analysis *a, struct findings *f)
 		if (r->err != ENOENT || !r->path || findings_claimed(f, all[i]))
 			continue;
 		findings_claim(f, all[i]);
-		if (!mentioned_in_output(a, r->path)) {
+		if (explained(&elsewhere, r->path) || !mentioned_in_output(a, r->path)) {
 			if (path_is_system_noise(r->path)) {
 				f->routine.system += all[i]->count;
 				f->routine.total += all[i]->count;
@@ -202,5 +241,6 @@ void find_missing(const struct analysis *a, struct findings *f)
 				      errno_name(x->failure->err), x->failure->path);
 	}
 	free(names.v);
+	free(elsewhere.v);
 	free(all);
 }

@@ -124,8 +124,18 @@ void find_race(const struct analysis *a, struct findings *f)
 		finding_evidence(x, fail);
 		x->remedy = remedy_for(x->class, x->cause, NULL);
 	}
-	for (size_t i = 0; i < f->n; i++)
-		if (strcmp(f->v[i].class, "enoent_race") == 0)
-			describe(a, &f->v[i]);
+	for (size_t i = 0; i < f->n; i++) {
+		struct finding *x = &f->v[i];
+
+		if (strcmp(x->class, "enoent_race") != 0)
+			continue;
+		describe(a, x);
+		/* npm's TAR_ENTRY_ERROR: it exits 0 and says files were not written. */
+		if (x->severity == SEV_LOW && x->noutput > 0) {
+			x->severity = SEV_MEDIUM;
+			finding_detail(x, "the process exited 0, but it reported these failures: what it "
+				       "wrote is incomplete");
+		}
+	}
 	free(all);
 }

@@ -222,8 +222,12 @@ static void weigh_consequence(const struct analysis *a, struct findings *f)
 	for (size_t i = 0; i < f->n; i++) {
 		struct finding *x = &f->v[i];
 
-		if (x->severity > SEV_LOW && strcmp(x->class, "fs_corruption") != 0) {
-			x->severity = SEV_LOW;
+		/* Unless the command said it failed at it (npm's TAR_ENTRY_ERROR warnings): its
+		 * output is then incomplete, which a later step will meet. */
+		enum severity most = x->noutput > 0 ? SEV_MEDIUM : SEV_LOW;
+
+		if (x->severity > most && strcmp(x->class, "fs_corruption") != 0) {
+			x->severity = most;
 			finding_detail(x, "the command exited 0: this did not make it fail");
 		}
 	}

@@ -55,10 +55,14 @@ struct report *report_load(const char *path, uint64_t *cut_after)
 		return NULL;
 	}
 	while ((ret = recording_next(rd, &r)) == 1) {
-		if (r.ts_ns + DISORDER_NS < latest)
+		/* A record the kernel folded repeats into is written after its last repeat, and
+		 * stamped with its first: it is in order by its last. */
+		uint64_t written_ns = r.last_ns > r.ts_ns ? r.last_ns : r.ts_ns;
+
+		if (written_ns + DISORDER_NS < latest)
 			disordered++;
-		else if (r.ts_ns > latest)
-			latest = r.ts_ns;
+		else if (written_ns > latest)
+			latest = written_ns;
 		report_add(rep, &r);
 		record_free(&r);
 		read_count++;
