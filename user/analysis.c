@@ -253,6 +253,22 @@ static void thread_seen(struct analysis *a, uint32_t tid, uint64_t ts_ns)
 	}
 }
 
+/* A failing call's key, "syscall errno path path2", in a buffer reused call after call: the
+ * table copies it only for a call not seen before. */
+static const char *call_key(struct analysis *a, const struct record *r)
+{
+	char err[16];
+
+	jbuf_reset(&a->key);
+	jbuf_puts(&a->key, r->syscall ? r->syscall : "?");
+	snprintf(err, sizeof(err), " %d ", r->err);
+	jbuf_puts(&a->key, err);
+	jbuf_puts(&a->key, r->path ? r->path : "");
+	jbuf_putc(&a->key, ' ');
+	jbuf_puts(&a->key, r->path2 ? r->path2 : "");
+	return a->key.oom ? NULL : a->key.p;
+}
+
 void analysis_add(struct analysis *a, const struct record *r)
 {
 	struct group *g;
@@ -260,16 +276,13 @@ void analysis_add(struct analysis *a, const struct record *r)
 
 	switch (r->type) {
 	case REC_SYSCALL:
-		if (asprintf(&key, "%s %d %s %s", r->syscall ? r->syscall : "?", r->err,
-			     r->path ? r->path : "", r->path2 ? r->path2 : "") < 0) {
-			key = NULL;
+		if (!call_key(a, r))
 			break;
-		}
 		/* A full table makes room (analysis_evict.c): a new failing call is always counted. */
-		if (a->calls.count >= ANALYSIS_MAX_CALLS && !groups_find(&a->calls, key))
+		if (a->calls.count >= ANALYSIS_MAX_CALLS && !groups_find(&a->calls, a->key.p))
 			analysis_make_room(a);
-		if (groups_add(&a->calls, key, r) && race_errno(r->err) && r->path && r->path[0] == '/')
-			race_on_failure(a, key, r);
+		if (groups_add(&a->calls, a->key.p, r) && race_errno(r->err) && r->path && r->path[0] == '/')
+			race_on_failure(a, a->key.p, r);
 		break;
 	case REC_MOUNT:
 		if (r->err)
@@ -404,6 +417,7 @@ void analysis_free(struct analysis *a)
 	recording_header_free(&a->h);
 	free(a->threads);
 	free(a->ended);
+	jbuf_free(&a->key);
 	groups_free(&a->calls);
 	groups_free(&a->removals);
 	groups_free(&a->removals_old);

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "groups.h"
+#include "json.h"
 #include "output_match.h"
 #include "record.h"
 #include "recording.h"
@@ -45,6 +46,7 @@ struct analysis {
 	char *ended;
 	bool truncated;
 	struct group_table calls;    /* failing calls, by "syscall errno path path2" */
+	struct jbuf key;             /* the key of the call being added */
 	/* Removals and renames-away, by the path that went away: only recent ones can explain a
 	 * failure, so two generations, the older dropped when the newer fills up. */
 	struct group_table removals, removals_old;
@@ -90,7 +92,7 @@ struct analysis {
 #define ANALYSIS_MAX_EXITS 16384
 #define ANALYSIS_THREADS 65536
 
-/* Forgets the oldest routine failing calls until the table is three quarters full. */
+/* Forgets the oldest routine failing calls until the table has 256 free slots. */
 void analysis_make_room(struct analysis *a);
 struct analysis *analysis_new(const struct recording_header *h);
 void analysis_add(struct analysis *a, const struct record *r);

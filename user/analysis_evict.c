@@ -76,7 +76,8 @@ static bool worth_keeping(const struct analysis *a, const struct group *g)
 void analysis_make_room(struct analysis *a)
 {
 	struct group_table *t = &a->calls;
-	size_t target = ANALYSIS_MAX_CALLS * 3 / 4;
+	/* A few at a time: freed memory is reused at once by the groups that replace them. */
+	size_t target = ANALYSIS_MAX_CALLS - 256;
 	struct group *g, *newer;
 
 	/* Oldest first: the age list is kept in the order of each group's latest event. */

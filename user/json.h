@@ -87,6 +87,20 @@ struct jmember {
 struct jval *json_parse(const char *s, size_t len, char *err, size_t errlen);
 void jval_free(struct jval *v);
 
+/*
+ * A parse arena: json_parse_in builds its values in blocks the arena keeps, so a reader of
+ * millions of lines makes no allocation per line. Its values are never jval_free()d: they last
+ * until the next json_arena_reset, which keeps the memory for the next line.
+ */
+struct json_arena {
+	struct json_block *blocks; /* the newest first */
+	size_t total;              /* bytes the blocks hold, for the one block a reset keeps */
+};
+
+struct jval *json_parse_in(struct json_arena *a, const char *s, size_t len, char *err, size_t errlen);
+void json_arena_reset(struct json_arena *a);
+void json_arena_free(struct json_arena *a);
+
 /* The first member named key, or NULL (also when obj is not an object). */
 const struct jval *jval_get(const struct jval *obj, const char *key);
 /* Typed access; false when v is NULL or of another type or range. */

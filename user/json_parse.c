@@ -5,6 +5,7 @@
  * JSON_MAX_DEPTH, and a failure frees whatever was built so far.
  */
 #include <locale.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +18,68 @@ struct parser {
 	int depth;
 	char *err;
 	size_t errlen;
+	struct json_arena *arena; /* NULL: each value is malloc()ed and jval_free() frees it */
 };
+
+struct json_block {
+	struct json_block *next;
+	size_t used, cap;
+	max_align_t data[];
+};
+
+#define ARENA_BLOCK (64 * 1024)
+
+static void *arena_alloc(struct json_arena *a, size_t n)
+{
+	struct json_block *b = a->blocks;
+
+	n = (n + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
+	if (!b || b->cap - b->used < n) {
+		size_t cap = n > ARENA_BLOCK ? n : ARENA_BLOCK;
+
+		if (!(b = malloc(sizeof(*b) + cap)))
+			return NULL;
+		b->next = a->blocks;
+		b->used = 0;
+		b->cap = cap;
+		a->blocks = b;
+		a->total += cap;
+	}
+	b->used += n;
+	return (char *)b->data + b->used - n;
+}
+
+void json_arena_free(struct json_arena *a)
+{
+	for (struct json_block *b = a->blocks, *next; b; b = next) {
+		next = b->next;
+		free(b);
+	}
+	a->blocks = NULL;
+	a->total = 0;
+}
+
+void json_arena_reset(struct json_arena *a)
+{
+	size_t total = a->total;
+
+	if (!a->blocks)
+		return;
+	if (a->blocks->next) { /* a line outgrew one block: one block of the size it took */
+		json_arena_free(a);
+		if ((a->blocks = malloc(sizeof(*a->blocks) + total))) {
+			a->blocks->next = NULL;
+			a->blocks->cap = a->total = total;
+		}
+	}
+	if (a->blocks)
+		a->blocks->used = 0;
+}
+
+static void *p_alloc(struct parser *ps, size_t n)
+{
+	return ps->arena ? arena_alloc(ps->arena, n) : malloc(n);
+}
 
 static int fail(struct parser *ps, const char *what)
 {
@@ -33,14 +95,19 @@ static void skip_ws(struct parser *ps)
 }
 
 /* Grow an array of elsize-byte items to hold n + 1; NULL on overflow or allocation failure. */
-static void *grow(void *arr, size_t *cap, size_t n, size_t elsize)
+static void *grow(struct parser *ps, void *arr, size_t *cap, size_t n, size_t elsize)
 {
 	if (n < *cap)
 		return arr;
-	size_t ncap = *cap ? *cap * 2 : 4;
+	size_t ncap = *cap ? *cap * 2 : 16;
 	if (ncap > SIZE_MAX / elsize)
 		return NULL;
-	void *p = realloc(arr, ncap * elsize);
+	void *p;
+	if (!ps->arena) {
+		p = realloc(arr, ncap * elsize);
+	} else if ((p = arena_alloc(ps->arena, ncap * elsize)) && n) {
+		memcpy(p, arr, n * elsize); /* the old array stays in the arena until its reset */
+	}
 	if (p)
 		*cap = ncap;
 	return p;
@@ -109,7 +176,7 @@ static int parse_string(struct parser *ps, char **out, size_t *outlen)
 	}
 	if (q >= ps->end)
 		return fail(ps, "unterminated string");
-	unsigned char *buf = malloc((size_t)(q - ps->p) + 1), *o = buf;
+	unsigned char *buf = p_alloc(ps, (size_t)(q - ps->p) + 1), *o = buf;
 	if (!buf)
 		return fail(ps, "out of memory");
 	while (ps->p < q && !bad) {
@@ -133,7 +200,8 @@ static int parse_string(struct parser *ps, char **out, size_t *outlen)
 		} else if (ps->p[1] == 'u') { /* the scan above put ps->p[1] before q */
 			ps->p += 2;
 			if (unicode_escape(ps, q, &cp)) {
-				free(buf);
+				if (!ps->arena)
+					free(buf);
 				return -1;
 			}
 			o += put_utf8(o, cp);
@@ -145,7 +213,8 @@ static int parse_string(struct parser *ps, char **out, size_t *outlen)
 		}
 	}
 	if (bad) {
-		free(buf);
+		if (!ps->arena)
+			free(buf);
 		return fail(ps, bad);
 	}
 	ps->p = q + 1;
@@ -265,7 +334,7 @@ static int parse_container(struct parser *ps, struct jval *v, bool is_obj)
 		struct jval *slot;
 
 		if (is_obj) {
-			struct jmember *m = grow(v->obj.m, &cap, v->obj.n, sizeof(*m));
+			struct jmember *m = grow(ps, v->obj.m, &cap, v->obj.n, sizeof(*m));
 			size_t keylen;
 
 			if (!m)
@@ -281,7 +350,7 @@ static int parse_container(struct parser *ps, struct jval *v, bool is_obj)
 			if (!eat(ps, ':'))
 				return fail(ps, "expected ':'");
 		} else {
-			struct jval *a = grow(v->arr.v, &cap, v->arr.n, sizeof(*a));
+			struct jval *a = grow(ps, v->arr.v, &cap, v->arr.n, sizeof(*a));
 
 			if (!a)
 				return fail(ps, "out of memory");
@@ -338,22 +407,38 @@ static int parse_value(struct parser *ps, struct jval *v)
 	}
 }
 
+static struct jval *parse_one(struct parser *ps)
+{
+	struct jval *v = p_alloc(ps, sizeof(*v));
+
+	if (!v) {
+		fail(ps, "out of memory");
+		return NULL;
+	}
+	if (parse_value(ps, v) == 0) {
+		skip_ws(ps);
+		if (ps->p == ps->end)
+			return v;
+		fail(ps, "trailing garbage after the value");
+	}
+	if (!ps->arena)
+		jval_free(v);
+	return NULL;
+}
+
 struct jval *json_parse(const char *s, size_t len, char *err, size_t errlen)
 {
 	struct parser ps = { (const unsigned char *)s, (const unsigned char *)s,
-			     (const unsigned char *)s + len, 0, err, errlen };
-	struct jval *v = malloc(sizeof(*v));
+			     (const unsigned char *)s + len, 0, err, errlen, NULL };
 
-	if (!v) {
-		fail(&ps, "out of memory");
-		return NULL;
-	}
-	if (parse_value(&ps, v) == 0) {
-		skip_ws(&ps);
-		if (ps.p == ps.end)
-			return v;
-		fail(&ps, "trailing garbage after the value");
-	}
-	jval_free(v);
-	return NULL;
+	return parse_one(&ps);
+}
+
+struct jval *json_parse_in(struct json_arena *a, const char *s, size_t len, char *err, size_t errlen)
+{
+	struct parser ps = { (const unsigned char *)s, (const unsigned char *)s,
+			     (const unsigned char *)s + len, 0, err, errlen, a };
+
+	json_arena_reset(a);
+	return parse_one(&ps);
 }

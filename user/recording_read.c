@@ -37,6 +37,7 @@ struct recording_reader {
 	uint64_t events, lost;
 	int exit_code;
 	char *ended;            /* the trailer's end time */
+	struct json_arena arena; /* each line's parse, reused line after line */
 	char bad_gzip[300];     /* zlib's complaint, once the bytes decoded before it are used */
 	char err[512];
 };
@@ -241,7 +242,7 @@ int recording_next(struct recording_reader *r, struct record *out)
 		}
 		if (r->have_trailer)
 			return damage(r, r->line, "data after the trailer");
-		struct jval *v = json_parse(line, len, msg, sizeof(msg));
+		struct jval *v = json_parse_in(&r->arena, line, len, msg, sizeof(msg));
 		if (!v)
 			return damage(r, r->line, msg);
 		const char *type = jval_str(jval_get(v, "type"));
@@ -253,7 +254,6 @@ int recording_next(struct recording_reader *r, struct record *out)
 			damage(r, r->line, msg);
 		else if (out->type != REC_NONE)
 			rc = 1;
-		jval_free(v);
 		if (rc)
 			return rc;
 		/* An event type from a newer fstrace, or the trailer: keep reading. */
@@ -294,5 +294,6 @@ void recording_close_reader(struct recording_reader *r)
 	free(r->in);
 	free(r->buf);
 	free(r->ended);
+	json_arena_free(&r->arena);
 	free(r);
 }
