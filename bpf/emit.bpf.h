@@ -36,6 +36,8 @@ static __always_inline struct fst_event *event_start(__u32 type)
 		e->vppid = e->ppid;
 	}
 	e->cgroup_id = bpf_get_current_cgroup_id();
+	e->uid = (__u32)bpf_get_current_uid_gid();
+	e->gid = bpf_get_current_uid_gid() >> 32;
 	e->mntns = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
 	e->dirfd = -1;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));

@@ -81,6 +81,8 @@ struct fst_event {
 	__u32 in_scope;   /* 1 when the task is traced: out-of-scope removals only explain failures */
 	__u32 vpid;       /* pid and ppid in fstrace's pid namespace (a container's): equal to pid */
 	__u32 vppid;      /* and ppid on the host, 0 for a task outside that namespace */
+	__u32 uid;        /* the caller's credentials (fsuid/fsgid are what a permission check uses, */
+	__u32 gid;        /* and are these but under setfsuid): in the init user namespace */
 	__u16 str_len[FST_STR_COUNT]; /* bytes of each string including its NUL, 0 when absent */
 	char comm[FST_COMM_LEN];
 	/* the strings follow at sizeof(struct fst_event), after the padding */

@@ -148,6 +148,9 @@ int event_decode(const void *data, size_t size, struct record *r)
 	memcpy(r->comm, e->comm, sizeof(r->comm));
 	r->comm[sizeof(r->comm) - 1] = '\0';
 	r->cgroup_id = e->cgroup_id;
+	r->has_uid = e->type == FST_EV_SYSCALL || e->type == FST_EV_MOUNT;
+	r->uid = r->has_uid ? e->uid : 0;
+	r->gid = r->has_uid ? e->gid : 0;
 	r->mntns = e->mntns;
 	r->ino = e->ino;
 

@@ -30,6 +30,10 @@ void record_to_json(const struct record *r, struct jbuf *out)
 	json_strn(out, r->comm, strnlen(r->comm, sizeof(r->comm)));
 	jobj_u64(out, "cgroup_id", r->cgroup_id);
 	jobj_u64(out, "mntns", r->mntns);
+	if (r->has_uid) {
+		jobj_u64(out, "uid", r->uid);
+		jobj_u64(out, "gid", r->gid);
+	}
 	jobj_str(out, "syscall", r->syscall);
 	if (r->has_ret)
 		jobj_i64(out, "ret", r->ret);
@@ -93,6 +97,7 @@ static const struct field {
 	F("ppid", K_U32, ppid),		F("comm", K_COMM, comm),
 	FH("vpid", K_U32, vpid, has_vpid), FH("vppid", K_U32, vppid, has_vppid),
 	F("cgroup_id", K_U64, cgroup_id), F("mntns", K_U32, mntns),
+	FH("uid", K_U32, uid, has_uid),	FH("gid", K_U32, gid, has_uid),
 	F("syscall", K_STR, syscall),	FH("ret", K_I64, ret, has_ret),
 	F("errno", K_ERRNO, err),	F("path", K_STR, path),
 	F("path2", K_STR, path2),	F("cwd", K_STR, cwd),

@@ -2,7 +2,7 @@
 /*
  * The event contract: one struct record as one JSON object, the unit of a recording line and
  * of JSON export. Keys, in order, each only when the event has it:
- *   ts_ns type pid tid ppid vpid vppid comm cgroup_id mntns syscall ret errno path path2 cwd
+ *   ts_ns type pid tid ppid vpid vppid comm cgroup_id mntns uid gid syscall ret errno path path2 cwd
  *   fstype data dev ino func line msg fd flags outsider count last_ns, then a context record's
  *   object: device, cgroup or pod
  * errno is a name ("ENOENT"), dev is "major:minor". vpid and vppid (the pids in the container's
@@ -11,7 +11,7 @@
  * a process outside the traced tree or record's filters. count and last_ns only on a syscall
  * record that stands for count > 1 calls: the same failure repeated (process, call, errno,
  * path), folded in the kernel; ts_ns is then the first of them and last_ns the last; absent,
- * count is 1. Readers ignore keys they do not know, so a newer fstrace may add keys without a
+ * count is 1. uid and gid (the caller's, the host's ids) on syscall and mount records. Readers ignore keys they do not know, so a newer fstrace may add keys without a
  * format version bump.
  */
 #ifndef FSTRACE_EVENT_JSON_H

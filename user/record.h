@@ -52,6 +52,10 @@ struct record {
 	 * record's filters): a daemon, a cleanup job, or something unrelated on the machine. */
 	bool outsider;
 	char comm[16];
+	/* The caller's uid and gid (the host's), for a failing call or a mount: what a permission
+	 * check weighed. Only where has_uid says so (older recordings lack them). */
+	uint32_t uid, gid;
+	bool has_uid;
 	uint64_t cgroup_id;
 	uint32_t mntns;
 	char *syscall;        /* "openat", or for proc: "fork"/"exec"/"exit" */
