@@ -19,6 +19,7 @@
 #define MAX_CGROUPS 4096
 #define MAX_OUTPUTS 1024
 #define MAX_NOTES 16
+#define MAX_STATES 4096
 
 static int list_add(struct record_list *l, const struct record *r, size_t max)
 {
@@ -328,6 +329,9 @@ void analysis_add(struct analysis *a, const struct record *r)
 		if (r->msg)
 			add_note(a, r);
 		break;
+	case REC_STATE:
+		list_add(&a->states, r, MAX_STATES);
+		break;
 	case REC_POD:
 		if (r->pod) { /* the latest description counts, as for devices */
 			struct record copy;
@@ -435,6 +439,7 @@ void analysis_free(struct analysis *a)
 	list_free(&a->devices);
 	list_free(&a->cgroups);
 	list_free(&a->notes);
+	list_free(&a->states);
 	record_free(&a->pod);
 	for (size_t i = 0; i < a->noutputs; i++) {
 		record_free(&a->outputs[i].rec);

@@ -75,6 +75,7 @@ struct analysis {
 	struct record tail[2][ANALYSIS_TAIL_LINES];
 	uint64_t tail_n[2];
 	struct record_list notes;    /* things the recorder could not do (e.g. no kubectl), as msg */
+	struct record_list states;   /* REC_STATE: the machine at the moment of a failure (state.h) */
 	struct record pod;           /* the pod fstrace ran in (REC_POD; type REC_NONE: not in one) */
 	struct forgotten forgotten;  /* the oldest routine failures, summed up when memory was short */
 	uint64_t over_limit;         /* failing calls dropped although worth keeping, when nothing routine

@@ -14,6 +14,7 @@
 #include "devices.h"
 #include "mountinfo.h"
 #include "overlay_opts.h"
+#include "state.h"
 #include "util.h"
 
 #define DIR_CACHE 4096   /* directories whose device is known; cleared when full */
@@ -52,6 +53,7 @@ struct context {
 	struct fs_context fsc[MAX_FS_CONTEXTS];
 	bool ext4_errors_seen;
 	struct cgroup_tracker *cgroups;
+	struct state_tracker *states; /* the machine at the moment of a failure (state.h) */
 	struct env_context env;  /* the pod fstrace runs in, what it could not read */
 	bool env_described;      /* in the current recording file */
 };
@@ -65,6 +67,7 @@ struct context *context_new(context_emit_fn emit, void *ctx, bool kube)
 		c->ctx = ctx;
 		c->kube = kube;
 		c->cgroups = cgroup_tracker_new(&cgroup_roots_default); /* NULL: no attribution, no harm */
+		c->states = state_tracker_new(emit, ctx);                /* NULL: no states, no harm */
 		env_context_learn(&c->env, NULL);
 	}
 	return c;
@@ -381,6 +384,7 @@ void context_follow(struct context *c, const struct record *r)
 	case REC_SYSCALL:
 		if (r->has_dev && is_fs_error(r->err))
 			want_device(c, r->dev_major, r->dev_minor);
+		state_follow(c->states, r);
 		break;
 	case REC_EXT4_ERROR:
 		c->ext4_errors_seen = true;
@@ -439,6 +443,7 @@ void context_free(struct context *c)
 		return;
 	forget_dirs(c);
 	cgroup_tracker_free(c->cgroups);
+	state_tracker_free(c->states);
 	env_context_free(&c->env);
 	for (size_t i = 0; i < c->ndevices; i++) {
 		free(c->devices[i].robustness);

@@ -84,6 +84,10 @@ void event_text_line(FILE *out, const struct record *r, uint64_t base_ns)
 	case REC_NOTE:
 		fprintf(out, "note: %s", r->msg ? shown(r->msg) : "");
 		break;
+	case REC_STATE:
+		fprintf(out, "state %s of %s: %s", r->syscall ? shown(r->syscall) : "?",
+			r->path ? shown(r->path) : "?", r->data ? shown(r->data) : "");
+		break;
 	case REC_OUTPUT:
 		fprintf(out, "%s: %s", r->data ? shown(r->data) : "output", r->msg ? shown(r->msg) : "");
 		break;

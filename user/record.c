@@ -25,6 +25,7 @@ static const char *const type_names[] = {
 	[REC_CGROUP] = "cgroup",
 	[REC_POD] = "pod",
 	[REC_NOTE] = "note",
+	[REC_STATE] = "state",
 };
 #define NTYPES (sizeof(type_names) / sizeof(type_names[0]))
 

@@ -27,6 +27,10 @@ enum rec_type {
 	REC_CGROUP, /* the container and pod a cgroup id belongs to (cgroups.h), in `cgroup` */
 	REC_POD,    /* the pod fstrace runs in, from what the pod has (pod.h), in `pod` */
 	REC_NOTE,   /* something the collector could not read where it ran: msg */
+	REC_STATE,  /* what the machine said about a failing call's object the moment it failed, which
+		     * a report read later cannot ask (user/state.h): syscall = the kind of fact
+		     * ("statfs", "access", "limits"...), pid and path = the failure's, data =
+		     * "key=value" pairs separated by spaces, msg = a line for humans, dev */
 };
 
 /* A REC_LAYER's flags. */
