@@ -92,8 +92,13 @@ static __always_inline void event_submit(struct fst_event *e, __u32 size)
 	__u32 type = e->type & (FST_LOST_SLOTS - 1);
 	__u64 *count;
 
+	/* A wakeup per event costs the traced task an irq_work and the collector a pass per event:
+	 * below the mark the event waits for the collector's own poll (every 100 ms) or for the
+	 * event that crosses it. */
+	__u64 flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) < targ_wakeup_bytes ? BPF_RB_NO_WAKEUP : 0;
+
 	/* Strings start below FST_SCRATCH_LIMIT and are shorter than the rest: size < the buffer. */
-	if (bpf_ringbuf_output(&events, e, ASM_MASK(size, FST_SCRATCH_SIZE - 1), 0) == 0)
+	if (bpf_ringbuf_output(&events, e, ASM_MASK(size, FST_SCRATCH_SIZE - 1), flags) == 0)
 		return;
 	count = bpf_map_lookup_elem(&lost, &type);
 	if (count)

@@ -223,6 +223,8 @@ static void configure(struct fstrace_bpf *skel, const struct tracer_options *o, 
 			ro->layouts[nr] = traced_syscalls[i].layout;
 	}
 	bpf_map__set_max_entries(skel->maps.events, o->ringbuf_bytes);
+	/* An eighth of the ring: woken well before it fills, seldom for a trickle. */
+	ro->targ_wakeup_bytes = o->ringbuf_bytes / 8;
 	/* Repeats are folded under a seeded hash of their path: random, so no path can be chosen to
 	 * collide with another and hide its failures (bpf/repeats.bpf.h). */
 	ro->targ_repeats = true;

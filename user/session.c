@@ -89,11 +89,11 @@ void session_poll(struct session *s, int timeout_ms)
 
 	if (s->capture)
 		n += output_capture_pollfds(s->capture, fds + 1);
-	if (poll(fds, n, timeout_ms) > 0) {
-		collector_drain(&s->collector);
-		if (s->capture)
-			output_capture_pump(s->capture, keep_output_line, s);
-	}
+	/* Drained on every return, woken or not: the kernel holds back wakeups until a batch is
+	 * queued (bpf/emit.bpf.h), so a trickle of events is read at the timeout. */
+	if (poll(fds, n, timeout_ms) > 0 && s->capture)
+		output_capture_pump(s->capture, keep_output_line, s);
+	collector_drain(&s->collector);
 	now = boottime_ns();
 	if (now >= s->next_flush_ns) {
 		collector_tick(&s->collector);
