@@ -173,10 +173,9 @@ const struct record *first_failure_on(const struct analysis *a, const char *path
 {
 	const struct record *first = NULL;
 
-	for (size_t i = 0; path && i < a->calls.nbuckets; i++)
-		for (const struct group *g = a->calls.buckets[i]; g; g = g->next)
-			if (path_named_by(path, g->first.path) && (!first || g->first.ts_ns < first->ts_ns))
-				first = &g->first;
+	for (const struct group *g = path ? a->calls.oldest : NULL; g; g = g->newer)
+		if (path_named_by(path, g->first.path) && (!first || g->first.ts_ns < first->ts_ns))
+			first = &g->first;
 	return first;
 }
 

@@ -23,31 +23,35 @@ static uint64_t hash(const char *s)
 	return h ^ (h >> 32);
 }
 
-static void chain_push(struct group **head, struct group *g)
+static size_t slot_of(const struct group_table *t, uint64_t h, const char *key)
 {
-	g->next = *head;
-	if (g->next)
-		g->next->pprev = &g->next;
-	g->pprev = head;
-	*head = g;
+	size_t mask = t->nslots - 1, i;
+
+	for (i = h & mask; t->slots[i].g; i = (i + 1) & mask)
+		if (t->slots[i].hash == h && strcmp(t->slots[i].g->key, key) == 0)
+			break;
+	return i;
 }
 
 static int grow(struct group_table *t)
 {
-	size_t n = t->nbuckets ? t->nbuckets * 2 : 256;
-	struct group **b = calloc(n, sizeof(*b));
+	size_t n = t->nslots ? t->nslots * 2 : 256;
+	struct group_slot *v = calloc(n, sizeof(*v));
 
-	if (!b)
+	if (!v)
 		return -1;
-	for (size_t i = 0; i < t->nbuckets; i++) {
-		for (struct group *g = t->buckets[i], *next; g; g = next) {
-			next = g->next;
-			chain_push(&b[g->hash % n], g);
-		}
+	for (size_t i = 0; i < t->nslots; i++) {
+		size_t j;
+
+		if (!t->slots[i].g)
+			continue;
+		for (j = t->slots[i].hash & (n - 1); v[j].g; j = (j + 1) & (n - 1))
+			;
+		v[j] = t->slots[i];
 	}
-	free(t->buckets);
-	t->buckets = b;
-	t->nbuckets = n;
+	free(t->slots);
+	t->slots = v;
+	t->nslots = n;
 	return 0;
 }
 
@@ -80,25 +84,25 @@ struct group *groups_add(struct group_table *t, const char *key, const struct re
 {
 	uint64_t h = hash(key);
 	struct group *g;
+	size_t i;
 
-	if (t->count >= t->nbuckets && grow(t))
+	if (t->count * 2 >= t->nslots && grow(t))
 		return NULL;
-	for (g = t->buckets[h % t->nbuckets]; g; g = g->next) {
-		if (g->hash == h && strcmp(g->key, key) == 0) {
-			g->count += record_calls(r); /* a folded repeat stands for count calls */
-			if (g->last_is_first) { /* its own strings from now on */
-				g->last_is_first = false;
-				if (record_copy(&g->last, r))
-					record_init(&g->last);
-			} else {
-				record_assign(&g->last, r);
-			}
-			if (t->newest != g) {
-				age_unlink(t, g);
-				age_append(t, g);
-			}
-			return g;
+	i = slot_of(t, h, key);
+	if ((g = t->slots[i].g)) {
+		g->count += record_calls(r); /* a folded repeat stands for count calls */
+		if (g->last_is_first) { /* its own strings from now on */
+			g->last_is_first = false;
+			if (record_copy(&g->last, r))
+				record_init(&g->last);
+		} else {
+			record_assign(&g->last, r);
 		}
+		if (t->newest != g) {
+			age_unlink(t, g);
+			age_append(t, g);
+		}
+		return g;
 	}
 	g = calloc(1, sizeof(*g));
 	if (!g || !(g->key = strdup(key)) || record_copy(&g->first, r)) {
@@ -113,7 +117,7 @@ struct group *groups_add(struct group_table *t, const char *key, const struct re
 	g->last_is_first = true;
 	g->count = record_calls(r);
 	g->hash = h;
-	chain_push(&t->buckets[h % t->nbuckets], g);
+	t->slots[i] = (struct group_slot){ h, g };
 	age_append(t, g);
 	t->count++;
 	return g;
@@ -121,28 +125,38 @@ struct group *groups_add(struct group_table *t, const char *key, const struct re
 
 struct group *groups_find(const struct group_table *t, const char *key)
 {
-	uint64_t h;
-
-	if (!t->nbuckets)
-		return NULL;
-	h = hash(key);
-	for (struct group *g = t->buckets[h % t->nbuckets]; g; g = g->next)
-		if (g->hash == h && strcmp(g->key, key) == 0)
-			return g;
-	return NULL;
+	return t->nslots ? t->slots[slot_of(t, hash(key), key)].g : NULL;
 }
 
-void groups_remove(struct group_table *t, struct group *g)
+static void group_free(struct group *g)
 {
-	*g->pprev = g->next;
-	if (g->next)
-		g->next->pprev = g->pprev;
-	age_unlink(t, g);
 	free(g->key);
 	record_free(&g->first);
 	if (!g->last_is_first)
 		record_free(&g->last);
 	free(g);
+}
+
+void groups_remove(struct group_table *t, struct group *g)
+{
+	size_t mask = t->nslots - 1, i, j;
+
+	for (i = g->hash & mask; t->slots[i].g != g; i = (i + 1) & mask)
+		if (!t->slots[i].g)
+			return; /* not in this table */
+	/* Backward shift: each later slot of the run moves into the hole unless its home lies
+	 * cyclically after the hole, so that no lookup meets a free slot before its group. */
+	for (j = (i + 1) & mask; t->slots[j].g; j = (j + 1) & mask) {
+		size_t home = t->slots[j].hash & mask;
+
+		if (((j - home) & mask) >= ((j - i) & mask)) {
+			t->slots[i] = t->slots[j];
+			i = j;
+		}
+	}
+	t->slots[i] = (struct group_slot){ 0, NULL };
+	age_unlink(t, g);
+	group_free(g);
 	t->count--;
 }
 
@@ -162,9 +176,8 @@ struct group **groups_sorted(const struct group_table *t)
 
 	if (!all)
 		return NULL;
-	for (size_t i = 0; i < t->nbuckets; i++)
-		for (struct group *g = t->buckets[i]; g; g = g->next)
-			all[n++] = g;
+	for (struct group *g = t->oldest; g; g = g->newer)
+		all[n++] = g;
 	qsort(all, n, sizeof(*all), by_count);
 	all[n] = NULL;
 	return all;
@@ -172,16 +185,10 @@ struct group **groups_sorted(const struct group_table *t)
 
 void groups_free(struct group_table *t)
 {
-	for (size_t i = 0; i < t->nbuckets; i++) {
-		for (struct group *g = t->buckets[i], *next; g; g = next) {
-			next = g->next;
-			free(g->key);
-			record_free(&g->first);
-			if (!g->last_is_first)
-				record_free(&g->last);
-			free(g);
-		}
+	for (struct group *g = t->oldest, *newer; g; g = newer) {
+		newer = g->newer;
+		group_free(g);
 	}
-	free(t->buckets);
+	free(t->slots);
 	memset(t, 0, sizeof(*t));
 }

@@ -10,10 +10,7 @@
 #include "record.h"
 
 struct group {
-	/* What a lookup walks comes first, in one cache line: a table of 10^5 groups is mostly
-	 * cache misses. */
-	uint64_t hash; /* of key: compared before the key, and no rehash to move or remove it */
-	struct group *next, **pprev; /* bucket chain; pprev points at what points here */
+	uint64_t hash; /* of key: no rehash to move or remove it */
 	char *key;
 	struct group *older, *newer; /* by latest event: the table's oldest first */
 	bool last_is_first; /* last's strings are first's (a group of one event): not its own */
@@ -23,10 +20,18 @@ struct group {
 	struct record last;
 };
 
+/* Open addressing, each slot holding its group's hash: a lookup in a table of 10^5 groups
+ * compares hashes in one array and touches a group (a cache miss each) only on a match. */
+struct group_slot {
+	uint64_t hash;
+	struct group *g; /* NULL: free */
+};
+
 struct group_table {
-	struct group **buckets;
-	size_t nbuckets, count;
-	struct group *oldest, *newest; /* the group whose latest event is oldest, and newest */
+	struct group_slot *slots;
+	size_t nslots, count; /* nslots: a power of two, at least twice count */
+	struct group *oldest, *newest; /* the group whose latest event is oldest, and newest: walk
+					* from oldest along ->newer to visit every group */
 };
 
 /* Counts r under key; NULL only when memory runs out. */
