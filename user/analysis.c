@@ -186,25 +186,31 @@ static void offer_race(struct analysis *a, const char *key, uint64_t fail_ts, co
 static void race_on_failure(struct analysis *a, const char *key, const struct record *r)
 {
 	struct recent_failure *f;
-	/* No removal lately (the common case, a failure storm included): nothing to walk. */
-	char *path = a->last_removal_ns + RACE_LOOKBACK_NS >= r->ts_ns ? strdup(r->path) : NULL;
+	char *path = NULL;
+	size_t len = strlen(r->path);
 
+	/* No removal lately (the common case, a failure storm included): nothing to walk. */
+	if (a->last_removal_ns + RACE_LOOKBACK_NS >= r->ts_ns) {
+		jbuf_reset(&a->ancestor);
+		jbuf_write(&a->ancestor, r->path, len);
+		path = a->ancestor.oom ? NULL : a->ancestor.p;
+	}
 	while (path) {
 		const struct group *g = groups_find(&a->removals, path);
+		char *slash;
 
 		if (!g)
 			g = groups_find(&a->removals_old, path);
-		char *slash = strrchr(path, '/');
-
 		/* Events are stamped before they are queued, so a removal stamped just after the
 		 * failure can already be here. */
 		if (g && g->last.pid != r->pid && race_possible(g->last.ts_ns, g->not_before_ns, r->ts_ns))
 			offer_race(a, key, r->ts_ns, &g->last);
-		if (!slash || slash == path)
+		/* The parent: the last '/' before the end already cut, not a rescan from the start. */
+		if (!(slash = memrchr(path, '/', len)) || slash == path)
 			break;
 		*slash = '\0';
+		len = (size_t)(slash - path);
 	}
-	free(path);
 	f = &a->recent[a->next_recent++ % RECENT];
 	free(f->key);
 	free(f->path);
@@ -422,6 +428,7 @@ void analysis_free(struct analysis *a)
 	free(a->threads);
 	free(a->ended);
 	jbuf_free(&a->key);
+	jbuf_free(&a->ancestor);
 	groups_free(&a->calls);
 	groups_free(&a->removals);
 	groups_free(&a->removals_old);

@@ -47,6 +47,7 @@ struct analysis {
 	bool truncated;
 	struct group_table calls;    /* failing calls, by "syscall errno path path2" */
 	struct jbuf key;             /* the key of the call being added */
+	struct jbuf ancestor;        /* its path, cut back one component at a time (race_on_failure) */
 	/* Removals and renames-away, by the path that went away: only recent ones can explain a
 	 * failure, so two generations, the older dropped when the newer fills up. */
 	struct group_table removals, removals_old;
