@@ -27,6 +27,9 @@
 #include "victims.bpf.h"
 #include "repeats.bpf.h"
 
+#define ENOENT 2 /* include/uapi/asm-generic/errno-base.h: vmlinux.h has no macros */
+#define ENOTDIR 20
+
 #define FSCONFIG_SET_STRING 1
 #define FSCONFIG_SET_PATH 3
 #define FSCONFIG_SET_PATH_EMPTY 4
@@ -109,7 +112,11 @@ __noinline int emit_call(__u32 type, long ret, struct call_args *callp)
 		off = put_user_string(off, FST_STR_PATH, callp->args[path], FST_PATH_MAX);
 	/* Single-path calls only: a rename's or a link's failure is rarely retried in a loop. */
 	if (type == FST_EV_SYSCALL && path2 == FST_ARG_NONE && dirfd != FST_ARG_NONE && off > path_at) {
-		repeat = repeat_fold(path_at, off - path_at, dirfd_of(callp, dirfd), nr, ret);
+		if ((ret == -ENOENT || ret == -ENOTDIR) && targ_pressure_bytes &&
+		    bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= targ_pressure_bytes)
+			repeat = repeat_fold_calls(nr, ret);
+		else
+			repeat = repeat_fold(path_at, off - path_at, dirfd_of(callp, dirfd), nr, ret);
 		if (repeat == REPEAT_FOLDED)
 			return 0;
 	}

@@ -102,6 +102,7 @@ struct fst_pid_pair {
  * old one into records (user/repeats.c).
  */
 #define FST_REPEAT_SLOTS 1024 /* keys per generation; past them, failures go out one by one */
+#define FST_REPEAT_CALLS 4ull /* in a key's hash: it counts a process's misses under load, any path */
 
 struct fst_repeat_key {
 	__u64 hash; /* path bytes (seeded), and for a relative path its base directory; | 2 | gen */

@@ -12,6 +12,7 @@ const volatile bool targ_use_comm = false;   /* record --comm */
 const volatile char targ_comm[FST_COMM_LEN] = {};
 const volatile struct fst_syscall_layout layouts[FST_SYSCALL_SLOTS] = {};
 const volatile __u64 targ_wakeup_bytes = 0;  /* wake the collector once this much is queued */
+const volatile __u64 targ_pressure_bytes = 0; /* past this much queued, misses fold by directory */
 
 /* Known only once the task iterator has run, after load, so not rodata: the collector itself
  * (never traced) by its host tgid, and the level of fstrace's pid namespace below the host's. */

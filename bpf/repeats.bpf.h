@@ -31,6 +31,11 @@ const volatile bool targ_repeats = false;    /* set by userspace: fold repeats *
 const volatile __u64 targ_repeat_seed = 0;   /* random per start */
 /* Which map the programs fill, flipped by the collector through the skeleton's .bss. */
 __u32 repeat_gen = 0;
+/* Path keys opened in each generation, zeroed by the collector once it emptied that map: a
+ * storm of distinct paths would fill the map with keys that never repeat, and the directory
+ * keys that sum such a storm up (repeat_fold_calls) need the last quarter. */
+__u64 repeat_path_keys[2] = {};
+#define REPEAT_PATH_KEYS (FST_REPEAT_SLOTS * 3 / 4)
 
 /* Preallocated (tracing programs must not allocate in the kernel's hot paths); full means the
  * next new failures are sent one by one, never that a count is dropped. */
@@ -83,6 +88,46 @@ __noinline __u64 repeat_dir_id(int fd)
 
 #define REPEAT_FOLDED 1
 
+/* The key's low bits: 0 the map's generation, 1 always set (a key never reads as 0 or
+ * REPEAT_FOLDED), 2 for a key of a process's misses under load (FST_REPEAT_CALLS) rather than
+ * of a path. */
+static __always_inline __u64 repeat_key_hash(__u64 h, __u64 kind, __u32 gen)
+{
+	return (h & ~7ull) | kind | 2 | gen;
+}
+
+/* Counts the failure under k (its hash set but for the generation bits): REPEAT_FOLDED, the
+ * key the event must carry, or 0 (see repeat_fold). Global: verified once for both callers. */
+__noinline __u64 repeat_count(struct fst_repeat_key *kp, __u64 kind)
+{
+	struct fst_repeat_val fresh = {}, *v;
+	struct fst_repeat_key k;
+	__u32 gen = repeat_gen & 1;
+	__u64 now;
+
+	if (!kp)
+		return 0;
+	k = *kp;
+	k.hash = repeat_key_hash(k.hash, kind, gen);
+	v = gen ? bpf_map_lookup_elem(&repeats1, &k) : bpf_map_lookup_elem(&repeats0, &k);
+	if (v) {
+		now = bpf_ktime_get_boot_ns();
+		__sync_fetch_and_add(&v->count, 1); /* BPF_XADD: threads of one process may race */
+		if (!v->first_ns)
+			v->first_ns = now;
+		v->last_ns = now;
+		return REPEAT_FOLDED;
+	}
+	if (!kind && repeat_path_keys[gen] >= REPEAT_PATH_KEYS)
+		return 0;
+	if ((gen ? bpf_map_update_elem(&repeats1, &k, &fresh, BPF_NOEXIST)
+		 : bpf_map_update_elem(&repeats0, &k, &fresh, BPF_NOEXIST)))
+		return 0;
+	if (!kind)
+		__sync_fetch_and_add(&repeat_path_keys[gen], 1);
+	return k.hash;
+}
+
 /*
  * A failing call whose path (LEN bytes at OFF in the scratch buffer, relative to DIRFD unless it
  * starts with '/') was just read: REPEAT_FOLDED
@@ -94,9 +139,6 @@ __noinline __u64 repeat_fold(__u32 off, __u32 len, int dirfd, __u32 nr, long ret
 {
 	struct fst_event *e = scratch_event();
 	struct fst_repeat_key k = {};
-	struct fst_repeat_val fresh = {}, *v;
-	__u32 gen = repeat_gen & 1;
-	__u64 now;
 	char first;
 
 	if (!targ_repeats || !e || !len || off >= FST_SCRATCH_LIMIT)
@@ -105,24 +147,30 @@ __noinline __u64 repeat_fold(__u32 off, __u32 len, int dirfd, __u32 nr, long ret
 	first = *SCRATCH_AT(e, off);
 	if (first != '/' && first != '\0') /* relative: to the cwd or to dirfd */
 		k.hash ^= repeat_dir_id(dirfd);
-	/* Bit 0 names the map; bit 1 keeps a key from reading as 0 or REPEAT_FOLDED. */
-	k.hash = (k.hash & ~3ull) | 2 | gen;
 	k.tgid = bpf_get_current_pid_tgid() >> 32;
 	k.nr = nr;
 	k.err = -ret;
-	v = gen ? bpf_map_lookup_elem(&repeats1, &k) : bpf_map_lookup_elem(&repeats0, &k);
-	if (v) {
-		now = bpf_ktime_get_boot_ns();
-		__sync_fetch_and_add(&v->count, 1); /* BPF_XADD: threads of one process may race */
-		if (!v->first_ns)
-			v->first_ns = now;
-		v->last_ns = now;
-		return REPEAT_FOLDED;
-	}
-	if ((gen ? bpf_map_update_elem(&repeats1, &k, &fresh, BPF_NOEXIST)
-		 : bpf_map_update_elem(&repeats0, &k, &fresh, BPF_NOEXIST)))
+	return repeat_count(&k, 0);
+}
+
+/*
+ * Under load (the ring half full: the collector is falling behind), a miss is counted by process,
+ * call and errno alone, its path not kept, so that a process failing on distinct paths as fast
+ * as it can (a header search, a storm) is summed up instead of lost. Only misses (ENOENT,
+ * ENOTDIR): any other failure still goes out path by path. The event that opens such a key goes
+ * out whole; the report counts the rest as misses folded under load. (By directory was tried
+ * first: a storm over a thousand directories needs more keys than a generation holds.)
+ */
+__noinline __u64 repeat_fold_calls(__u32 nr, long ret)
+{
+	struct fst_repeat_key k = {};
+
+	if (!targ_repeats)
 		return 0;
-	return k.hash;
+	k.tgid = bpf_get_current_pid_tgid() >> 32;
+	k.nr = nr;
+	k.err = -ret;
+	return repeat_count(&k, FST_REPEAT_CALLS);
 }
 
 #endif

@@ -2,7 +2,8 @@
 # Issue 13, a failure storm (scenario failure_storm): one process fails 300,000 calls on distinct
 # paths as fast as it can and says how many failed. Checked: recorded + lost = issued (an event
 # standing for several calls, once the kernel aggregates repeats, counts as its "count"), nothing
-# above low, the run analysed whole. What was lost at the default ring size is noted as a figure.
+# lost at the default ring size (once the collector falls behind, the kernel counts the storm's
+# misses by process instead of sending each: "under_load"), nothing above low, all analysed.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/builds_lib.sh"
 

@@ -283,6 +283,11 @@ void analysis_add(struct analysis *a, const struct record *r)
 
 	switch (r->type) {
 	case REC_SYSCALL:
+		/* Counted, never grouped by its path: the count is of any path (record.h). */
+		if (r->under_load) {
+			a->under_load += record_calls(r);
+			break;
+		}
 		if (!call_key(a, r))
 			break;
 		/* A full table makes room (analysis_evict.c): a new failing call is always counted. */

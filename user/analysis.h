@@ -79,6 +79,7 @@ struct analysis {
 	struct record_list states;   /* REC_STATE: the machine at the moment of a failure (state.h) */
 	struct record pod;           /* the pod fstrace ran in (REC_POD; type REC_NONE: not in one) */
 	struct forgotten forgotten;  /* the oldest routine failures, summed up when memory was short */
+	uint64_t under_load;         /* misses the kernel folded by process while the ring filled */
 	uint64_t over_limit;         /* failing calls dropped although worth keeping, when nothing routine
 				      * was left to forget (analysis_make_room) */
 	struct thread_seen {         /* each thread's latest event: when its next call began at the earliest */

@@ -225,6 +225,8 @@ static void configure(struct fstrace_bpf *skel, const struct tracer_options *o, 
 	bpf_map__set_max_entries(skel->maps.events, o->ringbuf_bytes);
 	/* An eighth of the ring: woken well before it fills, seldom for a trickle. */
 	ro->targ_wakeup_bytes = o->ringbuf_bytes / 8;
+	/* Half full: the collector is falling behind; misses fold by process (repeats.bpf.h). */
+	ro->targ_pressure_bytes = o->ringbuf_bytes / 2;
 	/* Repeats are folded under a seeded hash of their path: random, so no path can be chosen to
 	 * collide with another and hide its failures (bpf/repeats.bpf.h). */
 	ro->targ_repeats = true;
@@ -444,7 +446,7 @@ uint64_t tracer_lost(const struct tracer *t, uint64_t by_type[TRACER_LOST_TYPES]
 struct repeat_maps tracer_repeat_maps(const struct tracer *t)
 {
 	return (struct repeat_maps){ .fd = { bpf_map__fd(t->skel->maps.repeats0), bpf_map__fd(t->skel->maps.repeats1) },
-				     .gen = &t->skel->bss->repeat_gen };
+				     .gen = &t->skel->bss->repeat_gen, .path_keys = (volatile uint64_t *)t->skel->bss->repeat_path_keys };
 }
 
 int tracer_ringbuf_fd(const struct tracer *t)

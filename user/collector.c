@@ -47,6 +47,7 @@ static void take(struct collector *c, const struct fst_event *e, size_t size, co
 		r.count = v->count;
 		r.ts_ns = v->first_ns;
 		r.last_ns = v->last_ns;
+		r.under_load = e->repeat_key & FST_REPEAT_CALLS;
 	}
 	if (c->context)
 		context_annotate(c->context, &r);

@@ -65,6 +65,8 @@ void record_to_json(const struct record *r, struct jbuf *out)
 		jobj_u64(out, "count", r->count);
 		jobj_u64(out, "last_ns", r->last_ns);
 	}
+	if (r->under_load)
+		jobj_bool(out, "under_load", true);
 	if (r->device) {
 		jobj_key(out, "device");
 		device_info_to_json(r->device, out);
@@ -107,6 +109,7 @@ static const struct field {
 	F("msg", K_STR, msg),		F("fd", K_INT, fd),
 	FH("flags", K_U32, flags, has_flags), F("outsider", K_BOOL, outsider),
 	F("count", K_COUNT, count),	F("last_ns", K_U64, last_ns),
+	F("under_load", K_BOOL, under_load),
 };
 
 /* Strict unsigned decimal up to UINT32_MAX; advances *s past the digits. */

@@ -3,7 +3,8 @@
  * The event contract: one struct record as one JSON object, the unit of a recording line and
  * of JSON export. Keys, in order, each only when the event has it:
  *   ts_ns type pid tid ppid vpid vppid comm cgroup_id mntns uid gid syscall ret errno path path2 cwd
- *   fstype data dev ino func line msg fd flags outsider count last_ns, then a context record's
+ *   fstype data dev ino func line msg fd flags outsider count last_ns under_load, then a context
+ *   record's
  *   object: device, cgroup or pod
  * errno is a name ("ENOENT"), dev is "major:minor". vpid and vppid (the pids in the container's
  * pid namespace fstrace ran in, 0 for a process outside it) only from inside one: absent means
@@ -11,7 +12,8 @@
  * a process outside the traced tree or record's filters. count and last_ns only on a syscall
  * record that stands for count > 1 calls: the same failure repeated (process, call, errno,
  * path), folded in the kernel; ts_ns is then the first of them and last_ns the last; absent,
- * count is 1. uid and gid (the caller's, the host's ids) on syscall and mount records. Readers ignore keys they do not know, so a newer fstrace may add keys without a
+ * count is 1. under_load (true, else absent): count is of one process's misses (ENOENT, ENOTDIR)
+ * of that call on any path, folded while the ring buffer was half full; path is the first. uid and gid (the caller's, the host's ids) on syscall and mount records. Readers ignore keys they do not know, so a newer fstrace may add keys without a
  * format version bump.
  */
 #ifndef FSTRACE_EVENT_JSON_H

@@ -174,6 +174,8 @@ void find_missing(const struct analysis *a, struct findings *f)
 	f->routine.system += a->forgotten.system;
 	f->routine.forgotten += a->forgotten.other;
 	f->routine.answers += a->forgotten.answers;
+	f->routine.under_load = a->under_load;
+	f->routine.total += a->under_load;
 	count_basenames(all, a->calls.count, &names);
 	collect_explained(all, a->calls.count, f, &elsewhere);
 	for (size_t i = 0; all[i]; i++) {

@@ -60,6 +60,8 @@ struct routine_misses {
 	uint64_t unnamed;   /* misses of a failed command that nothing it printed names */
 	uint64_t forgotten; /* the oldest misses of no kind above, summed up when memory was short
 			     * (struct forgotten: by directory and process) */
+	uint64_t under_load; /* misses the kernel counted by process, paths not kept, while the
+			      * collector fell behind (record.h under_load) */
 };
 
 /*

@@ -85,6 +85,9 @@ struct record {
 	 * folded into it, ts_ns the first of them and last_ns the last. */
 	uint64_t count;
 	uint64_t last_ns;
+	/* The count is of one process's misses of this call and errno on any path, folded in the
+	 * kernel while the ring was half full (bpf/repeats.bpf.h): path is only the first of them. */
+	bool under_load;
 	struct device_info *device; /* REC_DEVICE only; owned */
 	struct cgroup_info *cgroup; /* REC_CGROUP only; owned */
 	struct pod_info *pod;       /* REC_POD only; owned */

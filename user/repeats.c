@@ -185,6 +185,9 @@ void repeats_harvest(struct repeats *r, unsigned gen, repeats_emit_fn emit, void
 		if (err)
 			break;
 	}
+	/* The map is empty and idle (its generation is not the programs'): room for new keys. */
+	if (r->maps.path_keys)
+		r->maps.path_keys[gen] = 0;
 	clear(r, gen);
 }
 

@@ -21,6 +21,7 @@ struct repeats;
 struct repeat_maps {
 	int fd[2];
 	volatile uint32_t *gen;
+	volatile uint64_t *path_keys; /* [2]: path keys the programs opened per generation */
 };
 
 /* Hands over one key's repeats: the event that opened the key and what was counted under it. */

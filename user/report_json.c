@@ -272,6 +272,8 @@ int render_json(const struct render *r)
 	jobj_u64(&b, "handled", r->f->routine.handled);
 	jobj_u64(&b, "unnamed", r->f->routine.unnamed);
 	jobj_u64(&b, "forgotten", r->f->routine.forgotten);
+	if (r->f->routine.under_load) /* only then: reports of calm runs stay as they were */
+		jobj_u64(&b, "under_load", r->f->routine.under_load);
 	jobj_end(&b);
 	forgotten_json(&b, a);
 	if (a->h.argc)

@@ -192,9 +192,12 @@ int render_md(const struct render *r)
 	if (r->f->routine.total)
 		fprintf(r->out, "\nRoutine misses not listed: %" PRIu64 " (search %" PRIu64 ", existence checks %"
 			PRIu64 ", system files %" PRIu64 ", handled by a process that succeeded %" PRIu64
-			", not named by the failed command's output %" PRIu64 ").\n",
+			", not named by the failed command's output %" PRIu64 "%s",
 			r->f->routine.total, r->f->routine.search, r->f->routine.probe, r->f->routine.system,
-			r->f->routine.handled, r->f->routine.unnamed);
+			r->f->routine.handled, r->f->routine.unnamed, r->f->routine.under_load ? "" : ").\n");
+	if (r->f->routine.under_load)
+		fprintf(r->out, ", counted by process while the collector fell behind, paths not kept %" PRIu64
+			").\n", r->f->routine.under_load);
 	for (size_t i = 0; i < r->f->n; i++)
 		section(r, i + 1, &r->f->v[i]);
 	return 0;

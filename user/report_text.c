@@ -105,12 +105,15 @@ static void summary(const struct render *r)
 		fprintf(r->out, "routine misses, not listed: %" PRIu64 " (names searched in several directories "
 			"%" PRIu64 ", existence checks %" PRIu64 ", system files %" PRIu64 ", handled by a process "
 			"that succeeded %" PRIu64 "%s", m->total, m->search, m->probe, m->system, m->handled,
-			m->unnamed || m->forgotten ? "" : ")\n");
+			m->unnamed || m->forgotten || m->under_load ? "" : ")\n");
 	if (m->unnamed)
 		fprintf(r->out, ", not named by the failed command's output %" PRIu64 "%s", m->unnamed,
-			m->forgotten ? "" : ")\n");
+			m->forgotten || m->under_load ? "" : ")\n");
 	if (m->forgotten)
-		fprintf(r->out, ", older ones summed up %" PRIu64 ")\n", m->forgotten);
+		fprintf(r->out, ", older ones summed up %" PRIu64 "%s", m->forgotten, m->under_load ? "" : ")\n");
+	if (m->under_load)
+		fprintf(r->out, ", counted by process while the collector fell behind, paths not kept %" PRIu64
+			")\n", m->under_load);
 	{
 		char line[1024];
 
