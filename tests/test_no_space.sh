@@ -83,6 +83,8 @@ expect_f inodes "$f" "the shell's 'cannot create f99' line is not linked" \
 expect_f inodes "$f" "no detail says df -h misleads" 'any(.details[]; contains("df -i"))'
 expect_f inodes "$f" "the remedy does not say mkfs.ext4 -N or -i" '.remedy | contains("mkfs.ext4 -N")'
 expect_f inodes "$f" "no state record in the evidence" 'any(.evidence[]; .type == "state")'
+expect_f inodes "$f" "no ruled-out line says blocks were free" 'any(.ruled_out[]; startswith("not blocks:"))'
+expect_f inodes "$f" "no ruled-out line says it is not a quota" 'any(.ruled_out[]; startswith("not a quota:"))'
 not_other inodes
 jq -e '.verdict.explained' "$T/inodes.json" >/dev/null || fail "[inodes] the verdict does not call the exit explained"
 

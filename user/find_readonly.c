@@ -121,7 +121,8 @@ static void describe(const struct analysis *a, struct finding *x, const struct r
 		finding_title(x, "%s is a read-only mount (%s) of a writable %s filesystem: %s failed EROFS on %s",
 			      at, s->opts, s->fstype[0] ? s->fstype : "?", r->syscall, r->path);
 		if (strcmp(s->root, "/"))
-			finding_detail(x, "a bind mount of %s on %s", s->root, s->source[0] ? s->source : "?");
+			finding_detail(x, "a bind mount of %s, from the filesystem on %s", s->root,
+				       s->source[0] ? s->source : "?");
 		finding_detail(x, "the filesystem itself is rw (%s): only this mount refuses writes", s->super);
 	} else if (!strcmp(x->cause, "ro_filesystem")) {
 		finding_title(x, "%s (%s) is mounted read-only: %s failed EROFS on %s", at,
