@@ -14,7 +14,7 @@ fst_on_exit cleanup
 mkdir -p "$S"
 
 keep() {
-	[[ -z ${FST_KEEP_RECORDINGS:-} ]] || cp "$1" "$FST_KEEP_RECORDINGS/$2.jsonl.gz"
+	[[ -z ${FST_KEEP_RECORDINGS:-} ]] || cp "$1" "$FST_KEEP_RECORDINGS/no_space_$2.jsonl.gz"
 }
 
 # mkext4 NAME SIZE MKFS-OPTIONS...: a loop-mounted ext4 at $S/NAME, world-writable; its major:minor.

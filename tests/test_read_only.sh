@@ -13,7 +13,7 @@ fst_on_exit cleanup
 mkdir -p "$S"
 
 keep() {
-	[[ -z ${FST_KEEP_RECORDINGS:-} ]] || cp "$1" "$FST_KEEP_RECORDINGS/$2.jsonl.gz"
+	[[ -z ${FST_KEEP_RECORDINGS:-} ]] || cp "$1" "$FST_KEEP_RECORDINGS/read_only_$2.jsonl.gz"
 }
 
 # run_in NAME DIR CMD...: fstrace run of CMD in DIR, JSON report at $T/NAME.json.

@@ -171,9 +171,8 @@ static void details(struct finding *x, const struct space *sp, const struct devi
 	}
 	if (sp->super[0] && (!strcmp(x->cause, "tmpfs") || !strcmp(x->cause, "overlay_upper")))
 		finding_detail(x, "%s's options: %s", sp->fstype, sp->super);
-	if (d && d->name)
-		finding_detail(x, "device %s (%u:%u)%s%s", d->name, d->major, d->minor,
-			       d->backing_file ? ", a loop device on " : "", d->backing_file ? d->backing_file : "");
+	if (d && d->name && d->backing_file)
+		finding_detail(x, "%s is a loop device on %s", d->name, d->backing_file);
 	if (kubelet_volume_of(sp->mnt[0] ? sp->mnt : x->failure->path, kube, sizeof(kube)))
 		finding_detail(x, "%s", kube);
 }

@@ -97,9 +97,9 @@ static void describe(const struct analysis *a, struct finding *x, const struct r
 	char kube[512];
 
 	if (!strcmp(x->cause, "emergency_ro")) {
-		finding_title(x, "%s (%s%s%s) went read-only after an ext4 error (errors=remount-ro): %s failed "
-			      "EROFS on %s", at, d && d->name ? d->name : "ext4", d && d->name ? ", " : "",
-			      d && d->name ? "ext4" : "", r->syscall, r->path);
+		finding_title(x, "%s (ext4%s%s) went read-only after an ext4 error (errors=remount-ro): %s failed "
+			      "EROFS on %s", at, d && d->name ? " on " : "", d && d->name ? d->name : "", r->syscall,
+			      r->path);
 		if (ext4)
 			finding_detail(x, "the kernel switched it read-only at the ext4 error in %s:%u (pid %u, %s), "
 				       "%.1f ms before this call", ext4->func ? ext4->func : "?", ext4->line, ext4->pid,
@@ -108,8 +108,8 @@ static void describe(const struct analysis *a, struct finding *x, const struct r
 			finding_detail(x, "ext4's own record: first error in %s:%u (inode %" PRIu64 ")",
 				       d->ext4_first.func, d->ext4_first.line, d->ext4_first.ino);
 		if (s->mount && !s->ro)
-			finding_detail(x, "/proc/mounts still says rw (%s); only the superblock's options say so: %s",
-				       s->opts, s->super);
+			finding_detail(x, "/proc/mounts still says rw (%s); only the superblock's options say "
+				       "emergency_ro: %s", s->opts, s->super);
 		if (ext4) {
 			finding_evidence(x, ext4);
 			finding_detail(x, "the cause is the damage (the fs_corruption finding on %u:%u): read-only "
@@ -131,9 +131,8 @@ static void describe(const struct analysis *a, struct finding *x, const struct r
 	} else {
 		finding_title(x, "%s failed EROFS on %s (the mount's state was not recorded)", r->syscall, r->path);
 	}
-	if (d && d->name)
-		finding_detail(x, "device %s (%u:%u)%s%s", d->name, d->major, d->minor,
-			       d->backing_file ? ", a loop device on " : "", d->backing_file ? d->backing_file : "");
+	if (d && d->name && d->backing_file)
+		finding_detail(x, "%s is a loop device on %s", d->name, d->backing_file);
 	if (kubelet_volume_of(s->mnt[0] ? s->mnt : r->path, kube, sizeof(kube)))
 		finding_detail(x, "%s", kube);
 }
