@@ -78,6 +78,15 @@ expect_f emergency "$f" "no ruled-out line says the mount itself is rw" 'any(.ru
 jq -e --arg d "$dev" 'any(.findings[]; .class == "fs_corruption" and .device.dev == $d)' "$T/emergency.json" >/dev/null ||
 	fail "[emergency] no fs_corruption finding on $dev beside it"
 not_other emergency
+
+echo "== emergency_ro, tripped before fstrace started: ext4's own record says when"
+run_in emergency_before "$S/ext4" mkdir build2
+[[ $RUN_RC -eq 1 ]] || fail "[emergency_before] mkdir exited $RUN_RC, not 1"
+f=$(finding emergency_before emergency_ro)
+expect_f emergency_before "$f" "not high although mkdir failed" '.severity == "high"'
+expect_f emergency_before "$f" "no detail gives ext4's first error, its function and UTC time" \
+	'any(.details[]; test("switched it read-only at [0-9-]+ [0-9:]+ UTC, at ext4.s first error \\(in ext4_lookup:"))'
+expect_f emergency_before "$f" "device.dev is not the loop device $dev" --arg d "$dev" '.device.dev == $d'
 umount "$S/ext4"
 losetup -d "$loop"
 

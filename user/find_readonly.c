@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "devices.h"
 #include "findings.h"
 #include "state.h"
@@ -76,6 +77,21 @@ static const struct record *remount_message(const struct analysis *a, const stru
 	return NULL;
 }
 
+/* The error that switched it came before the recording: ext4's own record still says when. */
+static void describe_earlier_error(struct finding *x, const struct device_info *d)
+{
+	time_t t = (time_t)d->ext4_first.time;
+	char when[64] = "at a time ext4 did not record";
+	struct tm tm;
+
+	if (t && gmtime_r(&t, &tm))
+		strftime(when, sizeof(when), "at %Y-%m-%d %H:%M:%S UTC", &tm);
+	finding_detail(x, "the kernel switched it read-only %s, at ext4's first error (in %s:%u, inode %" PRIu64
+		       "; %" PRIu64 " error%s in all): before this recording, which holds no ext4 error event",
+		       when, d->ext4_first.func, d->ext4_first.line, d->ext4_first.ino, d->ext4_errors_count,
+		       d->ext4_errors_count == 1 ? "" : "s");
+}
+
 static const char *cause_of(const struct ro_state *s, const struct record *ext4)
 {
 	if (s->emergency || (ext4 && (s->sb_ro || !s->mount)))
@@ -105,8 +121,7 @@ static void describe(const struct analysis *a, struct finding *x, const struct r
 				       "%.1f ms before this call", ext4->func ? ext4->func : "?", ext4->line, ext4->pid,
 				       ext4->comm, (double)(r->ts_ns - ext4->ts_ns) / 1e6);
 		else if (d && d->has_ext4 && d->ext4_first.func)
-			finding_detail(x, "ext4's own record: first error in %s:%u (inode %" PRIu64 ")",
-				       d->ext4_first.func, d->ext4_first.line, d->ext4_first.ino);
+			describe_earlier_error(x, d);
 		if (s->mount && !s->ro)
 			finding_detail(x, "/proc/mounts still says rw (%s); only the superblock's options say "
 				       "emergency_ro: %s", s->opts, s->super);

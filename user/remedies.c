@@ -53,8 +53,9 @@ static const struct remedy {
 	  "cannot repair it." },
 	{ "read_only", "emergency_ro",
 	  "ext4 stopped writing after an error (errors=remount-ro) to protect what is left: fix the damage, "
-	  "not the build. Unmount it, run fsck.ext4 -f on the device (see the fs_corruption finding), then "
-	  "mount it again; a remount,rw without fsck fails or trips again." },
+	  "not the build. Unmount it, run fsck.ext4 -f on the device (its errors: dmesg, "
+	  "/sys/fs/ext4/<device>/errors_count), then mount it again; a remount,rw without fsck fails or "
+	  "trips again." },
 	{ "read_only", "ro_mount",
 	  "This mount is read-only while its filesystem is not: a read-only bind mount (docker -v ...:ro, "
 	  "a pod's volumeMounts readOnly: true, a readOnly PVC). Write elsewhere (an emptyDir, /tmp), or "

@@ -111,7 +111,8 @@ void findings_rule_out(const struct analysis *a, struct findings *f)
 
 		if (strcmp(x->class, "enoent_race") != 0)
 			race(a, x);
-		if (strcmp(x->class, "fs_corruption") != 0)
+		/* ext4's emergency read-only is the corruption, whenever its error came */
+		if (strcmp(x->class, "fs_corruption") != 0 && strcmp(x->cause, "emergency_ro") != 0)
 			corruption(a, x);
 		if (strcmp(x->class, "overlay_mount") != 0)
 			overlay(a, x);
