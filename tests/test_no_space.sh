@@ -141,4 +141,20 @@ expect_f tmpfs "$f" "the title does not give size=1024k and nr_inodes=16" \
 expect_f tmpfs "$f" "the title does not say every inode is used" '.title | contains("every inode used")'
 expect_f tmpfs "$f" "the remedy does not say nr_inodes=" '.remedy | contains("nr_inodes=")'
 not_other tmpfs
+
+echo "== overlay_upper: an overlay whose upper layer is on a full tmpfs"
+mkdir -p "$S/lower/src" "$S/upfs" "$S/ov"
+mount -t tmpfs -o size=512k,nr_inodes=64 fstrace-test "$S/upfs"
+mkdir -p "$S/upfs/u" "$S/upfs/w"
+mount -t overlay overlay -o "lowerdir=$S/lower,upperdir=$S/upfs/u,workdir=$S/upfs/w" "$S/ov"
+dd if=/dev/zero of="$S/ov/fill" bs=64k status=none 2>/dev/null || true
+i=0
+while [[ $i -lt 1000 ]] && mkdir "$S/ov/d$i" 2>/dev/null; do i=$((i + 1)); done
+run_in overlay "$S/ov" mkdir src/obj
+[[ $RUN_RC -eq 1 ]] || fail "[overlay] mkdir exited $RUN_RC, not 1"
+f=$(finding overlay overlay_upper)
+expect_f overlay "$f" "the title does not name the upper layer's tmpfs" --arg m "$S/upfs" \
+	'.title | contains("upper layer'"'"'s filesystem (tmpfs at \($m))")'
+expect_f overlay "$f" "no detail names the upper layer" --arg u "$S/upfs/u" 'any(.details[]; startswith("the upper layer \($u) is on tmpfs"))'
+not_other overlay
 echo "ok"

@@ -21,6 +21,7 @@ struct space {
 	bool have; /* statfs numbers */
 	uint64_t bsize, blocks, bfree, bavail, files, ffree;
 	char fstype[32], mnt[1024], super[1024];
+	char upper[1024], upper_mnt[1024], upper_fstype[32], upper_super[1024]; /* an overlay's */
 	uint32_t major, minor;
 };
 
@@ -37,6 +38,10 @@ static void read_space(const struct analysis *a, const struct record *r, struct 
 	state_str(sp->mount, "fstype", sp->fstype, sizeof(sp->fstype));
 	state_str(sp->mount, "mnt", sp->mnt, sizeof(sp->mnt));
 	state_str(sp->mount, "super", sp->super, sizeof(sp->super));
+	state_str(sp->mount, "upper", sp->upper, sizeof(sp->upper));
+	state_str(sp->mount, "upper_mnt", sp->upper_mnt, sizeof(sp->upper_mnt));
+	state_str(sp->mount, "upper_fstype", sp->upper_fstype, sizeof(sp->upper_fstype));
+	state_str(sp->mount, "upper_super", sp->upper_super, sizeof(sp->upper_super));
 	if (sp->statfs && sp->statfs->has_dev)
 		sp->major = sp->statfs->dev_major, sp->minor = sp->statfs->dev_minor;
 	else if (sp->mount && sp->mount->has_dev)
@@ -143,9 +148,11 @@ static void title(struct finding *x, const struct space *sp, const struct device
 			      sp->have && sp->files && !sp->ffree ? "every inode used" : "every block used",
 			      x->failure->syscall, x->failure->path);
 	else if (!strcmp(c, "overlay_upper"))
-		finding_title(x, "the overlay at %s: its upper filesystem is full (%u%% of blocks, %" PRIu64 " of %"
-			      PRIu64 " inodes used); %s failed ENOSPC on %s", at, pct_blocks(sp),
-			      sp->files - sp->ffree, sp->files, x->failure->syscall, x->failure->path);
+		finding_title(x, "the overlay at %s: its upper layer's filesystem (%s%s%s) is full (%u%% of blocks, %"
+			      PRIu64 " of %" PRIu64 " inodes used); %s failed ENOSPC on %s", at,
+			      sp->upper_fstype[0] ? sp->upper_fstype : "?", sp->upper_mnt[0] ? " at " : "",
+			      sp->upper_mnt, pct_blocks(sp), sp->files - sp->ffree, sp->files, x->failure->syscall,
+			      x->failure->path);
 	else
 		finding_title(x, "no space left on %s: %s failed ENOSPC on %s (how full it was was not recorded)",
 			      at, x->failure->syscall, x->failure->path);
@@ -169,8 +176,12 @@ static void details(struct finding *x, const struct space *sp, const struct devi
 			finding_detail(x, "the caller was uid %u, not root: the %s still free are reserved for root",
 				       x->failure->uid, free_b);
 	}
-	if (sp->super[0] && (!strcmp(x->cause, "tmpfs") || !strcmp(x->cause, "overlay_upper")))
+	if (sp->super[0] && !strcmp(x->cause, "tmpfs"))
 		finding_detail(x, "%s's options: %s", sp->fstype, sp->super);
+	if (!strcmp(x->cause, "overlay_upper") && sp->upper[0])
+		finding_detail(x, "the upper layer %s is on %s %s (options %s)", sp->upper,
+			       sp->upper_fstype[0] ? sp->upper_fstype : "?", sp->upper_mnt[0] ? sp->upper_mnt : "?",
+			       sp->upper_super[0] ? sp->upper_super : "?");
 	if (d && d->name && d->backing_file)
 		finding_detail(x, "%s is a loop device on %s", d->name, d->backing_file);
 	if (kubelet_volume_of(sp->mnt[0] ? sp->mnt : x->failure->path, kube, sizeof(kube)))

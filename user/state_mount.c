@@ -11,6 +11,7 @@
 #include <string.h>
 #include "json.h"
 #include "mountinfo.h"
+#include "overlay_opts.h"
 #include "pidns.h"
 #include "state.h"
 
@@ -28,6 +29,28 @@ static bool has_option(const char *list, const char *opt)
 		p = end ? end + 1 : p + len;
 	}
 	return false;
+}
+
+/* An overlay writes into its upper layer: the mount that layer sits on is the one that fills up
+ * (overlay's statfs is that filesystem's). Its path is as the overlay's mounter saw it. */
+static void upper_of(const struct mount_table *mt, const struct mount_entry *e, struct jbuf *b)
+{
+	struct overlay_opts o = {};
+	const struct mount_entry *u;
+	char err[128];
+
+	if (!e->fstype || strcmp(e->fstype, "overlay") || !e->super_options ||
+	    overlay_opts_parse(e->super_options, NULL, &o, err, sizeof(err)) || !o.upper || o.upper[0] != '/') {
+		overlay_opts_free(&o);
+		return;
+	}
+	state_put_str(b, "upper", o.upper);
+	if ((u = mount_table_find_path(mt, o.upper))) {
+		state_put_str(b, "upper_mnt", u->mountpoint);
+		state_put_str(b, "upper_fstype", u->fstype);
+		state_put_str(b, "upper_super", u->super_options);
+	}
+	overlay_opts_free(&o);
 }
 
 int state_gather_mount(const struct record *failure, struct record *out)
@@ -55,6 +78,7 @@ int state_gather_mount(const struct record *failure, struct record *out)
 	state_put_u64(&b, "ro", e->readonly);
 	state_put_u64(&b, "sb_ro", has_option(e->super_options, "ro"));
 	state_put_u64(&b, "emergency_ro", has_option(e->super_options, "emergency_ro"));
+	upper_of(&mt, e, &b);
 	out->has_dev = true;
 	out->dev_major = e->major;
 	out->dev_minor = e->minor;
