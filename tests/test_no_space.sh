@@ -66,11 +66,10 @@ not_other() {
 }
 
 echo "== inodes: an ext4 with 64 inodes, 1% of its blocks used"
-dev=$(mkext4 inodes 8M -N 64)
-i=0
-while : >"$S/inodes/f$i" 2>/dev/null; do i=$((i + 1)); done
-note "filled $i files; df -i: $(df --output=iused,itotal "$S/inodes" | tail -n 1)"
-run_in inodes "$S/inodes" sh -c 'echo x > f99'
+"$SCENARIO" setup no_space_inodes "$S/ni"
+dev=$(<"$S/ni/loopdev.majmin")
+note "df -i: $(df --output=iused,itotal "$S/ni/mnt" | tail -n 1)"
+run_in inodes "$S/ni/mnt" sh -c 'echo x > f99'
 [[ $RUN_RC -eq 2 ]] || fail "[inodes] sh exited $RUN_RC, not 2 (cannot create)"
 f=$(finding inodes inodes)
 expect_f inodes "$f" "not high although sh exited 2 on it" '.severity == "high"'
@@ -89,7 +88,7 @@ not_other inodes
 jq -e '.verdict.explained' "$T/inodes.json" >/dev/null || fail "[inodes] the verdict does not call the exit explained"
 
 echo "== handled: the same ENOSPC, probed and got past: no finding"
-run_in handled "$S/inodes" sh -c 'mkdir probe 2>/dev/null || mkdir "$0/elsewhere"' "$S"
+run_in handled "$S/ni/mnt" sh -c 'mkdir probe 2>/dev/null || mkdir "$0/elsewhere"' "$S"
 [[ $RUN_RC -eq 0 ]] || fail "[handled] the command exited $RUN_RC, not 0"
 jq -e '[.findings[] | select(.class == "no_space")] | length == 0' "$T/handled.json" >/dev/null ||
 	fail "[handled] a no_space finding for an ENOSPC the command handled: $(jq -c '[.findings[].title]' "$T/handled.json")"

@@ -50,17 +50,9 @@ not_other() {
 }
 
 echo "== emergency_ro: errors=remount-ro trips over a cleared inode, then mkdir"
-mkdir -p "$S/src/d" "$S/ext4"
-echo hello >"$S/src/d/file"
-truncate -s 16M "$S/ext4.img"
-mkfs.ext4 -q -F -d "$S/src" "$S/ext4.img"
-ino=$(DEBUGFS_PAGER=__none__ debugfs -R "stat /d/file" "$S/ext4.img" 2>/dev/null | sed -n 's/^Inode: \([0-9][0-9]*\).*/\1/p')
-[[ -n $ino ]] || fail "debugfs found no inode for /d/file"
-debugfs -w -R "clri <$ino>" "$S/ext4.img" 2>/dev/null
-loop=$(losetup --find --show "$S/ext4.img")
-dev=$(fst_majmin "$loop")
-mount -t ext4 -o errors=remount-ro "$loop" "$S/ext4"
-run_in emergency "$S/ext4" sh -c 'cat d/file >/dev/null 2>&1; mkdir build'
+"$SCENARIO" setup ext4_remount_ro "$S/rro"
+dev=$(<"$S/rro/loopdev.majmin")
+run_in emergency "$S/rro/mnt" sh -c 'cat d/file >/dev/null 2>&1; mkdir build'
 [[ $RUN_RC -eq 1 ]] || fail "[emergency] the command exited $RUN_RC, not mkdir's 1"
 f=$(finding emergency emergency_ro)
 expect_f emergency "$f" "not high although mkdir failed the command" '.severity == "high"'
@@ -80,15 +72,14 @@ jq -e --arg d "$dev" 'any(.findings[]; .class == "fs_corruption" and .device.dev
 not_other emergency
 
 echo "== emergency_ro, tripped before fstrace started: ext4's own record says when"
-run_in emergency_before "$S/ext4" mkdir build2
+run_in emergency_before "$S/rro/mnt" mkdir build2
 [[ $RUN_RC -eq 1 ]] || fail "[emergency_before] mkdir exited $RUN_RC, not 1"
 f=$(finding emergency_before emergency_ro)
 expect_f emergency_before "$f" "not high although mkdir failed" '.severity == "high"'
 expect_f emergency_before "$f" "no detail gives ext4's first error, its function and UTC time" \
 	'any(.details[]; test("switched it read-only at [0-9-]+ [0-9:]+ UTC, at ext4.s first error \\(in ext4_lookup:"))'
 expect_f emergency_before "$f" "device.dev is not the loop device $dev" --arg d "$dev" '.device.dev == $d'
-umount "$S/ext4"
-losetup -d "$loop"
+"$SCENARIO" cleanup ext4_remount_ro "$S/rro"
 
 echo "== ro_mount: a read-only bind mount of a writable directory, where kubelet mounts a pod volume"
 uid=$(</proc/sys/kernel/random/uuid)
