@@ -17,6 +17,7 @@
 #include <time.h>
 #include "devices.h"
 #include "findings.h"
+#include "routine.h"
 #include "state.h"
 
 struct ro_state {
@@ -168,10 +169,11 @@ void find_readonly(const struct analysis *a, struct findings *f)
 		read_state(a, r, &s);
 		ext4 = ext4_error_before(a, &s, r);
 		cause = cause_of(&s, ext4);
-		/* Handled (exited 0, named by nothing): a probe for a writable place; no finding. */
+		/* Handled (exited 0, named by nothing), or only asked (access(W_OK) answers EROFS on a
+		 * read-only mount: make's and autoconf's checks for a writable place): no finding. */
 		probe.failure = r;
 		finding_link_output(a, &probe, r->path, LINK_PATH);
-		if (finding_consequence(a, &probe) == SEV_LOW) {
+		if (finding_consequence(a, &probe) == SEV_LOW || (routine_probe(r->syscall) && !probe.noutput)) {
 			free(probe.output);
 			continue;
 		}
