@@ -20,6 +20,7 @@ struct space {
 	const struct record *statfs, *mount;
 	bool have; /* statfs numbers */
 	uint64_t bsize, blocks, bfree, bavail, files, ffree;
+	uint64_t ext4_resv; /* ext4's own reserve, in clusters (0: unknown or not ext4) */
 	char fstype[32], mnt[1024], super[1024];
 	char upper[1024], upper_mnt[1024], upper_fstype[32], upper_super[1024]; /* an overlay's */
 	uint32_t major, minor;
@@ -35,6 +36,8 @@ static void read_space(const struct analysis *a, const struct record *r, struct 
 		   state_u64(sp->statfs, "ffree", &sp->ffree);
 	if (!state_u64(sp->statfs, "bsize", &sp->bsize))
 		sp->bsize = 0;
+	if (!state_u64(sp->statfs, "ext4_resv", &sp->ext4_resv))
+		sp->ext4_resv = 0;
 	state_str(sp->mount, "fstype", sp->fstype, sizeof(sp->fstype));
 	state_str(sp->mount, "mnt", sp->mnt, sizeof(sp->mnt));
 	state_str(sp->mount, "super", sp->super, sizeof(sp->super));
@@ -64,7 +67,7 @@ static const char *cause_of(const struct record *r, const struct space *sp)
 	if (sp->files && !sp->ffree)
 		return "inodes";
 	/* ext4 keeps 5% for root by default: a non-root caller sees ENOSPC while df shows free space. */
-	if (!sp->bavail && sp->bfree && r->has_uid && r->uid != 0)
+	if (!sp->bavail && sp->bfree > sp->ext4_resv && r->has_uid && r->uid != 0)
 		return "reserved";
 	return "blocks";
 }
@@ -172,6 +175,9 @@ static void details(struct finding *x, const struct space *sp, const struct devi
 		if (!strcmp(x->cause, "inodes") || (!strcmp(x->cause, "tmpfs") && sp->files && !sp->ffree))
 			finding_detail(x, "df -h shows blocks only (%u%% used here): df -i shows the inodes",
 				       pct_blocks(sp));
+		if (sp->ext4_resv && sp->bfree && sp->bfree <= sp->ext4_resv && !sp->bavail)
+			finding_detail(x, "the %" PRIu64 " blocks still free are ext4's own reserve for its metadata "
+				       "(%" PRIu64 " clusters), which no caller gets", sp->bfree, sp->ext4_resv);
 		if (!strcmp(x->cause, "reserved"))
 			finding_detail(x, "the caller was uid %u, not root: the %s still free are reserved for root",
 				       x->failure->uid, free_b);
