@@ -53,6 +53,17 @@ static void read_space(const struct analysis *a, const struct record *r, struct 
 		sp->major = r->dev_major, sp->minor = r->dev_minor;
 }
 
+static const char *option(const char *list, const char *key, char *buf, size_t len);
+
+/* ext4's resuid=/resgid=: that user or group may use root's reserve, so it did not stop them. */
+static bool may_use_reserve(const struct record *r, const struct space *sp)
+{
+	char v[32];
+
+	return (option(sp->super, "resuid", v, sizeof(v)) && strtoul(v, NULL, 10) == r->uid) ||
+	       (option(sp->super, "resgid", v, sizeof(v)) && strtoul(v, NULL, 10) == r->gid);
+}
+
 /* What ran out. Blocks are the default only when statfs says so; without it, "unknown". */
 static const char *cause_of(const struct record *r, const struct space *sp)
 {
@@ -67,7 +78,7 @@ static const char *cause_of(const struct record *r, const struct space *sp)
 	if (sp->files && !sp->ffree)
 		return "inodes";
 	/* ext4 keeps 5% for root by default: a non-root caller sees ENOSPC while df shows free space. */
-	if (!sp->bavail && sp->bfree > sp->ext4_resv && r->has_uid && r->uid != 0)
+	if (!sp->bavail && sp->bfree > sp->ext4_resv && r->has_uid && r->uid != 0 && !may_use_reserve(r, sp))
 		return "reserved";
 	return "blocks";
 }
