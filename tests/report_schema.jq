@@ -12,11 +12,13 @@ def classes: {
 		"readonly_upper", "missing_option", "unknown"],
 	"enoent_race": ["removed", "renamed_away"],
 	"fs_corruption": ["ext4_errors", "ext4_errors_single_replica"],
+	"read_only": ["emergency_ro", "ro_mount", "ro_filesystem", "unknown"],
+	"no_space": ["inodes", "blocks", "reserved", "quota", "tmpfs", "overlay_upper", "unknown"],
 	"missing_path": ["not_found"]
 };
 def severities: ["low", "medium", "high", "critical"];
 def event_types: ["syscall", "mount", "remove", "rename", "ext4_error", "kmsg", "proc", "device",
-	"layer", "output", "cgroup", "pod", "note"];
+	"layer", "output", "cgroup", "pod", "note", "state"];
 
 def is_str: type == "string";
 def is_nonempty_str: type == "string" and length > 0;

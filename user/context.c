@@ -105,10 +105,12 @@ static int dir_device(struct context *c, const char *path, uint32_t *major, uint
 	return 0;
 }
 
-/* Errors that point at the filesystem itself rather than at the path. */
+/* Errors that point at the filesystem itself rather than at the path: its damage, its being
+ * read-only, its being full (the report names the device that ran out). */
 static bool is_fs_error(int err)
 {
-	return err == EUCLEAN || err == EIO || err == EBADMSG || err == ESTALE || err == EROFS;
+	return err == EUCLEAN || err == EIO || err == EBADMSG || err == ESTALE || err == EROFS ||
+	       err == ENOSPC || err == EDQUOT;
 }
 
 /* The cluster's view of a Longhorn volume, read once and repeated in later descriptions. */

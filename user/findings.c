@@ -179,6 +179,31 @@ const struct record *first_failure_on(const struct analysis *a, const char *path
 	return first;
 }
 
+enum severity finding_consequence(const struct analysis *a, const struct finding *x)
+{
+	int status = x->failure ? analysis_exit_status(a, x->failure) : -1;
+
+	/* A command that succeeded got past it (its shell tried elsewhere), unless it said so. */
+	if (a->h.argc && a->exit_code == 0 && x->noutput == 0)
+		return SEV_LOW;
+	if (status > 0 || x->noutput > 0)
+		return SEV_HIGH;
+	return status == 0 ? SEV_LOW : SEV_MEDIUM;
+}
+
+bool kubelet_volume_of(const char *path, char *buf, size_t len)
+{
+	static const char pods[] = "/var/lib/kubelet/pods/";
+	const char *p = path ? strstr(path, pods) : NULL;
+	char uid[128], plugin[128], name[256];
+
+	/* The pod's view of its volume is elsewhere; the node's (and a test's prefix) is this. */
+	if (!p || sscanf(p + sizeof(pods) - 1, "%127[^/]/volumes/%127[^/]/%255[^/]", uid, plugin, name) != 3)
+		return false;
+	snprintf(buf, len, "pod %s, volume %s/%s", uid, plugin, name);
+	return true;
+}
+
 /* Failures no finding explains and that are not "no such file": listed, briefly. */
 static void collect_other(const struct analysis *a, struct findings *f)
 {
@@ -249,6 +274,8 @@ int findings_build(const struct analysis *a, struct findings *f)
 	find_overlay(a, f);
 	find_race(a, f);
 	find_corruption(a, f);
+	find_readonly(a, f); /* after corruption: ext4's emergency read-only points at its finding */
+	find_nospace(a, f);
 	find_missing(a, f);
 	collect_other(a, f);
 	/* Whose task it was, from the cgroup records the recorder wrote beside the events. */

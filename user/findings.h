@@ -6,6 +6,8 @@
  *   overlay_mount   a failing overlay mount, and why (find_overlay.c)
  *   enoent_race     a path another process removed or renamed away just before (find_race.c)
  *   fs_corruption   ext4 errors on a device, and the failures on it (find_corruption.c)
+ *   read_only       a write refused EROFS, and why the filesystem was read-only (find_readonly.c)
+ *   no_space        a create refused ENOSPC or EDQUOT, and what ran out (find_nospace.c)
  *   missing_path    a path that simply was not there (find_missing.c)
  */
 #ifndef FSTRACE_FINDINGS_H
@@ -112,6 +114,14 @@ enum link_scope {
 /* Links the command's output lines that speak of this path or mount. */
 void finding_link_output(const struct analysis *a, struct finding *x, const char *path, enum link_scope scope);
 
+/* A failure's own consequence: SEV_HIGH when its process then exited non-zero or the command's
+ * output names it (link the output first), SEV_LOW when its process or the command exited 0 and
+ * nothing names it (the error was handled), SEV_MEDIUM when the recording cannot tell. */
+enum severity finding_consequence(const struct analysis *a, const struct finding *x);
+/* The pod volume a kubelet path lies in ("pod <uid>, volume <plugin>/<name>") into buf; false
+ * when path is not under /var/lib/kubelet/pods/<uid>/volumes/<plugin>/<name>. */
+bool kubelet_volume_of(const char *path, char *buf, size_t len);
+
 /* The earliest failing call on path, or NULL: tools name the call that reported an error, which
  * is not always the one that failed first (node-tar: a failed mkdir, then lstat). */
 const struct record *first_failure_on(const struct analysis *a, const char *path);
@@ -119,6 +129,8 @@ const struct record *first_failure_on(const struct analysis *a, const char *path
 void find_overlay(const struct analysis *a, struct findings *f);
 void find_race(const struct analysis *a, struct findings *f);
 void find_corruption(const struct analysis *a, struct findings *f);
+void find_readonly(const struct analysis *a, struct findings *f);
+void find_nospace(const struct analysis *a, struct findings *f);
 void find_missing(const struct analysis *a, struct findings *f);
 /* Each finding's "ruled out" lines (ruled_out.c). */
 void findings_rule_out(const struct analysis *a, struct findings *f);

@@ -372,6 +372,16 @@ static int head_path(const char *h, size_t n, struct output_match *m)
 	for (seg = h + n; seg - h >= 2 && memcmp(seg - 2, ": ", 2); seg--)
 		;
 	seg = seg - h < 2 ? h : seg;
+	/* dash's redirections: "sh: 1: cannot create f54: No space left on device" */
+	for (size_t i = 0; i < 2; i++) {
+		static const char *const verbs[] = { "cannot create ", "cannot open " };
+		size_t vl = strlen(verbs[i]);
+
+		if ((size_t)(h + n - seg) > vl && !strncmp(seg, verbs[i], vl)) {
+			seg += vl;
+			break;
+		}
+	}
 	if (looks_like_path(seg, h + n - seg))
 		return set(&m->path, seg, h + n - seg) ? -1 : 1;
 	end = strstr(h, ": ");

@@ -51,6 +51,47 @@ static const struct remedy {
 	  "The filesystem is damaged: stop writing to it, unmount it and run fsck.ext4 -f on the "
 	  "device; look for I/O errors under it (dmesg, SMART), and restore from a backup if fsck "
 	  "cannot repair it." },
+	{ "read_only", "emergency_ro",
+	  "ext4 stopped writing after an error (errors=remount-ro) to protect what is left: fix the damage, "
+	  "not the build. Unmount it, run fsck.ext4 -f on the device (its errors: dmesg, "
+	  "/sys/fs/ext4/<device>/errors_count), then mount it again; a remount,rw without fsck fails or "
+	  "trips again." },
+	{ "read_only", "ro_mount",
+	  "This mount is read-only while its filesystem is not: a read-only bind mount (docker -v ...:ro, "
+	  "a pod's volumeMounts readOnly: true, a readOnly PVC). Write elsewhere (an emptyDir, /tmp), or "
+	  "make the mount writable (mount -o remount,bind,rw MOUNTPOINT; readOnly: false in the pod spec)." },
+	{ "read_only", "ro_filesystem",
+	  "The filesystem is mounted read-only: write elsewhere, or mount it read-write (mount -o "
+	  "remount,rw MOUNTPOINT) if it is meant to be written; a container image's root is read-only by "
+	  "design (readOnlyRootFilesystem: give the build an emptyDir)." },
+	{ "read_only", NULL,
+	  "The filesystem refused the write as read-only: check its mount options (findmnt -o "
+	  "TARGET,OPTIONS,FS-OPTIONS) and dmesg for why it went read-only." },
+	{ "no_space", "inodes",
+	  "The filesystem has no free inodes left although it has free blocks (df -i shows it, df -h does "
+	  "not). Remove small files (caches, node_modules), or make the filesystem again with more inodes: "
+	  "mkfs.ext4 -N COUNT or -i BYTES-PER-INODE (e.g. -i 4096 for many small files); resizing an ext4 "
+	  "(resize2fs) adds inodes in proportion." },
+	{ "no_space", "blocks",
+	  "The filesystem is full: clean up what the build leaves (caches, old artifacts, docker system "
+	  "prune), or grow it (resize2fs after growing the device or PVC; a larger emptyDir sizeLimit)." },
+	{ "no_space", "reserved",
+	  "Only root's reserved blocks are left and the build does not run as root: free space, grow the "
+	  "filesystem, or lower the reservation on a data volume: tune2fs -m 1 DEVICE (or -m 0)." },
+	{ "no_space", "quota",
+	  "The user's or project's disk quota is used up (EDQUOT): see quota -u USER or repquota, clean up, "
+	  "or raise the limit (setquota; xfs_quota -x -c 'limit ...'; a pod's ephemeral-storage limit)." },
+	{ "no_space", "tmpfs",
+	  "The tmpfs reached its size= or nr_inodes= limit: mount it larger (mount -o remount,size=2G,"
+	  "nr_inodes=1m MOUNTPOINT; an emptyDir with medium Memory counts against sizeLimit and the pod's "
+	  "memory), or put the build's output on disk." },
+	{ "no_space", "overlay_upper",
+	  "An overlay writes into its upper layer, whose filesystem is full (a container's writable layer "
+	  "on the node's disk): free space there (docker system prune, crictl rmi --prune) or give the "
+	  "container a volume for what it writes." },
+	{ "no_space", NULL,
+	  "The filesystem said it was full: look at df -h and df -i on it while the build runs, and at "
+	  "quotas (EDQUOT) and tmpfs limits." },
 	{ "missing_path", NULL,
 	  "Nothing removed it while fstrace watched, and its filesystem reported no error: the path was "
 	  "never there. Check the path the command was given, and the step that should have created it." },

@@ -5,10 +5,13 @@
  * failures over several days, for want of exactly these lines. Only what the recording shows is
  * ruled out; a cause that cannot be checked from it is left unsaid, never ruled out.
  */
+#include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include "findings.h"
 #include "paths.h"
+#include "state.h"
 
 /* The latest removal or rename-away of path or an ancestor, at any time, or NULL. */
 static const struct record *removal_of(const struct analysis *a, const char *path)
@@ -63,6 +66,44 @@ static void overlay(const struct analysis *a, struct finding *x)
 	finding_rule_out(x, "not a nested overlay: no overlay mount failed during the run");
 }
 
+/* What else could have made the filesystem read-only, from the mount state at the moment. */
+static void read_only(const struct analysis *a, struct finding *x)
+{
+	const struct record *m = state_find(a, "mount", x->failure);
+	uint64_t ro = 0, sb_ro = 0, emergency = 0;
+	char opts[256] = "", super[512] = "";
+
+	if (!m || !state_u64(m, "ro", &ro) || !state_u64(m, "sb_ro", &sb_ro))
+		return;
+	state_u64(m, "emergency_ro", &emergency);
+	state_str(m, "opts", opts, sizeof(opts));
+	state_str(m, "super", super, sizeof(super));
+	if (!ro)
+		finding_rule_out(x, "not a read-only mount: the mount's own options say rw (%s)", opts);
+	if (!emergency && !a->ext4.count)
+		finding_rule_out(x, "not ext4's emergency read-only: the superblock's options (%s) have no "
+				 "emergency_ro, and no ext4 error came", super);
+	if (!sb_ro && strcmp(x->cause, "emergency_ro"))
+		finding_rule_out(x, "not a read-only filesystem: its superblock is rw; only this mount is ro");
+}
+
+/* What else could have run out, from the statfs state at the moment. */
+static void no_space(const struct analysis *a, struct finding *x)
+{
+	const struct record *s = state_find(a, "statfs", x->failure);
+	uint64_t files, ffree, blocks, bfree, bavail;
+
+	if (x->failure->err == ENOSPC)
+		finding_rule_out(x, "not a quota: the call failed ENOSPC; an exhausted quota says EDQUOT");
+	if (!s || !state_u64(s, "files", &files) || !state_u64(s, "ffree", &ffree) ||
+	    !state_u64(s, "blocks", &blocks) || !state_u64(s, "bfree", &bfree) || !state_u64(s, "bavail", &bavail))
+		return;
+	if (ffree)
+		finding_rule_out(x, "not inodes: %" PRIu64 " of %" PRIu64 " were free", ffree, files);
+	if (files && !ffree && bavail)
+		finding_rule_out(x, "not blocks: %" PRIu64 " of %" PRIu64 " were free", bavail, blocks);
+}
+
 void findings_rule_out(const struct analysis *a, struct findings *f)
 {
 	for (size_t i = 0; i < f->n; i++) {
@@ -70,9 +111,14 @@ void findings_rule_out(const struct analysis *a, struct findings *f)
 
 		if (strcmp(x->class, "enoent_race") != 0)
 			race(a, x);
-		if (strcmp(x->class, "fs_corruption") != 0)
+		/* ext4's emergency read-only is the corruption, whenever its error came */
+		if (strcmp(x->class, "fs_corruption") != 0 && strcmp(x->cause, "emergency_ro") != 0)
 			corruption(a, x);
 		if (strcmp(x->class, "overlay_mount") != 0)
 			overlay(a, x);
+		if (!strcmp(x->class, "read_only") && x->failure)
+			read_only(a, x);
+		if (!strcmp(x->class, "no_space") && x->failure)
+			no_space(a, x);
 	}
 }

@@ -18,6 +18,9 @@ static const struct state_rule {
 } rules[] = {
 	{ ENOSPC, "statfs", state_gather_statfs },
 	{ EDQUOT, "statfs", state_gather_statfs },
+	{ ENOSPC, "mount", state_gather_mount },
+	{ EDQUOT, "mount", state_gather_mount },
+	{ EROFS, "mount", state_gather_mount },
 };
 
 #define SEEN_SLOTS 1024 /* (kind, path) pairs already described; a power of two */

@@ -137,6 +137,15 @@ static void test_coreutils(void)
 	CHECK(m.err == EACCES && eq(m.path, "/old/style"));
 	output_match_free(&m);
 
+	/* dash's redirections: the name after its "cannot create" / "cannot open" */
+	REQUIRE(match("sh: 1: cannot create f54: No space left on device", &m) == 1);
+	CHECK(m.err == ENOSPC && eq(m.path, "f54") && eq(m.tool, "sh"));
+	output_match_free(&m);
+
+	REQUIRE(match("sh: 3: cannot open /etc/x.conf: Permission denied", &m) == 1);
+	CHECK(m.err == EACCES && eq(m.path, "/etc/x.conf"));
+	output_match_free(&m);
+
 	REQUIRE(match("tar: left-pad/package.json: Cannot open: Structure needs cleaning", &m) == 1);
 	CHECK(m.err == EUCLEAN && eq(m.path, "left-pad/package.json") && eq(m.syscall, "open"));
 	CHECK(eq(m.tool, "tar"));

@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * "mount": the mount a failing path sits on, as the failing process saw it at that moment: its
+ * mount point, per-mount options (a read-only bind mount says "ro" only there), the superblock's
+ * options (ext4 since 6.15 says "emergency_ro" there after errors=remount-ro tripped, while
+ * /proc/mounts and the per-mount options still say "rw"), and what a tmpfs was sized to.
+ * Read again an hour later, the filesystem has been remounted or the tmpfs is gone.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include "json.h"
+#include "mountinfo.h"
+#include "overlay_opts.h"
+#include "pidns.h"
+#include "state.h"
+
+/* Whether opt is one of the comma-separated options in list. */
+static bool has_option(const char *list, const char *opt)
+{
+	size_t n = strlen(opt);
+
+	for (const char *p = list; p && *p;) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+
+		if (len == n && !strncmp(p, opt, n))
+			return true;
+		p = end ? end + 1 : p + len;
+	}
+	return false;
+}
+
+/* An overlay writes into its upper layer: the mount that layer sits on is the one that fills up
+ * (overlay's statfs is that filesystem's). Its path is as the overlay's mounter saw it. */
+static void upper_of(const struct mount_table *mt, const struct mount_entry *e, struct jbuf *b)
+{
+	struct overlay_opts o = {};
+	const struct mount_entry *u;
+	char err[128];
+
+	if (!e->fstype || strcmp(e->fstype, "overlay") || !e->super_options ||
+	    overlay_opts_parse(e->super_options, NULL, &o, err, sizeof(err)) || !o.upper || o.upper[0] != '/') {
+		overlay_opts_free(&o);
+		return;
+	}
+	state_put_str(b, "upper", o.upper);
+	if ((u = mount_table_find_path(mt, o.upper))) {
+		state_put_str(b, "upper_mnt", u->mountpoint);
+		state_put_str(b, "upper_fstype", u->fstype);
+		state_put_str(b, "upper_super", u->super_options);
+	}
+	overlay_opts_free(&o);
+}
+
+int state_gather_mount(const struct record *failure, struct record *out)
+{
+	struct mount_table mt = {};
+	const struct mount_entry *e;
+	char path[64];
+	struct jbuf b = {};
+
+	if (failure->path[0] != '/')
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%u/mountinfo", pidns_proc_pid(failure));
+	if (mount_table_load(&mt, path) && mount_table_load(&mt, "/proc/self/mountinfo"))
+		return -1;
+	if (!(e = mount_table_find_path(&mt, failure->path))) {
+		mount_table_free(&mt);
+		return -1;
+	}
+	state_put_str(&b, "mnt", e->mountpoint);
+	state_put_str(&b, "fstype", e->fstype);
+	state_put_str(&b, "source", e->source);
+	state_put_str(&b, "root", e->root);
+	state_put_str(&b, "opts", e->options);
+	state_put_str(&b, "super", e->super_options);
+	state_put_u64(&b, "ro", e->readonly);
+	state_put_u64(&b, "sb_ro", has_option(e->super_options, "ro"));
+	state_put_u64(&b, "emergency_ro", has_option(e->super_options, "emergency_ro"));
+	upper_of(&mt, e, &b);
+	out->has_dev = true;
+	out->dev_major = e->major;
+	out->dev_minor = e->minor;
+	mount_table_free(&mt);
+	if (b.oom) {
+		jbuf_free(&b);
+		return -1;
+	}
+	out->data = b.p;
+	return 0;
+}
