@@ -31,6 +31,21 @@
 #define FSCONFIG_SET_PATH 3
 #define FSCONFIG_SET_PATH_EMPTY 4
 
+/* errnos (include/uapi/asm-generic/errno*.h) and inode types (include/uapi/linux/stat.h):
+ * vmlinux.h has types, not macros */
+#define EIO 5
+#define ERANGE 34
+#define ENOSPC 28
+#define ENODATA 61
+#define EBADMSG 74
+#define EOPNOTSUPP 95
+#define EDQUOT 122
+#define EUCLEAN 117
+#define S_IFMT 00170000
+#define S_IFREG 0100000
+#define S_IFBLK 0060000
+#define S_IFDIR 0040000
+
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 static __always_inline const volatile struct fst_syscall_layout *layout_of(long nr)
@@ -80,6 +95,36 @@ static __always_inline int read_args(struct call_args *call, const void *regs)
 	return 0;
 }
 
+/* Whether a failure of a call with these class bits is worth an event at all: decided on the
+ * errno alone, before the arguments are read. */
+static __always_inline bool errno_counts(__u8 class, long ret)
+{
+	if (class & FST_SC_IOERR_ONLY)
+		return ret == -EIO || ret == -EUCLEAN || ret == -EBADMSG;
+	if (class & FST_SC_XATTR_ANSWERS)
+		return ret != -ENODATA && ret != -EOPNOTSUPP && ret != -ERANGE;
+	return true;
+}
+
+/* The open file a descriptor call worked on, when it is one whose failure says something about
+ * storage: a regular file, a directory or a block device. Pipes, sockets and ttys fail EAGAIN,
+ * EPIPE and EINTR by design, billions of times in a build; they are dropped here, before the
+ * ring buffer. *keep says whether to go on: a descriptor gone by the call's exit (close took it)
+ * counts only for the errors that mean lost data. */
+static __always_inline struct file *fd_file(int fd, long ret, bool *keep)
+{
+	struct file *file = dirfd_file((struct task_struct *)bpf_get_current_task(), fd);
+	__u32 type;
+
+	if (!file) {
+		*keep = ret == -EIO || ret == -ENOSPC || ret == -EDQUOT;
+		return NULL;
+	}
+	type = BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT;
+	*keep = type == S_IFREG || type == S_IFDIR || type == S_IFBLK;
+	return file;
+}
+
 /*
  * One event for a call the program at exit chose. Global: the verifier checks it once for every
  * event type, where inlined it was checked once per type (2501 instructions processed -> 2004).
@@ -90,8 +135,11 @@ static __always_inline int read_args(struct call_args *call, const void *regs)
 __noinline int emit_call(__u32 type, long ret, struct call_args *callp)
 {
 	const volatile struct fst_syscall_layout *lay;
-	__u8 path, path2, dirfd, dirfd2, fstype, data, flags, class;
+	__u8 path, path2, dirfd, dirfd2, fstype, data, flags, class, fd;
+	struct file *file = NULL;
+	struct inode *inode;
 	struct fst_event *e;
+	bool keep = true;
 	__u32 off, path_at, path2_at, nr;
 	__u64 repeat = 0;
 
@@ -101,7 +149,12 @@ __noinline int emit_call(__u32 type, long ret, struct call_args *callp)
 	if (!(lay = layout_of(nr)) || !(e = scratch_event()))
 		return 0;
 	path = lay->path, path2 = lay->path2, dirfd = lay->dirfd, dirfd2 = lay->dirfd2;
-	fstype = lay->fstype, data = lay->data, flags = lay->flags, class = lay->class;
+	fstype = lay->fstype, data = lay->data, flags = lay->flags, class = lay->class, fd = lay->fd;
+	if (fd < 6) {
+		file = fd_file((int)callp->args[fd], ret, &keep);
+		if (!keep)
+			return 0;
+	}
 
 	/* The path first, before the header: a repeat (repeats.bpf.h) needs nothing else. */
 	off = path_at = sizeof(*e);
@@ -126,6 +179,17 @@ __noinline int emit_call(__u32 type, long ret, struct call_args *callp)
 		e->dirfd = (int)callp->args[dirfd];
 	if (flags < 6)
 		e->flags = (__u32)callp->args[flags];
+	if (fd < 6)
+		e->dirfd = (int)callp->args[fd];
+	if (file) {
+		inode = BPF_CORE_READ(file, f_inode);
+		e->ino = BPF_CORE_READ(inode, i_ino);
+		/* A block device file's own device is the one its errors are about, not devtmpfs's. */
+		if ((BPF_CORE_READ(inode, i_mode) & S_IFMT) == S_IFBLK)
+			e->dev = BPF_CORE_READ(inode, i_rdev);
+		else
+			e->dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	}
 
 	path2_at = off;
 	if (path2 < 6)
@@ -134,6 +198,9 @@ __noinline int emit_call(__u32 type, long ret, struct call_args *callp)
 		off = put_base_dir(off, FST_STR_DIR, dirfd_of(callp, dirfd));
 	else if (class & FST_SC_MOUNT) /* overlay's relative lowerdirs are taken from the cwd */
 		off = put_base_dir(off, FST_STR_DIR, AT_FDCWD);
+	else if (file) /* the descriptor's file itself, as a "directory" walked from its dentry */
+		off = put_dir(off, FST_STR_DIR, (__u64)BPF_CORE_READ(file, f_path.dentry),
+			      (__u64)BPF_CORE_READ(file, f_path.mnt));
 	if (dirfd2 != FST_ARG_NONE && is_relative(e, path2_at, FST_STR_PATH2))
 		off = put_base_dir(off, FST_STR_DIR2, dirfd_of(callp, dirfd2));
 	if (fstype < 6)
@@ -176,7 +243,7 @@ static __always_inline int on_sys_exit(const void *regs, long nr, long ret)
 	if (class & FST_SC_MOUNT)
 		type = FST_EV_MOUNT;
 	else if (ret < 0)
-		type = class & FST_SC_FAIL ? FST_EV_SYSCALL : 0;
+		type = class & FST_SC_FAIL && errno_counts(class, ret) ? FST_EV_SYSCALL : 0;
 	else if (class & FST_SC_REMOVE)
 		type = FST_EV_REMOVE;
 	else if (class & FST_SC_RENAME)

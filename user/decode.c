@@ -69,14 +69,26 @@ static void resolve(const char *arg, const char *leaf_first_dir, char **path, ch
 
 static void decode_call(const struct fst_event *e, const char *str[], struct record *r)
 {
+	const struct fst_syscall_layout *lay;
+
 	r->syscall = dup_or_null(syscall_name(e->syscall));
 	r->has_ret = true;
 	r->ret = e->ret;
 	r->err = e->ret < 0 ? (int)-e->ret : 0;
+	if ((lay = syscall_layout(e->syscall)) && lay->fd < 6) {
+		/* A call on a descriptor: the kernel resolved the open file itself (bpf/fstrace.h);
+		 * none when the descriptor was gone by the call's exit (close). */
+		r->fd = e->dirfd;
+		r->path = str[FST_STR_DIR] ? dir_from_kernel(str[FST_STR_DIR]) : NULL;
+		r->data = dup_or_null(str[FST_STR_DATA]); /* an xattr's name */
+		return;
+	}
 	resolve(str[FST_STR_PATH], str[FST_STR_DIR], &r->path, &r->cwd);
 	resolve(str[FST_STR_PATH2], str[FST_STR_DIR2], &r->path2, NULL);
-	if (e->type != FST_EV_MOUNT)
+	if (e->type != FST_EV_MOUNT) {
+		r->data = dup_or_null(str[FST_STR_DATA]); /* a path xattr call's attribute name */
 		return;
+	}
 	r->has_flags = true;
 	r->flags = e->flags;
 	if (e->syscall == __NR_fsconfig || e->syscall == __NR_fsmount)
@@ -160,7 +172,7 @@ int event_decode(const void *data, size_t size, struct record *r)
 	case FST_EV_REMOVE:
 	case FST_EV_RENAME:
 		decode_call(e, str, r);
-		if (e->ino) { /* the removed inode, where fentry noted it */
+		if (e->ino) { /* the removed inode where fentry noted it, or a descriptor's */
 			r->has_dev = true;
 			r->dev_major = e->dev >> 20;
 			r->dev_minor = e->dev & 0xfffff;
