@@ -6,6 +6,8 @@
  *   overlay_mount   a failing overlay mount, and why (find_overlay.c)
  *   enoent_race     a path another process removed or renamed away just before (find_race.c)
  *   fs_corruption   ext4 errors on a device, and the failures on it (find_corruption.c)
+ *   io_error        I/O errors the kernel logged or calls failed EIO: data may be lost, even
+ *                   when the command exited 0 (find_ioerror.c)
  *   missing_path    a path that simply was not there (find_missing.c)
  */
 #ifndef FSTRACE_FINDINGS_H
@@ -117,6 +119,7 @@ const struct record *first_failure_on(const struct analysis *a, const char *path
 void find_overlay(const struct analysis *a, struct findings *f);
 void find_race(const struct analysis *a, struct findings *f);
 void find_corruption(const struct analysis *a, struct findings *f);
+void find_ioerror(const struct analysis *a, struct findings *f);
 void find_missing(const struct analysis *a, struct findings *f);
 /* Each finding's "ruled out" lines (ruled_out.c). */
 void findings_rule_out(const struct analysis *a, struct findings *f);
