@@ -12,6 +12,7 @@ def classes: {
 		"readonly_upper", "missing_option", "unknown"],
 	"enoent_race": ["removed", "renamed_away"],
 	"fs_corruption": ["ext4_errors", "ext4_errors_single_replica"],
+	"io_error": ["backing_full", "write_lost", "io_error"],
 	"missing_path": ["not_found"]
 };
 def severities: ["low", "medium", "high", "critical"];

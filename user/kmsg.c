@@ -31,7 +31,7 @@ struct kmsg_reader {
 
 /* The lines worth keeping: filesystems, the block layer, and the security modules' denials. */
 static const char *const wanted[] = {
-	"EXT4-fs", "JBD2", "Aborting journal", "XFS", "BTRFS", "Btrfs", "I/O error", "Buffer I/O error",
+	"EXT4-fs", "JBD2", "Aborting journal", "XFS (", "BTRFS", "Btrfs", "I/O error", "Buffer I/O error",
 	"blk_update_request", "critical ", "lost async page write", "potential data loss", "loop",
 	"overlay", "EROFS", "squashfs", "fuse", "tmpfs", "audit:", "apparmor=", "AppArmor",
 };

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Silent write loss: ext4 on a loop device whose sparse backing file sits on a tmpfs too small for
+# it. The command writes 60 MB and exits 0; at writeback (its sync) the kernel fails the loop
+# device's writes and logs them as warnings, which printk:console never sees. The recording must
+# carry those messages (from /dev/kmsg), and the report a CRITICAL io_error finding naming the loop
+# device, its backing file and that the backing file's filesystem is full.
+source "$(dirname "$0")/lib.sh"
+
+back=$T/back mnt=$T/mnt loop=
+cleanup() { fst_release_under "$T" || true; }
+fst_on_exit cleanup
+mkdir -p "$back" "$mnt"
+mount -t tmpfs -o size=24m fst-write-loss "$back"
+truncate -s 128M "$back/backing.img"
+loop=$(losetup -f --show "$back/backing.img")
+mkfs.ext4 -q "$loop"
+mount "$loop" "$mnt"
+img=$(realpath "$back/backing.img")
+majmin=$(fst_majmin "$loop")
+note "$loop ($majmin) on $img, a 128 MB sparse file on a 24 MB tmpfs, mounted at $mnt"
+
+rec=$T/rec.jsonl.gz
+fst_run "$rec" -o "$T/report.json" --format json -- sh -c \
+	"dd if=/dev/urandom of=$mnt/data bs=1M count=60 status=none; sync; exit 0"
+[[ $RUN_RC -eq 0 ]] || fail "fstrace run exited $RUN_RC: the command exits 0 (data lost at writeback)"
+check_recording "$rec"
+expect_rec "$rec" "no kernel message about the failed writes of ${loop#/dev/} (a warning: /dev/kmsg only)" \
+	--arg d "$majmin" \
+	'any(.[]; .type == "kmsg" and .dev == $d and (.msg | test("I/O error|critical space allocation error|potential data loss")))'
+expect_rec "$rec" "no statfs state of the backing file's filesystem" --arg f "$img" \
+	'any(.[]; .type == "state" and .syscall == "statfs" and .path == $f and (.data | test("bavail=0( |$)")))'
+expect_rec "$rec" "the same kernel message twice within a second (printk:console and /dev/kmsg)" \
+	'[.[] | select(.type == "kmsg" and .pid == 0) | .msg] as $log |
+	 [.[] | select(.type == "kmsg" and .pid != 0) | .msg] as $con | all($log[]; . as $m | ($con | index([$m])) == null)'
+check_report_schema "$T/report.json"
+note_findings "$T/report.json"
+finding=$(jq -c --arg d "$majmin" '[.findings[] | select(.class == "io_error" and .device.dev == $d)] | first' "$T/report.json")
+[[ $finding != null ]] || fail "no io_error finding on $loop ($majmin)"
+jq -e '.severity == "critical"' <<<"$finding" >/dev/null || fail "the io_error finding is $(jq -r .severity <<<"$finding"), not critical"
+jq -e '.cause == "backing_full"' <<<"$finding" >/dev/null || fail "its cause is $(jq -r .cause <<<"$finding"), not backing_full"
+jq -e --arg l "${loop#/dev/}" --arg f "$img" '(.title | contains($l)) and (.title | contains($f)) and (.title | contains("full filesystem"))' \
+	<<<"$finding" >/dev/null || fail "its title does not name ${loop#/dev/}, $img and the full filesystem: $(jq -r .title <<<"$finding")"
+jq -e --arg f "$img" '.device.backing_file == $f' <<<"$finding" >/dev/null ||
+	fail "its device.backing_file is $(jq -c .device.backing_file <<<"$finding"), not $img"
+echo ok
