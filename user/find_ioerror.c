@@ -41,7 +41,6 @@ static bool write_message(const char *m)
 struct io_device {
 	bool has_dev;
 	uint32_t major, minor;
-	const struct record *first;
 	uint64_t messages;
 	bool writes;
 	bool space; /* "critical space allocation error": the layer below ran out of room */
@@ -107,6 +106,36 @@ static void describe_space(struct finding *x, const struct device_info *dev, con
 		x->cause = "backing_full";
 }
 
+static int by_time(const void *pa, const void *pb)
+{
+	const struct record *x = *(const struct record *const *)pa, *y = *(const struct record *const *)pb;
+
+	return x->ts_ns < y->ts_ns ? -1 : x->ts_ns > y->ts_ns;
+}
+
+/* The device's first messages in time: the log reader's arrive later than console's. */
+static void message_evidence(const struct analysis *a, struct finding *x, const struct io_device *d)
+{
+	const struct record **v = calloc(a->kmsgs.n + 1, sizeof(*v));
+	size_t n = 0;
+
+	if (!v)
+		return;
+	for (size_t i = 0; i < a->kmsgs.n; i++) {
+		const struct record *k = &a->kmsgs.v[i];
+
+		if (io_message(k->msg) && k->has_dev == d->has_dev &&
+		    (!d->has_dev || (k->dev_major == d->major && k->dev_minor == d->minor)))
+			v[n++] = k;
+	}
+	qsort(v, n, sizeof(*v), by_time);
+	if (n)
+		x->reason = v[0]->msg;
+	for (size_t i = 0; i < n && i < EVIDENCE_MESSAGES; i++)
+		finding_evidence(x, v[i]);
+	free(v);
+}
+
 static void make_finding(const struct analysis *a, struct findings *f, const struct io_device *d)
 {
 	const struct record *devrec = d->has_dev ? analysis_device(a, d->major, d->minor) : NULL;
@@ -114,12 +143,10 @@ static void make_finding(const struct analysis *a, struct findings *f, const str
 	const struct record *st = dev ? backing_statfs(a, dev->backing_file) : NULL;
 	struct finding *x = findings_new(f, "io_error", d->writes ? "write_lost" : "io_error", SEV_CRITICAL);
 	char name[96];
-	size_t shown = 0;
 
 	if (!x)
 		return;
 	x->device = devrec;
-	x->reason = d->first ? d->first->msg : NULL;
 	if (dev && dev->name)
 		snprintf(name, sizeof(name), "%s (%u:%u)", dev->name, d->major, d->minor);
 	else if (d->has_dev)
@@ -127,15 +154,7 @@ static void make_finding(const struct analysis *a, struct findings *f, const str
 	else
 		snprintf(name, sizeof(name), "an unnamed device");
 	collect_calls(a, f, x, d);
-	for (size_t i = 0; i < a->kmsgs.n && shown < EVIDENCE_MESSAGES; i++) {
-		const struct record *k = &a->kmsgs.v[i];
-
-		if (io_message(k->msg) && k->has_dev == d->has_dev &&
-		    (!d->has_dev || (k->dev_major == d->major && k->dev_minor == d->minor))) {
-			finding_evidence(x, k);
-			shown++;
-		}
-	}
+	message_evidence(a, x, d);
 	if (dev && dev->backing_file)
 		finding_detail(x, "%s is a loop device on %s", dev->name ? dev->name : name, dev->backing_file);
 	if (dev && dev->mountpoint)
@@ -177,8 +196,6 @@ void find_ioerror(const struct analysis *a, struct findings *f)
 
 		if (!io_message(k->msg) || !(d = device_slot(devs, &n, k)))
 			continue;
-		if (!d->first)
-			d->first = k;
 		d->messages++;
 		d->writes |= write_message(k->msg);
 		d->space |= strstr(k->msg, "critical space allocation error") != NULL;
