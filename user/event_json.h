@@ -11,7 +11,10 @@
  * a process outside the traced tree or record's filters. count and last_ns only on a syscall
  * record that stands for count > 1 calls: the same failure repeated (process, call, errno,
  * path), folded in the kernel; ts_ns is then the first of them and last_ns the last; absent,
- * count is 1. uid and gid (the caller's, the host's ids) on syscall and mount records. Readers ignore keys they do not know, so a newer fstrace may add keys without a
+ * count is 1. uid and gid (the caller's, the host's ids) on syscall and mount records.
+ * A call on a descriptor (write, fsync, close...): path is the open file's, resolved in the
+ * kernel (absent for close), dev and ino its file's (a block device file: that device), fd the
+ * number. A kmsg read from /dev/kmsg: pid 0, no comm, dev when its text names a block device. Readers ignore keys they do not know, so a newer fstrace may add keys without a
  * format version bump.
  */
 #ifndef FSTRACE_EVENT_JSON_H
