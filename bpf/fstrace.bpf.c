@@ -347,6 +347,30 @@ int BPF_PROG(fst_console, const char *text, size_t len)
 	return 0;
 }
 
+/* Failed block requests, system-wide: a dying disk fails thousands a second, and the first ones
+ * say what is needed. */
+#define BLOCK_ERRORS_MAX 4096
+__u64 block_errors = 0;
+
+SEC("raw_tp/block_rq_error")
+int BPF_PROG(fst_block_rq_error, struct request *rq, blk_status_t error, unsigned int nr_bytes)
+{
+	struct gendisk *disk = BPF_CORE_READ(rq, q, disk);
+	struct fst_event *e;
+
+	if (__sync_fetch_and_add(&block_errors, 1) >= BLOCK_ERRORS_MAX || !(e = event_start(FST_EV_KMSG)))
+		return 0;
+	e->syscall = FST_KMSG_BLOCK_ERROR;
+	if (disk)
+		e->dev = (BPF_CORE_READ(disk, major) << 20) | BPF_CORE_READ(disk, first_minor);
+	e->ino = BPF_CORE_READ(rq, __sector);
+	e->ret = error;
+	e->flags = BPF_CORE_READ(rq, cmd_flags) & 0xff; /* REQ_OP_MASK */
+	e->dirfd = nr_bytes;
+	event_submit(e, sizeof(*e));
+	return 0;
+}
+
 static __always_inline bool is_traced(__u32 tgid)
 {
 	return targ_use_traced && bpf_map_lookup_elem(&traced, &tgid);

@@ -57,6 +57,15 @@ enum fst_str {
 #define FST_DIR_TRUNCATED '!'
 #define FST_DIR_UNKNOWN '?'
 
+/*
+ * A FST_EV_KMSG with syscall == FST_KMSG_BLOCK_ERROR carries no text: it is block:block_rq_error,
+ * a request the block layer failed, with dev the disk (major << 20 | minor), ino the first sector,
+ * ret the blk_status_t (BLK_STS_NOSPC = 3, BLK_STS_IOERR = 10...), flags the request's op
+ * (REQ_OP_WRITE = 1) and dirfd the bytes it had left. The collector writes it as a kmsg record
+ * with a text of its own ("block_rq_error: ...").
+ */
+#define FST_KMSG_BLOCK_ERROR 1
+
 /* Process lifecycle, in fst_event.syscall for FST_EV_PROC. */
 enum fst_proc_kind {
 	FST_PROC_FORK = 1,

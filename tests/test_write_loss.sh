@@ -32,6 +32,13 @@ expect_rec "$rec" "no statfs state of the backing file's filesystem" --arg f "$i
 expect_rec "$rec" "the same kernel message twice within a second (printk:console and /dev/kmsg)" \
 	'[.[] | select(.type == "kmsg" and .pid == 0) | .msg] as $log |
 	 [.[] | select(.type == "kmsg" and .pid != 0) | .msg] as $con | all($log[]; . as $m | ($con | index([$m])) == null)'
+# block:block_rq_error, where the kernel has it: the failed requests themselves, with device and sector.
+if [[ $(rec_jq "$rec" -r '.[0].attach.block_error // ""') == raw_tp* ]]; then
+	expect_rec "$rec" "no block_rq_error record of a failed WRITE on $majmin" --arg d "$majmin" \
+		'any(.[]; .type == "kmsg" and .dev == $d and (.msg | test("^block_rq_error: .* sector [0-9]+ op WRITE")))'
+else
+	note "block:block_rq_error not attached here: $(rec_jq "$rec" -c '.[0].attach.block_error')"
+fi
 check_report_schema "$T/report.json"
 note_findings "$T/report.json"
 finding=$(jq -c --arg d "$majmin" '[.findings[] | select(.class == "io_error" and .device.dev == $d)] | first' "$T/report.json")

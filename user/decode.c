@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <unistd.h>
 #include "fstrace.h"
 #include "decode.h"
 #include "paths.h"
@@ -134,6 +135,44 @@ static void decode_proc(const struct fst_event *e, const char *str[], struct rec
 	}
 }
 
+/* The kernel's names for a blk_status_t (block/blk-core.c, blk_errors[]), as it logs them. */
+static const char *blk_status_name(int64_t status)
+{
+	static const char *const names[] = {
+		[1] = "operation not supported", [2] = "timeout", [3] = "critical space allocation",
+		[4] = "recoverable transport", [5] = "critical target", [6] = "reservation conflict",
+		[7] = "critical medium", [8] = "protection", [9] = "kernel resource",
+		[10] = "I/O", [11] = "device resource", [12] = "zone resource", [13] = "open zones",
+		[14] = "active zones", [15] = "offline",
+	};
+
+	return status > 0 && status < (int64_t)(sizeof(names) / sizeof(names[0])) && names[status] ? names[status]
+												      : "I/O";
+}
+
+/* A failed block request as a kernel message of fstrace's own (bpf/fstrace.h). */
+static void decode_block_error(const struct fst_event *e, struct record *r)
+{
+	static const char *const ops[] = { "READ", "WRITE", "FLUSH", "DISCARD" };
+	char link[64], target[256] = "";
+	const char *name = NULL;
+	ssize_t n;
+
+	r->has_dev = true;
+	r->dev_major = e->dev >> 20;
+	r->dev_minor = e->dev & 0xfffff;
+	snprintf(link, sizeof(link), "/sys/dev/block/%u:%u", r->dev_major, r->dev_minor);
+	if ((n = readlink(link, target, sizeof(target) - 1)) > 0) {
+		target[n] = '\0';
+		name = strrchr(target, '/') ? strrchr(target, '/') + 1 : target;
+	}
+	if (asprintf(&r->msg, "block_rq_error: %s error, dev %s%s%u:%u, sector %llu op %s, %u bytes",
+		     blk_status_name(e->ret), name ? name : "", name ? " " : "", r->dev_major, r->dev_minor,
+		     (unsigned long long)e->ino, e->flags < 4 ? ops[e->flags] : "OTHER", (unsigned)e->dirfd) < 0)
+		r->msg = NULL;
+	r->ino = 0; /* a sector, not an inode */
+}
+
 int event_decode(const void *data, size_t size, struct record *r)
 {
 	const struct fst_event *e = data;
@@ -186,6 +225,10 @@ int event_decode(const void *data, size_t size, struct record *r)
 		r->line = e->syscall;
 		break;
 	case FST_EV_KMSG:
+		if (e->syscall == FST_KMSG_BLOCK_ERROR) {
+			decode_block_error(e, r);
+			break;
+		}
 		r->msg = dup_or_null(str[FST_STR_DATA]);
 		if (r->msg)
 			r->msg[strcspn(r->msg, "\n")] = '\0';

@@ -28,7 +28,8 @@ static bool io_message(const char *m)
 	return m && (strstr(m, "I/O error") || strstr(m, "critical space allocation error") ||
 		     strstr(m, "critical medium error") || strstr(m, "critical target error") ||
 		     strstr(m, "potential data loss") || strstr(m, "lost async page write") ||
-		     strstr(m, "Aborting journal") || strstr(m, "blk_update_request"));
+		     strstr(m, "Aborting journal") || strstr(m, "blk_update_request") ||
+		     !strncmp(m, "block_rq_error", 14));
 }
 
 /* ... and for failed writes, whose data the writer may believe safe. */
