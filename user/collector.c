@@ -190,6 +190,8 @@ int collector_fd(const struct collector *c)
 
 void collector_tick(struct collector *c)
 {
+	/* The log is read at every drain too, but a drain needs a ring-buffer event to come. */
+	kmsg_pump(c->kmsg);
 	if (c->context)
 		context_tick(c->context);
 	collector_repeats(c, false);

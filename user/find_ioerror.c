@@ -3,7 +3,7 @@
  * io_error: the kernel failed I/O under the command, which may not have been told. The seed: a
  * loop device whose backing file sat on a full tmpfs; the command wrote 60 MB into the filesystem
  * on it and exited 0, and at writeback the kernel logged "critical space allocation error, dev
- * loop0", "I/O error 28 writing to inode" and "potential data loss!" as warnings: the data was
+ * loop0", "I/O error 3 writing to inode" and "potential data loss!" as warnings: the data was
  * gone and nothing failed. Data loss is critical whatever the command's exit code.
  *
  * One finding per device the messages name (and one for the failing EIO calls no message ties to

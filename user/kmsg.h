@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
- * Collect: kernel messages of every level from /dev/kmsg. The printk:console tracepoint only sees
- * what reaches a console (KERN_ERR and above at the usual console_loglevel 4), and the messages
- * that say data was lost are warnings: "EXT4-fs warning ... I/O error 28 writing to inode",
+ * Collect: kernel messages of every level from /dev/kmsg. The printk:console tracepoint may see
+ * only what reaches a console (KERN_ERR and above at the usual console_loglevel 4; it depends on
+ * the kernel's console setup), its filter knows a few prefixes ("critical space allocation error,
+ * dev loop0" is none of them), and the messages that say data was lost are warnings: "EXT4-fs warning ... I/O error 3 writing to inode",
  * "potential data loss!", "Buffer I/O error ... lost async page write".
  *
  * The reader starts at the end of the log, so only the run's messages count; keeps the lines of
