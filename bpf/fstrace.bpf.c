@@ -165,6 +165,15 @@ __noinline int emit_call(__u32 type, long ret, struct call_args *callp)
 		repeat = repeat_fold(path_at, off - path_at, dirfd_of(callp, dirfd), nr, ret);
 		if (repeat == REPEAT_FOLDED)
 			return 0;
+	} else if (type == FST_EV_SYSCALL && file) {
+		/* A descriptor's repeats (a logger retrying its write on a full disk) fold under its
+		 * inode's identity, written where a path would be: "/" and the pointer, 16 bytes the
+		 * event does not carry (its path's length stays 0). */
+		*(__u64 *)SCRATCH_AT(e, path_at) = '/';
+		*(__u64 *)SCRATCH_AT(e, path_at + 8) = (__u64)BPF_CORE_READ(file, f_inode);
+		repeat = repeat_fold(path_at, 16, AT_FDCWD, nr, ret);
+		if (repeat == REPEAT_FOLDED)
+			return 0;
 	}
 	if (!(e = event_start(type))) /* clears the header, the path's length with it */
 		return 0;

@@ -36,4 +36,25 @@ check_report_schema "$T/report.json"
 note_findings "$T/report.json"
 jq -e '[.findings[] | select(.class == "io_error")] | length == 0' "$T/report.json" >/dev/null ||
 	fail "an io_error finding for ENOSPC and EPIPE, which are no I/O errors"
+
+# A retry loop on a full disk: 20000 failing writes to one descriptor fold in the kernel under the
+# file's inode, into a few records whose counts are exactly the calls.
+rec2=$T/repeats.jsonl.gz
+fst_run "$rec2" -- python3 -c "
+import os
+fd = os.open('$file', os.O_WRONLY | os.O_APPEND)
+n = 0
+for i in range(20000):
+    try:
+        os.write(fd, b'y' * 4096)
+    except OSError:
+        n += 1
+assert n == 20000, n
+"
+[[ $RUN_RC -eq 0 ]] || fail "the retry loop exited $RUN_RC (its 20000 writes did not all fail ENOSPC?)"
+check_recording "$rec2"
+expect_rec "$rec2" "20000 failing writes are not 20000 calls in at most 10 records" --arg f "$file" \
+	'[.[] | select(.type == "syscall" and .syscall == "write" and .path == $f and .errno == "ENOSPC")] |
+	 (map(.count // 1) | add) == 20000 and length <= 10'
+note "20000 failing writes: $(rec_jq "$rec2" -c --arg f "$file" '[.[] | select(.type == "syscall" and .path == $f)] | length') records"
 echo ok
