@@ -7,7 +7,24 @@
 source "$(dirname "$0")/lib.sh"
 
 back=$T/back mnt=$T/mnt loop=
-cleanup() { fst_release_under "$T" || true; }
+# The loop device goes before the tmpfs under it: once that is unmounted, its backing file reads
+# as "/backing.img" and no sweep by directory finds it. A device that wrote back errors can stay
+# busy a moment after its filesystem is unmounted, and LOOP_CLR_FD then leaves it attached.
+detach_loop() {
+	local i
+	[[ -n $loop ]] || return 0
+	for i in $(seq 50); do
+		[[ -e /sys/block/${loop#/dev/}/loop/backing_file ]] || return 0
+		losetup -d "$loop" 2>/dev/null || true
+		sleep 0.1
+	done
+	warn "cannot detach $loop"
+}
+cleanup() {
+	umount "$mnt" 2>/dev/null || umount -l "$mnt" 2>/dev/null || true
+	detach_loop
+	fst_release_under "$T" || true
+}
 fst_on_exit cleanup
 mkdir -p "$back" "$mnt"
 mount -t tmpfs -o size=24m fst-write-loss "$back"
@@ -49,4 +66,8 @@ jq -e --arg l "${loop#/dev/}" --arg f "$img" '(.title | contains($l)) and (.titl
 	<<<"$finding" >/dev/null || fail "its title does not name ${loop#/dev/}, $img and the full filesystem: $(jq -r .title <<<"$finding")"
 jq -e --arg f "$img" '.device.backing_file == $f' <<<"$finding" >/dev/null ||
 	fail "its device.backing_file is $(jq -c .device.backing_file <<<"$finding"), not $img"
+# The loop device must go when the test ends (the EXIT trap does it; checked here once).
+umount "$mnt"
+detach_loop
+[[ ! -e /sys/block/${loop#/dev/}/loop/backing_file ]] || fail "$loop is still attached after cleanup"
 echo ok
