@@ -34,6 +34,21 @@
 #define FSCONFIG_SET_PATH 3
 #define FSCONFIG_SET_PATH_EMPTY 4
 
+/* errnos (include/uapi/asm-generic/errno*.h) and inode types (include/uapi/linux/stat.h):
+ * vmlinux.h has types, not macros */
+#define EIO 5
+#define ERANGE 34
+#define ENOSPC 28
+#define ENODATA 61
+#define EBADMSG 74
+#define EOPNOTSUPP 95
+#define EDQUOT 122
+#define EUCLEAN 117
+#define S_IFMT 00170000
+#define S_IFREG 0100000
+#define S_IFBLK 0060000
+#define S_IFDIR 0040000
+
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 static __always_inline const volatile struct fst_syscall_layout *layout_of(long nr)
@@ -83,6 +98,36 @@ static __always_inline int read_args(struct call_args *call, const void *regs)
 	return 0;
 }
 
+/* Whether a failure of a call with these class bits is worth an event at all: decided on the
+ * errno alone, before the arguments are read. */
+static __always_inline bool errno_counts(__u8 class, long ret)
+{
+	if (class & FST_SC_IOERR_ONLY)
+		return ret == -EIO || ret == -EUCLEAN || ret == -EBADMSG;
+	if (class & FST_SC_XATTR_ANSWERS)
+		return ret != -ENODATA && ret != -EOPNOTSUPP && ret != -ERANGE;
+	return true;
+}
+
+/* The open file a descriptor call worked on, when it is one whose failure says something about
+ * storage: a regular file, a directory or a block device. Pipes, sockets and ttys fail EAGAIN,
+ * EPIPE and EINTR by design, billions of times in a build; they are dropped here, before the
+ * ring buffer. *keep says whether to go on: a descriptor gone by the call's exit (close took it)
+ * counts only for the errors that mean lost data. */
+static __always_inline struct file *fd_file(int fd, long ret, bool *keep)
+{
+	struct file *file = dirfd_file((struct task_struct *)bpf_get_current_task(), fd);
+	__u32 type;
+
+	if (!file) {
+		*keep = ret == -EIO || ret == -ENOSPC || ret == -EDQUOT;
+		return NULL;
+	}
+	type = BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT;
+	*keep = type == S_IFREG || type == S_IFDIR || type == S_IFBLK;
+	return file;
+}
+
 /*
  * One event for a call the program at exit chose. Global: the verifier checks it once for every
  * event type, where inlined it was checked once per type (2501 instructions processed -> 2004).
@@ -93,8 +138,11 @@ static __always_inline int read_args(struct call_args *call, const void *regs)
 __noinline int emit_call(__u32 type, long ret, struct call_args *callp)
 {
 	const volatile struct fst_syscall_layout *lay;
-	__u8 path, path2, dirfd, dirfd2, fstype, data, flags, class;
+	__u8 path, path2, dirfd, dirfd2, fstype, data, flags, class, fd;
+	struct file *file = NULL;
+	struct inode *inode;
 	struct fst_event *e;
+	bool keep = true;
 	__u32 off, path_at, path2_at, nr;
 	__u64 repeat = 0;
 
@@ -104,7 +152,12 @@ __noinline int emit_call(__u32 type, long ret, struct call_args *callp)
 	if (!(lay = layout_of(nr)) || !(e = scratch_event()))
 		return 0;
 	path = lay->path, path2 = lay->path2, dirfd = lay->dirfd, dirfd2 = lay->dirfd2;
-	fstype = lay->fstype, data = lay->data, flags = lay->flags, class = lay->class;
+	fstype = lay->fstype, data = lay->data, flags = lay->flags, class = lay->class, fd = lay->fd;
+	if (fd < 6) {
+		file = fd_file((int)callp->args[fd], ret, &keep);
+		if (!keep)
+			return 0;
+	}
 
 	/* The path first, before the header: a repeat (repeats.bpf.h) needs nothing else. */
 	off = path_at = sizeof(*e);
@@ -117,6 +170,15 @@ __noinline int emit_call(__u32 type, long ret, struct call_args *callp)
 			repeat = repeat_fold_calls(nr, ret);
 		else
 			repeat = repeat_fold(path_at, off - path_at, dirfd_of(callp, dirfd), nr, ret);
+		if (repeat == REPEAT_FOLDED)
+			return 0;
+	} else if (type == FST_EV_SYSCALL && file) {
+		/* A descriptor's repeats (a logger retrying its write on a full disk) fold under its
+		 * inode's identity, written where a path would be: "/" and the pointer, 16 bytes the
+		 * event does not carry (its path's length stays 0). */
+		*(__u64 *)SCRATCH_AT(e, path_at) = '/';
+		*(__u64 *)SCRATCH_AT(e, path_at + 8) = (__u64)BPF_CORE_READ(file, f_inode);
+		repeat = repeat_fold(path_at, 16, AT_FDCWD, nr, ret);
 		if (repeat == REPEAT_FOLDED)
 			return 0;
 	}
@@ -133,6 +195,17 @@ __noinline int emit_call(__u32 type, long ret, struct call_args *callp)
 		e->dirfd = (int)callp->args[dirfd];
 	if (flags < 6)
 		e->flags = (__u32)callp->args[flags];
+	if (fd < 6)
+		e->dirfd = (int)callp->args[fd];
+	if (file) {
+		inode = BPF_CORE_READ(file, f_inode);
+		e->ino = BPF_CORE_READ(inode, i_ino);
+		/* A block device file's own device is the one its errors are about, not devtmpfs's. */
+		if ((BPF_CORE_READ(inode, i_mode) & S_IFMT) == S_IFBLK)
+			e->dev = BPF_CORE_READ(inode, i_rdev);
+		else
+			e->dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	}
 
 	path2_at = off;
 	if (path2 < 6)
@@ -141,6 +214,9 @@ __noinline int emit_call(__u32 type, long ret, struct call_args *callp)
 		off = put_base_dir(off, FST_STR_DIR, dirfd_of(callp, dirfd));
 	else if (class & FST_SC_MOUNT) /* overlay's relative lowerdirs are taken from the cwd */
 		off = put_base_dir(off, FST_STR_DIR, AT_FDCWD);
+	else if (file) /* the descriptor's file itself, as a "directory" walked from its dentry */
+		off = put_dir(off, FST_STR_DIR, (__u64)BPF_CORE_READ(file, f_path.dentry),
+			      (__u64)BPF_CORE_READ(file, f_path.mnt));
 	if (dirfd2 != FST_ARG_NONE && is_relative(e, path2_at, FST_STR_PATH2))
 		off = put_base_dir(off, FST_STR_DIR2, dirfd_of(callp, dirfd2));
 	if (fstype < 6)
@@ -183,7 +259,7 @@ static __always_inline int on_sys_exit(const void *regs, long nr, long ret)
 	if (class & FST_SC_MOUNT)
 		type = FST_EV_MOUNT;
 	else if (ret < 0)
-		type = class & FST_SC_FAIL ? FST_EV_SYSCALL : 0;
+		type = class & FST_SC_FAIL && errno_counts(class, ret) ? FST_EV_SYSCALL : 0;
 	else if (class & FST_SC_REMOVE)
 		type = FST_EV_REMOVE;
 	else if (class & FST_SC_RENAME)
@@ -284,6 +360,30 @@ SEC("raw_tp/console")
 int BPF_PROG(fst_console, const char *text, size_t len)
 {
 	emit_kmsg(text, len);
+	return 0;
+}
+
+/* Failed block requests, system-wide: a dying disk fails thousands a second, and the first ones
+ * say what is needed. */
+#define BLOCK_ERRORS_MAX 4096
+__u64 block_errors = 0;
+
+SEC("raw_tp/block_rq_error")
+int BPF_PROG(fst_block_rq_error, struct request *rq, blk_status_t error, unsigned int nr_bytes)
+{
+	struct gendisk *disk = BPF_CORE_READ(rq, q, disk);
+	struct fst_event *e;
+
+	if (__sync_fetch_and_add(&block_errors, 1) >= BLOCK_ERRORS_MAX || !(e = event_start(FST_EV_KMSG)))
+		return 0;
+	e->syscall = FST_KMSG_BLOCK_ERROR;
+	if (disk)
+		e->dev = (BPF_CORE_READ(disk, major) << 20) | BPF_CORE_READ(disk, first_minor);
+	e->ino = BPF_CORE_READ(rq, __sector);
+	e->ret = error;
+	e->flags = BPF_CORE_READ(rq, cmd_flags) & 0xff; /* REQ_OP_MASK */
+	e->dirfd = nr_bytes;
+	event_submit(e, sizeof(*e));
 	return 0;
 }
 

@@ -40,10 +40,12 @@ enum fst_str {
 	FST_STR_PATH,   /* first path argument; removals: the removed path */
 	FST_STR_PATH2,  /* second path argument (rename/link target, mount source) */
 	FST_STR_DIR,    /* directory PATH is relative to (cwd or dirfd), resolved in the kernel;
-			 * for the mount family always there: the caller's cwd */
+			 * for the mount family always there: the caller's cwd; for a call on a
+			 * descriptor (layout.fd) the open file's own path */
 	FST_STR_DIR2,   /* directory PATH2 is relative to */
 	FST_STR_FSTYPE, /* mount fstype, fsopen fs name, fsconfig key */
-	FST_STR_DATA,   /* mount data, fsconfig value, kmsg text, ext4 function, exec filename */
+	FST_STR_DATA,   /* mount data, fsconfig value, kmsg text, ext4 function, exec filename,
+			 * xattr name */
 	FST_STR_COUNT,
 };
 
@@ -54,6 +56,15 @@ enum fst_str {
  */
 #define FST_DIR_TRUNCATED '!'
 #define FST_DIR_UNKNOWN '?'
+
+/*
+ * A FST_EV_KMSG with syscall == FST_KMSG_BLOCK_ERROR carries no text: it is block:block_rq_error,
+ * a request the block layer failed, with dev the disk (major << 20 | minor), ino the first sector,
+ * ret the blk_status_t (BLK_STS_NOSPC = 3, BLK_STS_IOERR = 10...), flags the request's op
+ * (REQ_OP_WRITE = 1) and dirfd the bytes it had left. The collector writes it as a kmsg record
+ * with a text of its own ("block_rq_error: ...").
+ */
+#define FST_KMSG_BLOCK_ERROR 1
 
 /* Process lifecycle, in fst_event.syscall for FST_EV_PROC. */
 enum fst_proc_kind {
@@ -74,7 +85,8 @@ struct fst_event {
 	__u32 tid;
 	__u32 ppid;
 	__u32 mntns;      /* mount namespace inode number */
-	__u32 dev;        /* kernel dev_t: major << 20 | minor */
+	__u32 dev;        /* kernel dev_t: major << 20 | minor; a descriptor's: its filesystem's,
+			   * or for a block device file the device itself (i_rdev) */
 	__u32 syscall;    /* syscall number (x86-64), or enum fst_proc_kind, or ext4 line */
 	__s32 dirfd;      /* dirfd argument, or fd for fsconfig/fsmount */
 	__u32 flags;      /* flags argument / fsconfig cmd; FST_PROC_FORK: the child's vpid */
@@ -129,6 +141,12 @@ enum fst_syscall_class {
 	FST_SC_RENAME = 1 << 2, /* report successes system-wide as FST_EV_RENAME */
 	FST_SC_MOUNT = 1 << 3,  /* mount family: report every call, as FST_EV_MOUNT */
 	FST_SC_FSCONFIG = 1 << 4, /* value is a string only for some commands */
+	/* read family: only a failure that speaks of the medium or the filesystem counts (EIO,
+	 * EUCLEAN, EBADMSG); read's EAGAIN/EINTR/EISDIR are how programs talk to pipes and ttys */
+	FST_SC_IOERR_ONLY = 1 << 5,
+	/* xattr reads: ENODATA, EOPNOTSUPP and ERANGE are answers (no such attribute, no xattrs
+	 * here, the buffer-size probe), not failures */
+	FST_SC_XATTR_ANSWERS = 1 << 6,
 };
 
 /* Which of args[0..5] holds what; FST_ARG_NONE when the syscall has no such argument. */
@@ -141,6 +159,12 @@ struct fst_syscall_layout {
 	__u8 fstype;  /* user string -> FST_STR_FSTYPE */
 	__u8 data;    /* user string -> FST_STR_DATA (up to FST_DATA_MAX) */
 	__u8 flags;   /* integer -> flags */
+	/* A descriptor the call works on (write, fsync, ftruncate...): resolved in the kernel to the
+	 * open file's path (FST_STR_DIR, leaf first, with no FST_STR_PATH), the header's dev and ino
+	 * its inode's, dirfd the fd number. Only regular files, directories and block devices are
+	 * reported: pipes, sockets and ttys fail EAGAIN/EPIPE/EINTR all day. A call whose fd is
+	 * gone by its exit (close) is reported without a path, and only for EIO/ENOSPC/EDQUOT. */
+	__u8 fd;
 };
 
 #endif /* FSTRACE_H */

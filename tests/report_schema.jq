@@ -14,6 +14,7 @@ def classes: {
 	"fs_corruption": ["ext4_errors", "ext4_errors_single_replica"],
 	"read_only": ["emergency_ro", "ro_mount", "ro_filesystem", "unknown"],
 	"no_space": ["inodes", "blocks", "reserved", "quota", "tmpfs", "overlay_upper", "unknown"],
+	"io_error": ["backing_full", "write_lost", "io_error"],
 	"missing_path": ["not_found"]
 };
 def severities: ["low", "medium", "high", "critical"];

@@ -170,7 +170,8 @@ static int attach_all(struct tracer *t, char *err, size_t errlen)
 	if (attach_required(t, "proc", proc, 3, err, errlen) || attach_syscalls(t, err, errlen))
 		return -1;
 	if (attach_optional(t, "ext4_error", skel->progs.fst_ext4_error, "ext4:ext4_error") ||
-	    attach_optional(t, "kmsg", skel->progs.fst_console, "printk:console")) {
+	    attach_optional(t, "kmsg", skel->progs.fst_console, "printk:console") ||
+	    attach_optional(t, "block_error", skel->progs.fst_block_rq_error, "block:block_rq_error")) {
 		snprintf(err, errlen, "attaching: out of memory");
 		return -1;
 	}

@@ -24,7 +24,7 @@ struct tracer_options {
 #define TRACER_MAX_HOOKS 8
 
 struct hook_mode {
-	const char *hook; /* "syscalls", "ext4_error", "kmsg", "proc" */
+	const char *hook; /* "syscalls", "ext4_error", "kmsg", "block_error", "proc" */
 	char mode[96];    /* "raw_tp", "fentry", "unavailable (why)" */
 };
 

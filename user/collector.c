@@ -9,6 +9,7 @@
 #include "decode.h"
 #include "event_text.h"
 #include "explain.h"
+#include "kmsg.h"
 #include "recording.h"
 #include "repeats.h"
 #include "report.h"
@@ -51,6 +52,15 @@ static void take(struct collector *c, const struct fst_event *e, size_t size, co
 	}
 	if (c->context)
 		context_annotate(c->context, &r);
+	if (r.type == REC_KMSG && r.msg) {
+		/* the device a message names, as the log reader's records have it (kmsg.h) */
+		if (!r.has_dev)
+			r.has_dev = kmsg_device(r.msg, &r.dev_major, &r.dev_minor);
+		if (kmsg_seen(c->kmsg, &r)) {
+			record_free(&r);
+			return;
+		}
+	}
 	/* ext4 errors and kernel messages are kept whoever caused them; calls only from the tree. */
 	if (c->window && !e->in_scope && (r.type == REC_REMOVE || r.type == REC_RENAME || r.type == REC_MOUNT)) {
 		explain_outsider(c->window, &r);
@@ -97,6 +107,15 @@ uint64_t collector_repeats_lost(const struct collector *c)
 	return repeats_lost(c->repeats);
 }
 
+/* Whether printk:console attached: then it delivers what reaches a console, with its task. */
+static bool console_attached(const struct tracer *t)
+{
+	for (int i = 0; i < t->mode_count; i++)
+		if (!strcmp(t->modes[i].hook, "kmsg"))
+			return !strncmp(t->modes[i].mode, "raw_tp", 6);
+	return false;
+}
+
 int collector_init(struct collector *c, const struct tracer *t, bool run_mode, bool kube, char *err,
 		   size_t errlen)
 {
@@ -131,6 +150,8 @@ int collector_init(struct collector *c, const struct tracer *t, bool run_mode, b
 		c->context = NULL;
 		return -1;
 	}
+	/* Without it (no root on /dev/kmsg), only what printk:console delivers: said by -v's hooks. */
+	c->kmsg = kmsg_open(console_attached(t), keep, c);
 	return 0;
 }
 
@@ -160,6 +181,7 @@ void collector_drain(struct collector *c)
 {
 	while (ring_buffer__consume(c->rb) > 0)
 		;
+	kmsg_pump(c->kmsg);
 }
 
 int collector_fd(const struct collector *c)
@@ -169,6 +191,8 @@ int collector_fd(const struct collector *c)
 
 void collector_tick(struct collector *c)
 {
+	/* The log is read at every drain too, but a drain needs a ring-buffer event to come. */
+	kmsg_pump(c->kmsg);
 	if (c->context)
 		context_tick(c->context);
 	collector_repeats(c, false);
@@ -183,6 +207,8 @@ void collector_finish(struct collector *c)
 void collector_free(struct collector *c)
 {
 	ring_buffer__free(c->rb);
+	kmsg_close(c->kmsg);
+	c->kmsg = NULL;
 	repeats_free(c->repeats);
 	c->repeats = NULL;
 	explain_free(c->window);

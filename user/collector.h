@@ -17,6 +17,7 @@ struct recording_writer;
 struct report;
 struct explain_window;
 struct context;
+struct kmsg_reader;
 
 struct collector {
 	struct ring_buffer *rb;
@@ -27,6 +28,7 @@ struct collector {
 	struct explain_window *window;   /* run mode only */
 	struct context *context;         /* devices and layers, written beside the events */
 	struct repeats *repeats;         /* repeated failures the kernel counted (repeats.h) */
+	struct kmsg_reader *kmsg;        /* kernel messages of every level (kmsg.h), or NULL */
 	uint64_t kept;
 	uint64_t folded;                 /* calls kept records stand for beyond one each */
 	uint64_t malformed;              /* events that failed to decode (a schema mismatch) */

@@ -162,6 +162,43 @@ static void emit_device(struct context *c, struct known_device *k)
 	record_free(&r);
 }
 
+/* How full the filesystem under a loop device's backing file is: a loop device on a full
+ * filesystem fails its writes at writeback, long after the writer was told they succeeded. */
+static void describe_backing(struct context *c, uint32_t major, uint32_t minor)
+{
+	struct device_info d = {};
+	struct record r, at;
+
+	if (device_resolve(major, minor, &device_roots_default, &d) || !d.backing_file ||
+	    d.backing_file[0] != '/') {
+		device_info_free(&d);
+		return;
+	}
+	record_init(&at);
+	at.type = REC_KMSG;
+	at.path = d.backing_file;
+	record_init(&r);
+	r.type = REC_STATE;
+	r.ts_ns = boottime_ns();
+	r.syscall = strdup("statfs");
+	r.path = strdup(d.backing_file);
+	if (r.syscall && r.path && state_gather_statfs(&at, &r) == 0) {
+		if (asprintf(&r.msg, "the backing file of %s", d.name ? d.name : "the loop device") < 0)
+			r.msg = NULL;
+		c->emit(&r, c->ctx);
+	}
+	record_free(&r);
+	device_info_free(&d);
+}
+
+static bool known_device(const struct context *c, uint32_t major, uint32_t minor)
+{
+	for (size_t i = 0; i < c->ndevices; i++)
+		if (c->devices[i].major == major && c->devices[i].minor == minor)
+			return true;
+	return false;
+}
+
 /* Describes a device once (major 0 is an anonymous device: nothing to describe). */
 static void want_device(struct context *c, uint32_t major, uint32_t minor)
 {
@@ -391,6 +428,13 @@ void context_follow(struct context *c, const struct record *r)
 	case REC_EXT4_ERROR:
 		c->ext4_errors_seen = true;
 		want_device(c, r->dev_major, r->dev_minor);
+		break;
+	case REC_KMSG: /* a device the kernel says failed I/O: what it is, and for a loop device
+			* how full its backing file's filesystem is, once */
+		if (r->has_dev && r->msg && strstr(r->msg, "error") && !known_device(c, r->dev_major, r->dev_minor)) {
+			want_device(c, r->dev_major, r->dev_minor);
+			describe_backing(c, r->dev_major, r->dev_minor);
+		}
 		break;
 	case REC_MOUNT:
 		if (!r->syscall)

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <unistd.h>
 #include "fstrace.h"
 #include "decode.h"
 #include "paths.h"
@@ -69,14 +70,26 @@ static void resolve(const char *arg, const char *leaf_first_dir, char **path, ch
 
 static void decode_call(const struct fst_event *e, const char *str[], struct record *r)
 {
+	const struct fst_syscall_layout *lay;
+
 	r->syscall = dup_or_null(syscall_name(e->syscall));
 	r->has_ret = true;
 	r->ret = e->ret;
 	r->err = e->ret < 0 ? (int)-e->ret : 0;
+	if ((lay = syscall_layout(e->syscall)) && lay->fd < 6) {
+		/* A call on a descriptor: the kernel resolved the open file itself (bpf/fstrace.h);
+		 * none when the descriptor was gone by the call's exit (close). */
+		r->fd = e->dirfd;
+		r->path = str[FST_STR_DIR] ? dir_from_kernel(str[FST_STR_DIR]) : NULL;
+		r->data = dup_or_null(str[FST_STR_DATA]); /* an xattr's name */
+		return;
+	}
 	resolve(str[FST_STR_PATH], str[FST_STR_DIR], &r->path, &r->cwd);
 	resolve(str[FST_STR_PATH2], str[FST_STR_DIR2], &r->path2, NULL);
-	if (e->type != FST_EV_MOUNT)
+	if (e->type != FST_EV_MOUNT) {
+		r->data = dup_or_null(str[FST_STR_DATA]); /* a path xattr call's attribute name */
 		return;
+	}
 	r->has_flags = true;
 	r->flags = e->flags;
 	if (e->syscall == __NR_fsconfig || e->syscall == __NR_fsmount)
@@ -122,6 +135,44 @@ static void decode_proc(const struct fst_event *e, const char *str[], struct rec
 	}
 }
 
+/* The kernel's names for a blk_status_t (block/blk-core.c, blk_errors[]), as it logs them. */
+static const char *blk_status_name(int64_t status)
+{
+	static const char *const names[] = {
+		[1] = "operation not supported", [2] = "timeout", [3] = "critical space allocation",
+		[4] = "recoverable transport", [5] = "critical target", [6] = "reservation conflict",
+		[7] = "critical medium", [8] = "protection", [9] = "kernel resource",
+		[10] = "I/O", [11] = "device resource", [12] = "zone resource", [13] = "open zones",
+		[14] = "active zones", [15] = "offline",
+	};
+
+	return status > 0 && status < (int64_t)(sizeof(names) / sizeof(names[0])) && names[status] ? names[status]
+												      : "I/O";
+}
+
+/* A failed block request as a kernel message of fstrace's own (bpf/fstrace.h). */
+static void decode_block_error(const struct fst_event *e, struct record *r)
+{
+	static const char *const ops[] = { "READ", "WRITE", "FLUSH", "DISCARD" };
+	char link[64], target[256] = "";
+	const char *name = NULL;
+	ssize_t n;
+
+	r->has_dev = true;
+	r->dev_major = e->dev >> 20;
+	r->dev_minor = e->dev & 0xfffff;
+	snprintf(link, sizeof(link), "/sys/dev/block/%u:%u", r->dev_major, r->dev_minor);
+	if ((n = readlink(link, target, sizeof(target) - 1)) > 0) {
+		target[n] = '\0';
+		name = strrchr(target, '/') ? strrchr(target, '/') + 1 : target;
+	}
+	if (asprintf(&r->msg, "block_rq_error: %s error, dev %s%s%u:%u, sector %llu op %s, %u bytes",
+		     blk_status_name(e->ret), name ? name : "", name ? " " : "", r->dev_major, r->dev_minor,
+		     (unsigned long long)e->ino, e->flags < 4 ? ops[e->flags] : "OTHER", (unsigned)e->dirfd) < 0)
+		r->msg = NULL;
+	r->ino = 0; /* a sector, not an inode */
+}
+
 int event_decode(const void *data, size_t size, struct record *r)
 {
 	const struct fst_event *e = data;
@@ -160,7 +211,7 @@ int event_decode(const void *data, size_t size, struct record *r)
 	case FST_EV_REMOVE:
 	case FST_EV_RENAME:
 		decode_call(e, str, r);
-		if (e->ino) { /* the removed inode, where fentry noted it */
+		if (e->ino) { /* the removed inode where fentry noted it, or a descriptor's */
 			r->has_dev = true;
 			r->dev_major = e->dev >> 20;
 			r->dev_minor = e->dev & 0xfffff;
@@ -174,6 +225,10 @@ int event_decode(const void *data, size_t size, struct record *r)
 		r->line = e->syscall;
 		break;
 	case FST_EV_KMSG:
+		if (e->syscall == FST_KMSG_BLOCK_ERROR) {
+			decode_block_error(e, r);
+			break;
+		}
 		r->msg = dup_or_null(str[FST_STR_DATA]);
 		if (r->msg)
 			r->msg[strcspn(r->msg, "\n")] = '\0';

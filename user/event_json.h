@@ -13,7 +13,11 @@
  * record that stands for count > 1 calls: the same failure repeated (process, call, errno,
  * path), folded in the kernel; ts_ns is then the first of them and last_ns the last; absent,
  * count is 1. under_load (true, else absent): count is of one process's misses (ENOENT, ENOTDIR)
- * of that call on any path, folded while the ring buffer was half full; path is the first. uid and gid (the caller's, the host's ids) on syscall and mount records. Readers ignore keys they do not know, so a newer fstrace may add keys without a
+ * of that call on any path, folded while the ring buffer was half full; path is the first. uid
+ * and gid (the caller's, the host's ids) on syscall and mount records.
+ * A call on a descriptor (write, fsync, close...): path is the open file's, resolved in the
+ * kernel (absent for close), dev and ino its file's (a block device file: that device), fd the
+ * number. A kmsg read from /dev/kmsg: pid 0, no comm, dev when its text names a block device. Readers ignore keys they do not know, so a newer fstrace may add keys without a
  * format version bump.
  */
 #ifndef FSTRACE_EVENT_JSON_H

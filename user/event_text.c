@@ -103,5 +103,9 @@ void event_text_line(FILE *out, const struct record *r, uint64_t base_ns)
 	}
 	char pid[48];
 
-	fprintf(out, "  [%s %s]\n", pid_label(r, false, pid, sizeof(pid)), shown(r->comm));
+	/* A message read from the kernel's log names no task (kmsg.h). */
+	if (r->type == REC_KMSG && !r->pid && !r->comm[0])
+		fprintf(out, "  [kernel log]\n");
+	else
+		fprintf(out, "  [%s %s]\n", pid_label(r, false, pid, sizeof(pid)), shown(r->comm));
 }

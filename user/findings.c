@@ -238,7 +238,8 @@ static int by_severity(const void *pa, const void *pb)
 }
 
 /* Severity follows consequence: what a command that exited 0 got past broke nothing. Corruption
- * stays what it is: the volume is damaged whether or not this command noticed. */
+ * stays what it is: the volume is damaged whether or not this command noticed; and so do I/O
+ * errors: data lost at writeback never reaches the exit code. */
 static void weigh_consequence(const struct analysis *a, struct findings *f)
 {
 	if (!a->h.argc || a->exit_code != 0)
@@ -250,7 +251,8 @@ static void weigh_consequence(const struct analysis *a, struct findings *f)
 		 * output is then incomplete, which a later step will meet. */
 		enum severity most = x->noutput > 0 ? SEV_MEDIUM : SEV_LOW;
 
-		if (x->severity > most && strcmp(x->class, "fs_corruption") != 0) {
+		if (x->severity > most && strcmp(x->class, "fs_corruption") != 0 &&
+		    strcmp(x->class, "io_error") != 0) {
 			x->severity = most;
 			finding_detail(x, "the command exited 0: this did not make it fail");
 		}
@@ -276,6 +278,7 @@ int findings_build(const struct analysis *a, struct findings *f)
 	find_corruption(a, f);
 	find_readonly(a, f); /* after corruption: ext4's emergency read-only points at its finding */
 	find_nospace(a, f);
+	find_ioerror(a, f);
 	find_missing(a, f);
 	collect_other(a, f);
 	/* Whose task it was, from the cgroup records the recorder wrote beside the events. */

@@ -8,6 +8,8 @@
  *   fs_corruption   ext4 errors on a device, and the failures on it (find_corruption.c)
  *   read_only       a write refused EROFS, and why the filesystem was read-only (find_readonly.c)
  *   no_space        a create refused ENOSPC or EDQUOT, and what ran out (find_nospace.c)
+ *   io_error        I/O errors the kernel logged or calls failed EIO: data may be lost, even
+ *                   when the command exited 0 (find_ioerror.c)
  *   missing_path    a path that simply was not there (find_missing.c)
  */
 #ifndef FSTRACE_FINDINGS_H
@@ -131,6 +133,7 @@ void find_race(const struct analysis *a, struct findings *f);
 void find_corruption(const struct analysis *a, struct findings *f);
 void find_readonly(const struct analysis *a, struct findings *f);
 void find_nospace(const struct analysis *a, struct findings *f);
+void find_ioerror(const struct analysis *a, struct findings *f);
 void find_missing(const struct analysis *a, struct findings *f);
 /* Each finding's "ruled out" lines (ruled_out.c). */
 void findings_rule_out(const struct analysis *a, struct findings *f);

@@ -92,6 +92,20 @@ static const struct remedy {
 	{ "no_space", NULL,
 	  "The filesystem said it was full: look at df -h and df -i on it while the build runs, and at "
 	  "quotas (EDQUOT) and tmpfs limits." },
+	{ "io_error", "backing_full",
+	  "The loop device's backing file sits on a filesystem that is full, so the kernel could not "
+	  "write back what the command wrote: treat that data as lost. Free space there or move the "
+	  "backing file to a filesystem with room (a sparse backing file needs its full size: allocate "
+	  "it up front with fallocate -l), then fsck the filesystem on the loop device and write the "
+	  "data again. Size a tmpfs that holds backing files for them (mount -o remount,size=...)." },
+	{ "io_error", "write_lost",
+	  "The kernel failed to write data back after the calls had returned, so the command could not "
+	  "know: treat what it wrote as lost. Find the failing layer in the messages above (the device "
+	  "under the filesystem: its space, its health in dmesg and SMART), fix it, fsck the filesystem "
+	  "and write the data again. Programs that must know call fsync and check its result." },
+	{ "io_error", NULL,
+	  "The device under the filesystem failed I/O: check it (dmesg, SMART, the storage under a loop "
+	  "or network device), fsck the filesystem, and restore what was lost from a backup." },
 	{ "missing_path", NULL,
 	  "Nothing removed it while fstrace watched, and its filesystem reported no error: the path was "
 	  "never there. Check the path the command was given, and the step that should have created it." },

@@ -11,13 +11,21 @@
 #define N FST_ARG_NONE
 #define CWD FST_ARG_CWD
 
-/* class, path, dirfd, path2, dirfd2, fstype, data, flags */
-#define FAIL(path, dirfd) { FST_SC_FAIL, path, dirfd, N, N, N, N, N }
-#define FAIL2(path, dirfd, path2, dirfd2) { FST_SC_FAIL, path, dirfd, path2, dirfd2, N, N, N }
-#define REMOVE(path, dirfd) { FST_SC_FAIL | FST_SC_REMOVE, path, dirfd, N, N, N, N, N }
-#define RENAME(path, dirfd, path2, dirfd2) { FST_SC_FAIL | FST_SC_RENAME, path, dirfd, path2, dirfd2, N, N, N }
+/* class, path, dirfd, path2, dirfd2, fstype, data, flags, fd */
+#define FAIL(path, dirfd) { FST_SC_FAIL, path, dirfd, N, N, N, N, N, N }
+#define FAIL2(path, dirfd, path2, dirfd2) { FST_SC_FAIL, path, dirfd, path2, dirfd2, N, N, N, N }
+#define REMOVE(path, dirfd) { FST_SC_FAIL | FST_SC_REMOVE, path, dirfd, N, N, N, N, N, N }
+#define RENAME(path, dirfd, path2, dirfd2) { FST_SC_FAIL | FST_SC_RENAME, path, dirfd, path2, dirfd2, N, N, N, N }
 #define MOUNT(path, dirfd, path2, dirfd2, fstype, data, flags) \
-	{ FST_SC_MOUNT, path, dirfd, path2, dirfd2, fstype, data, flags }
+	{ FST_SC_MOUNT, path, dirfd, path2, dirfd2, fstype, data, flags, N }
+/* A call on a descriptor (bpf/fstrace.h, layout.fd); name: an xattr name argument, or N */
+#define FD(fd, name) { FST_SC_FAIL, N, N, N, N, N, name, N, fd }
+/* read family: only EIO, EUCLEAN and EBADMSG */
+#define FD_READ(fd) { FST_SC_FAIL | FST_SC_IOERR_ONLY, N, N, N, N, N, N, N, fd }
+/* xattr reads, where "no such attribute" and the size probe are answers */
+#define FD_XATTR_GET(fd, name) { FST_SC_FAIL | FST_SC_XATTR_ANSWERS, N, N, N, N, N, name, N, fd }
+#define PATH_XATTR(path, name) { FST_SC_FAIL, path, CWD, N, N, N, name, N, N }
+#define PATH_XATTR_GET(path, name) { FST_SC_FAIL | FST_SC_XATTR_ANSWERS, path, CWD, N, N, N, name, N, N }
 
 #define SC(name, layout) { #name, __NR_##name, layout }
 
@@ -63,13 +71,55 @@ const struct traced_syscall traced_syscalls[] = {
 	SC(umount2, MOUNT(0, CWD, N, N, N, N, 1)),
 	SC(fsopen, MOUNT(N, N, N, N, 0, N, 1)),
 	/* fsconfig(fd, cmd, key, value, aux): the key goes in fstype's slot, cmd in flags */
-	{ "fsconfig", __NR_fsconfig, { FST_SC_MOUNT | FST_SC_FSCONFIG, N, 0, N, N, 2, 3, 1 } },
+	{ "fsconfig", __NR_fsconfig, { FST_SC_MOUNT | FST_SC_FSCONFIG, N, 0, N, N, 2, 3, 1, N } },
 	SC(fsmount, MOUNT(N, 0, N, N, N, N, 1)),
 	/* move_mount(from_dfd, from_path, to_dfd, to_path, flags): path is the target */
 	SC(move_mount, MOUNT(3, 2, 1, 0, N, N, 4)),
 	SC(fspick, MOUNT(1, 0, N, N, N, N, 2)),
 	SC(open_tree, MOUNT(1, 0, N, N, N, N, 2)),
+	/* The write side: where data is lost (ENOSPC, EDQUOT, EIO at fsync or close) */
+	SC(write, FD(0, N)),
+	SC(pwrite64, FD(0, N)),
+	SC(writev, FD(0, N)),
+	SC(pwritev, FD(0, N)),
+	SC(pwritev2, FD(0, N)),
+	SC(fsync, FD(0, N)),
+	SC(fdatasync, FD(0, N)),
+	SC(sync_file_range, FD(0, N)),
+	SC(close, FD(0, N)),
+	SC(fallocate, FD(0, N)),
+	SC(ftruncate, FD(0, N)),
+	/* copy_file_range(fd_in, off_in, fd_out, ...), sendfile(out_fd, in_fd, ...): the output */
+	SC(copy_file_range, FD(2, N)),
+	SC(sendfile, FD(0, N)),
+	SC(fchmod, FD(0, N)),
+	SC(fchown, FD(0, N)),
+	SC(fchdir, FD(0, N)),
+	SC(fsetxattr, FD(0, 1)),
+	SC(fgetxattr, FD_XATTR_GET(0, 1)),
+	SC(flistxattr, FD_XATTR_GET(0, N)),
+	SC(fremovexattr, FD(0, 1)),
+	SC(setxattr, PATH_XATTR(0, 1)),
+	SC(lsetxattr, PATH_XATTR(0, 1)),
+	SC(removexattr, PATH_XATTR(0, 1)),
+	SC(lremovexattr, PATH_XATTR(0, 1)),
+	SC(getxattr, PATH_XATTR_GET(0, 1)),
+	SC(lgetxattr, PATH_XATTR_GET(0, 1)),
+	SC(listxattr, PATH_XATTR_GET(0, N)),
+	SC(llistxattr, PATH_XATTR_GET(0, N)),
+	/* The read side: only errors of the medium or the filesystem */
+	SC(read, FD_READ(0)),
+	SC(pread64, FD_READ(0)),
+	SC(readv, FD_READ(0)),
 };
+
+const struct fst_syscall_layout *syscall_layout(int nr)
+{
+	for (int i = 0; i < traced_syscall_count; i++)
+		if (traced_syscalls[i].nr == nr)
+			return &traced_syscalls[i].layout;
+	return NULL;
+}
 
 const int traced_syscall_count = sizeof(traced_syscalls) / sizeof(traced_syscalls[0]);
 

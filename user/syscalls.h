@@ -17,6 +17,8 @@ extern const int traced_syscall_count;
 
 /* The name of a syscall number fstrace traces, or NULL. */
 const char *syscall_name(int nr);
+/* The layout of a traced syscall number, or NULL. */
+const struct fst_syscall_layout *syscall_layout(int nr);
 /* The number of a traced syscall's name, or -1. */
 int syscall_nr(const char *name);
 
