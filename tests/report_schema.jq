@@ -12,7 +12,13 @@ def classes: {
 		"readonly_upper", "missing_option", "unknown"],
 	"enoent_race": ["removed", "renamed_away"],
 	"fs_corruption": ["ext4_errors", "ext4_errors_single_replica"],
-	"missing_path": ["not_found"]
+	"missing_path": ["not_found"],
+	"permission": ["mode", "noexec", "immutable", "append_only", "not_permitted", "denied"],
+	"limit": ["open_files", "system_open_files", "name_too_long", "symlink_loop", "arg_list_too_long"],
+	"cross_device": ["different_mounts"],
+	"busy": ["in_use", "text_busy"],
+	"stale": ["stale_handle", "disconnected"],
+	"unknown": ["unexplained"]
 };
 def severities: ["low", "medium", "high", "critical"];
 def event_types: ["syscall", "mount", "remove", "rename", "ext4_error", "kmsg", "proc", "device",

@@ -160,6 +160,10 @@ void finding_link_output(const struct analysis *a, struct finding *x, const char
 			       (path_named_by(o->m.path, path) || path_named_by(o->m.path2, path) ||
 				(scope == LINK_WITHIN && o->m.path && o->m.path[0] == '/' && path &&
 				 path_is_within(o->m.path, path)));
+		/* A line of no known format speaks of this finding only with its errno too: a path
+		 * beside "Permission denied" says nothing about that path's ENOENT. */
+		if (ours && o->m.loose)
+			ours = x->failure && o->m.err == x->failure->err;
 		for (size_t k = 0; ours && k < x->noutput; k++)
 			ours = x->output[k] != o; /* linked already */
 		if (!ours || !(v = realloc(x->output, (x->noutput + 1) * sizeof(*v))))
@@ -167,6 +171,26 @@ void finding_link_output(const struct analysis *a, struct finding *x, const char
 		x->output = v;
 		v[x->noutput++] = o;
 	}
+}
+
+bool failure_named_in_output(const struct analysis *a, const struct record *r, const char *path)
+{
+	struct finding probe = { .failure = r };
+	bool yes;
+
+	finding_link_output(a, &probe, path ? path : r->path, LINK_PATH);
+	yes = probe.noutput > 0;
+	free(probe.output);
+	return yes;
+}
+
+bool failure_decisive(const struct analysis *a, const struct record *r, bool searched)
+{
+	if (r->path && failure_named_in_output(a, r, NULL))
+		return true;
+	if (searched || routine_probe(r->syscall) || routine_answer(r))
+		return false;
+	return analysis_exit_status(a, r) > 0;
 }
 
 const struct record *first_failure_on(const struct analysis *a, const char *path)
@@ -250,7 +274,10 @@ int findings_build(const struct analysis *a, struct findings *f)
 	find_overlay(a, f);
 	find_race(a, f);
 	find_corruption(a, f);
+	find_permission(a, f);
+	find_limits(a, f);
 	find_missing(a, f);
+	find_other(a, f);
 	collect_other(a, f);
 	/* Whose task it was, from the cgroup records the recorder wrote beside the events. */
 	for (size_t i = 0; i < f->n; i++) {

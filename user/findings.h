@@ -7,6 +7,9 @@
  *   enoent_race     a path another process removed or renamed away just before (find_race.c)
  *   fs_corruption   ext4 errors on a device, and the failures on it (find_corruption.c)
  *   missing_path    a path that simply was not there (find_missing.c)
+ *   permission      EACCES/EPERM: a mode, a noexec mount, an immutable inode (find_permission.c)
+ *   limit           open files, name length, symlink loops, argument size (find_limits.c)
+ *   cross_device, busy, stale, unknown: the other failures that made a command fail (find_other.c)
  */
 #ifndef FSTRACE_FINDINGS_H
 #define FSTRACE_FINDINGS_H
@@ -110,6 +113,14 @@ enum link_scope {
 /* Links the command's output lines that speak of this path or mount. */
 void finding_link_output(const struct analysis *a, struct finding *x, const char *path, enum link_scope scope);
 
+/* Whether a line of the command's output names r's failure: path (r's own when NULL), and for a
+ * line of no known format r's errno too. */
+bool failure_named_in_output(const struct analysis *a, const struct record *r, const char *path);
+/* A failure that made its command fail rather than routine noise: the output names it, or, for a
+ * call that is no probe and no search (SEARCHED: the caller's own test), its process then exited
+ * non-zero. */
+bool failure_decisive(const struct analysis *a, const struct record *r, bool searched);
+
 /* The earliest failing call on path, or NULL: tools name the call that reported an error, which
  * is not always the one that failed first (node-tar: a failed mkdir, then lstat). */
 const struct record *first_failure_on(const struct analysis *a, const char *path);
@@ -118,6 +129,9 @@ void find_overlay(const struct analysis *a, struct findings *f);
 void find_race(const struct analysis *a, struct findings *f);
 void find_corruption(const struct analysis *a, struct findings *f);
 void find_missing(const struct analysis *a, struct findings *f);
+void find_permission(const struct analysis *a, struct findings *f);
+void find_limits(const struct analysis *a, struct findings *f);
+void find_other(const struct analysis *a, struct findings *f);
 /* Each finding's "ruled out" lines (ruled_out.c). */
 void findings_rule_out(const struct analysis *a, struct findings *f);
 

@@ -18,6 +18,16 @@ static const struct state_rule {
 } rules[] = {
 	{ ENOSPC, "statfs", state_gather_statfs },
 	{ EDQUOT, "statfs", state_gather_statfs },
+	{ EACCES, "access", state_gather_access },
+	{ EPERM, "access", state_gather_access },
+	{ EMFILE, "limits", state_gather_limits },
+	{ ENFILE, "limits", state_gather_limits },
+	{ ELOOP, "links", state_gather_links },
+	{ EXDEV, "mount", state_gather_mount },
+	{ EBUSY, "mount", state_gather_mount },
+	{ ETXTBSY, "mount", state_gather_mount },
+	{ ESTALE, "mount", state_gather_mount },
+	{ ENOTCONN, "mount", state_gather_mount },
 };
 
 #define SEEN_SLOTS 1024 /* (kind, path) pairs already described; a power of two */

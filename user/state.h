@@ -45,6 +45,10 @@ void state_put_str(struct jbuf *b, const char *key, const char *v);
 
 /* The gatherers, one file each (state_*.c), and the errnos that call them: state.c's table. */
 int state_gather_statfs(const struct record *failure, struct record *out); /* state_space.c */
+int state_gather_access(const struct record *failure, struct record *out); /* state_access.c */
+int state_gather_mount(const struct record *failure, struct record *out);  /* state_access.c */
+int state_gather_limits(const struct record *failure, struct record *out); /* state_limits.c */
+int state_gather_links(const struct record *failure, struct record *out);  /* state_limits.c */
 
 /* Report side. The state of this kind taken for failure (same process and path, the nearest
  * after it), else one of the same path, else NULL. */
