@@ -50,7 +50,7 @@ static void open_files(const struct analysis *a, struct finding *x)
 		finding_title(x, "%s EMFILE %s: %s (pid %u) ran out of file descriptors: ulimit -n %s (hard %s)%s",
 			      r->syscall, r->path ? r->path : "", r->comm, r->pid, soft, hard, "");
 		if (have_fds)
-			finding_detail(x, "it held %llu descriptors when the call failed; its limit (RLIMIT_NOFILE) "
+			finding_detail(x, "it held %llu descriptors when fstrace looked, just after the call failed; its limit (RLIMIT_NOFILE) "
 				       "was %s, the hard limit %s", (unsigned long long)fds, soft, hard);
 	} else {
 		x->cause = "open_files";
