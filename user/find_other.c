@@ -10,6 +10,7 @@
  * exited non-zero; never for an error the process got past.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,22 +83,54 @@ static void explain(const struct analysis *a, struct finding *x)
 	x->remedy = remedy_for(x->class, x->cause, NULL);
 }
 
+/* Each process's latest failing call, by pid: an open-addressing table built once per report. */
+struct latest {
+	uint32_t pid;
+	uint64_t ts_ns;
+};
+
+static struct latest *latest_by_pid(struct group **all, size_t n, size_t *cap)
+{
+	struct latest *t;
+
+	*cap = n * 2 + 1;
+	if (!(t = calloc(*cap, sizeof(*t))))
+		return NULL;
+	for (size_t i = 0; all[i]; i++) {
+		const struct record *r = &all[i]->last;
+		uint32_t pid = r->pid ? r->pid : UINT32_MAX; /* 0 marks a free slot */
+		size_t j;
+
+		for (j = (pid * 2654435761u) % *cap; t[j].pid && t[j].pid != pid; j = (j + 1) % *cap)
+			;
+		t[j].pid = pid;
+		if (r->ts_ns > t[j].ts_ns)
+			t[j].ts_ns = r->ts_ns;
+	}
+	return t;
+}
+
 /* r is its process's latest failing call (any errno), and that process then exited non-zero:
  * what it died of, rather than one of the many errors a program meets and gets past (npm's rmdir
  * ENOTEMPTY while it cleans up, mv's rename EXDEV before it copies). */
-static bool last_before_failing_exit(const struct analysis *a, struct group **all, const struct record *r)
+static bool last_before_failing_exit(const struct analysis *a, const struct latest *t, size_t cap,
+				     const struct record *r)
 {
-	if (analysis_exit_status(a, r) <= 0)
+	uint32_t pid = r->pid ? r->pid : UINT32_MAX;
+	size_t j;
+
+	if (!t || analysis_exit_status(a, r) <= 0)
 		return false;
-	for (size_t i = 0; all[i]; i++)
-		if (all[i]->last.pid == r->pid && all[i]->last.ts_ns > r->ts_ns)
-			return false;
-	return true;
+	for (j = (pid * 2654435761u) % cap; t[j].pid && t[j].pid != pid; j = (j + 1) % cap)
+		;
+	return t[j].pid == pid && t[j].ts_ns <= r->ts_ns;
 }
 
 void find_other(const struct analysis *a, struct findings *f)
 {
 	struct group **all = groups_sorted(&a->calls);
+	size_t cap = 0;
+	struct latest *latest = all ? latest_by_pid(all, a->calls.count, &cap) : NULL;
 
 	for (size_t i = 0; all && all[i]; i++) {
 		const struct record *r = &all[i]->first;
@@ -108,7 +141,7 @@ void find_other(const struct analysis *a, struct findings *f)
 		    r->err == EACCES || r->err == EPERM || routine_answer(r))
 			continue;
 		if (!failure_named_in_output(a, r, NULL) && !(r->path2 && failure_named_in_output(a, r, r->path2)) &&
-		    !last_before_failing_exit(a, all, &all[i]->last))
+		    !last_before_failing_exit(a, latest, cap, &all[i]->last))
 			continue;
 		/* ENOSPC, EROFS, EDQUOT, EIO have their own finders; this one runs after them. */
 		findings_claim(f, all[i]);
@@ -122,5 +155,6 @@ void find_other(const struct analysis *a, struct findings *f)
 		if (r->path2)
 			finding_link_output(a, x, r->path2, LINK_PATH);
 	}
+	free(latest);
 	free(all);
 }
