@@ -5,13 +5,18 @@
 #  - cat of a name of 300 bytes: limit/name_too_long
 #  - cat of a symlink cycle (ln -s a b; ln -s b a): limit/symlink_loop with the chain
 #  - node's fs.renameSync between two tmpfs mounts: cross_device naming both mounts
+#  - a write to a binary while it runs (ETXTBSY) and rmdir of a mount point (EBUSY): busy, the
+#    second naming the mount
 source "$(dirname "$0")/lib.sh"
 
 m1=$T/vol1
 m2=$T/vol2
+m3=$T/busymnt
+busy_pid=
 cleanup() {
 	local m
-	for m in "$m1" "$m2"; do
+	[[ -n $busy_pid ]] && kill "$busy_pid" 2>/dev/null
+	for m in "$m1" "$m2" "$m3"; do
 		mountpoint -q "$m" 2>/dev/null && umount "$m"
 	done
 	true
@@ -94,4 +99,35 @@ jq -e --arg a "$m1" --arg b "$m2" '.errno == "EXDEV" and (.title | contains($a +
 	(.title | contains($b + " (tmpfs fstmodules)"))' <<<"$f" >/dev/null ||
 	fail "the cross_device finding does not name both mounts: $(jq -c '{errno, title}' <<<"$f")"
 jq -e '.command_output | length >= 1' <<<"$f" >/dev/null || fail "node's EXDEV line is not linked to the finding"
+
+echo "== ETXTBSY: writing a binary while it runs"
+cp "$(command -v sleep)" "$T/busybin"
+"$T/busybin" 30 &
+busy_pid=$!
+sleep 0.2
+fst_run "$T/txt.jsonl.gz" -o "$T/txt.json" --format json -- sh -c 'echo x >"$1"' sh "$T/busybin" </dev/null
+kill "$busy_pid" 2>/dev/null
+wait "$busy_pid" 2>/dev/null || true
+busy_pid=
+[[ $RUN_RC -ne 0 ]] || fail "writing a running binary succeeded"
+check_recording "$T/txt.jsonl.gz"
+check_report_schema "$T/txt.json"
+note_findings "$T/txt.json"
+f=$(finding_of "$T/txt.json" busy text_busy)
+[[ $f != null ]] || fail "no busy/text_busy finding"
+jq -e --arg p "$T/busybin" '.errno == "ETXTBSY" and .path == $p' <<<"$f" >/dev/null ||
+	fail "the text_busy finding is not ETXTBSY on $T/busybin: $(jq -c '{errno, path}' <<<"$f")"
+
+echo "== EBUSY: rmdir of a mount point"
+mkdir -p "$m3"
+mount -t tmpfs -o size=1m fstbusy "$m3" || fail "cannot mount a tmpfs on $m3"
+fst_run "$T/ebusy.jsonl.gz" -o "$T/ebusy.json" --format json -- rmdir "$m3" </dev/null
+[[ $RUN_RC -eq 1 ]] || fail "rmdir of a mount point: exit $RUN_RC, expected 1"
+check_recording "$T/ebusy.jsonl.gz"
+check_report_schema "$T/ebusy.json"
+note_findings "$T/ebusy.json"
+f=$(finding_of "$T/ebusy.json" busy in_use)
+[[ $f != null ]] || fail "no busy/in_use finding"
+jq -e --arg m "$m3" '.errno == "EBUSY" and (.title | contains($m + " (tmpfs fstbusy)")) and (.command_output | length >= 1)' \
+	<<<"$f" >/dev/null || fail "the in_use finding does not name the mount $m3 or link rmdir's line: $(jq -c '{errno, title}' <<<"$f")"
 echo "ok"
