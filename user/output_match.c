@@ -350,6 +350,8 @@ static int shell_escaped(const char *q, const char *limit, struct output_match *
 	return 1;
 }
 
+static const char *const dash_verbs[] = { "cannot create ", "cannot open ", "can't cd to " };
+
 static int head_path(const char *h, size_t n, struct output_match *m)
 {
 	const char *q = strpbrk(h, "'\"`"), *end, *seg, *u = strstr(h, "\xe2\x80\x98");
@@ -376,6 +378,12 @@ static int head_path(const char *h, size_t n, struct output_match *m)
 	for (seg = h + n; seg - h >= 2 && memcmp(seg - 2, ": ", 2); seg--)
 		;
 	seg = seg - h < 2 ? h : seg;
+	/* dash: "sh: 1: cannot create /x: Text file busy", "cannot open /x", "can't cd to /x" */
+	for (size_t i = 0; i < sizeof(dash_verbs) / sizeof(dash_verbs[0]); i++)
+		if ((size_t)(h + n - seg) > strlen(dash_verbs[i]) && !strncmp(seg, dash_verbs[i], strlen(dash_verbs[i]))) {
+			seg += strlen(dash_verbs[i]);
+			break;
+		}
 	if (looks_like_path(seg, h + n - seg))
 		return set(&m->path, seg, h + n - seg) ? -1 : 1;
 	end = strstr(h, ": ");

@@ -267,6 +267,14 @@ static void test_meaning(void)
 	CHECK(m.err == EROFS && eq(m.path, "/opt/app/lib"));
 	output_match_free(&m);
 
+	/* dash names the path after its verb. */
+	REQUIRE(match("sh: 1: cannot create /tmp/busybin: Text file busy", &m) == 1);
+	CHECK(m.err == ETXTBSY && eq(m.path, "/tmp/busybin") && eq(m.tool, "sh"));
+	output_match_free(&m);
+	REQUIRE(match("sh: 3: cannot open /ro/x: Permission denied", &m) == 1);
+	CHECK(m.err == EACCES && eq(m.path, "/ro/x"));
+	output_match_free(&m);
+
 	/* Must not match: a path without an errno, an errno without a path, a word that only looks
 	 * like an errno name. */
 	CHECK(match("wrote /tmp/out.txt", &m) == 0);
