@@ -121,6 +121,9 @@ static bool last_before_failing_exit(const struct analysis *a, const struct late
 
 	if (!t || analysis_exit_status(a, r) <= 0)
 		return false;
+	/* A system-wide recording has no command: a daemon's exit status is no command failing. */
+	if (!a->h.argc)
+		return false;
 	for (j = (pid * 2654435761u) % cap; t[j].pid && t[j].pid != pid; j = (j + 1) % cap)
 		;
 	return t[j].pid == pid && t[j].ts_ns <= r->ts_ns;
