@@ -30,9 +30,22 @@ static struct finding *same(struct findings *f, const struct record *r, bool by_
 	return NULL;
 }
 
+/* The "limits" state is taken once per process (state.c), for whichever of its failures came
+ * first to the collector: that path's, else any of the same process. */
+static const struct record *limits_of(const struct analysis *a, const struct record *r)
+{
+	const struct record *s = state_find(a, "limits", r);
+
+	for (size_t i = 0; !s && i < a->states.n; i++)
+		if (a->states.v[i].pid == r->pid && a->states.v[i].syscall &&
+		    !strcmp(a->states.v[i].syscall, "limits"))
+			s = &a->states.v[i];
+	return s;
+}
+
 static void open_files(const struct analysis *a, struct finding *x)
 {
-	const struct record *r = x->failure, *s = state_find(a, "limits", r);
+	const struct record *r = x->failure, *s = limits_of(a, r);
 	char soft[32] = "?", hard[32] = "?";
 	uint64_t fds = 0, nr = 0, max = 0;
 	bool have_fds = s && state_u64(s, "open_fds", &fds);

@@ -93,6 +93,11 @@ static void open_files(const struct analysis *a, struct finding *x)
 	const struct record *s = state_find(a, "limits", x->failure);
 	uint64_t nr, max;
 
+	for (size_t i = 0; !s && i < a->states.n; i++) /* taken once per process (state.c) */
+		if (a->states.v[i].pid == x->failure->pid && a->states.v[i].syscall &&
+		    !strcmp(a->states.v[i].syscall, "limits"))
+			s = &a->states.v[i];
+
 	if (x->failure->err == EMFILE && s && state_u64(s, "file_nr", &nr) && state_u64(s, "file_max", &max) &&
 	    nr < max)
 		finding_rule_out(x, "not the system's limit: %llu files open of fs.file-max %llu",
