@@ -145,10 +145,11 @@ void find_permission(const struct analysis *a, struct findings *f)
 			v[n++] = all[i];
 	for (size_t i = 0; i < n; i++) {
 		const struct record *r = &v[i]->first;
-		bool search = searched(v, n, i);
+		/* A search: the name refused in several directories, or found and run after. */
+		bool search = searched(v, n, i) || analysis_ran_later(a, &v[i]->last);
 		struct finding *x;
 
-		if (!failure_decisive(a, r, search) && !failure_decisive(a, &v[i]->last, search)) {
+		if (!failure_decisive(a, f, r, search) && !failure_decisive(a, f, &v[i]->last, search)) {
 			findings_claim(f, v[i]);
 			f->routine.total += v[i]->count;
 			if (search)

@@ -184,13 +184,31 @@ bool failure_named_in_output(const struct analysis *a, const struct record *r, c
 	return yes;
 }
 
-bool failure_decisive(const struct analysis *a, const struct record *r, bool searched)
+bool failure_decisive(const struct analysis *a, const struct findings *f, const struct record *r, bool searched)
 {
 	if (r->path && failure_named_in_output(a, r, NULL))
 		return true;
-	if (searched || routine_probe(r->syscall) || routine_answer(r))
+	if (searched || routine_answer(r))
+		return false;
+	/* The command failed and this was the last thing that failed in it: `test -w /x || exit 1`
+	 * fails on a probe, and nothing after it is to blame instead. */
+	if (r == f->latest_failure && a->h.argc && a->exit_code > 0 && !analysis_ran_later(a, r))
+		return true;
+	if (routine_probe(r->syscall))
 		return false;
 	return analysis_exit_status(a, r) > 0;
+}
+
+/* The run's latest failing call that is no answer (mkdir EEXIST...), for failure_decisive. */
+static const struct record *latest_failure(const struct analysis *a)
+{
+	const struct record *latest = NULL;
+
+	for (size_t i = 0; i < a->calls.nbuckets; i++)
+		for (const struct group *g = a->calls.buckets[i]; g; g = g->next)
+			if (!routine_answer(&g->last) && (!latest || g->last.ts_ns > latest->ts_ns))
+				latest = &g->last;
+	return latest;
 }
 
 const struct record *first_failure_on(const struct analysis *a, const char *path)
@@ -270,6 +288,7 @@ static void judge(const struct analysis *a, struct findings *f)
 int findings_build(const struct analysis *a, struct findings *f)
 {
 	memset(f, 0, sizeof(*f));
+	f->latest_failure = latest_failure(a);
 	/* Most specific first: a path removed by someone is a race before it is a missing path. */
 	find_overlay(a, f);
 	find_race(a, f);

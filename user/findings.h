@@ -90,6 +90,7 @@ struct findings {
 	/* internal: failure groups already explained, so no class claims one twice */
 	const struct group **claimed;
 	size_t nclaimed, capclaimed;
+	const struct record *latest_failure; /* the run's last failing call that is no answer */
 };
 
 int findings_build(const struct analysis *a, struct findings *f);
@@ -116,10 +117,10 @@ void finding_link_output(const struct analysis *a, struct finding *x, const char
 /* Whether a line of the command's output names r's failure: path (r's own when NULL), and for a
  * line of no known format r's errno too. */
 bool failure_named_in_output(const struct analysis *a, const struct record *r, const char *path);
-/* A failure that made its command fail rather than routine noise: the output names it, or, for a
- * call that is no probe and no search (SEARCHED: the caller's own test), its process then exited
- * non-zero. */
-bool failure_decisive(const struct analysis *a, const struct record *r, bool searched);
+/* A failure that made its command fail rather than routine noise: the output names it; or, for a
+ * call that is no search (SEARCHED: the caller's own test), it was the failed command's last
+ * failure; or, for a call that is no probe either, its process then exited non-zero. */
+bool failure_decisive(const struct analysis *a, const struct findings *f, const struct record *r, bool searched);
 
 /* The earliest failing call on path, or NULL: tools name the call that reported an error, which
  * is not always the one that failed first (node-tar: a failed mkdir, then lstat). */
