@@ -6,7 +6,7 @@
 #  - cat of a symlink cycle (ln -s a b; ln -s b a): limit/symlink_loop with the chain
 #  - node's fs.renameSync between two tmpfs mounts: cross_device naming both mounts
 #  - a write to a binary while it runs (ETXTBSY) and rmdir of a mount point (EBUSY): busy, the
-#    second naming the mount
+#    first naming the process running it, the second the mount
 source "$(dirname "$0")/lib.sh"
 
 m1=$T/vol1
@@ -117,6 +117,8 @@ f=$(finding_of "$T/txt.json" busy text_busy)
 [[ $f != null ]] || fail "no busy/text_busy finding"
 jq -e --arg p "$T/busybin" '.errno == "ETXTBSY" and .path == $p' <<<"$f" >/dev/null ||
 	fail "the text_busy finding is not ETXTBSY on $T/busybin: $(jq -c '{errno, path}' <<<"$f")"
+jq -e 'any(.details[]; test("was running it"))' <<<"$f" >/dev/null ||
+	fail "the text_busy finding does not name the process running the binary: $(jq -c '.details' <<<"$f")"
 
 echo "== EBUSY: rmdir of a mount point"
 mkdir -p "$m3"

@@ -76,6 +76,14 @@ static void explain(const struct analysis *a, struct finding *x)
 		finding_title(x, "%s %s %s: %s, on %s", r->syscall, e, r->path, text ? text : e, m1);
 	else
 		finding_title(x, "%s %s %s: %s", r->syscall, e, r->path, text ? text : e);
+	if (s && r->err == ETXTBSY) {
+		char pid[24], comm[64] = "?";
+
+		if (state_str(s, "runner_pid", pid, sizeof(pid))) {
+			state_str(s, "runner_comm", comm, sizeof(comm));
+			finding_detail(x, "pid %s (%s) was running it when the call failed", pid, comm);
+		}
+	}
 	if (r->has_dev)
 		finding_detail(x, "device %u:%u", r->dev_major, r->dev_minor);
 	if (!strcmp(x->class, "unknown"))

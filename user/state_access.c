@@ -7,6 +7,8 @@
  * noexec tmpfs refuses execve whatever the mode), and for EPERM the inode flags (chattr +i/+a).
  * Asked an hour later the answer is gone: the build chmod'ed, unmounted or removed the tree.
  */
+#include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/fs.h>
@@ -194,6 +196,40 @@ int state_gather_access(const struct record *failure, struct record *out)
 	return finish(&b, out);
 }
 
+/* ETXTBSY: a process running the file (its /proc/PID/exe), taken before it exits. */
+static void put_runner(const char *path, struct jbuf *b)
+{
+	char link[300], exe[PATH_MAX], comm[64];
+	struct dirent *d;
+	DIR *proc = opendir("/proc");
+	FILE *f;
+
+	while (proc && (d = readdir(proc))) {
+		ssize_t n;
+
+		if (d->d_name[0] < '1' || d->d_name[0] > '9')
+			continue;
+		snprintf(link, sizeof(link), "/proc/%s/exe", d->d_name);
+		if ((n = readlink(link, exe, sizeof(exe) - 1)) < 0)
+			continue;
+		exe[n] = '\0';
+		if (strcmp(exe, path))
+			continue;
+		state_put_str(b, "runner_pid", d->d_name);
+		snprintf(link, sizeof(link), "/proc/%s/comm", d->d_name);
+		if ((f = fopen(link, "re"))) {
+			if (fgets(comm, sizeof(comm), f)) {
+				comm[strcspn(comm, "\n")] = '\0';
+				state_put_str(b, "runner_comm", comm);
+			}
+			fclose(f);
+		}
+		break;
+	}
+	if (proc)
+		closedir(proc);
+}
+
 /* "mount": the mounts of a call's path and second path (EXDEV: the two volumes; EBUSY, ESTALE,
  * ENOTCONN: the mount that is busy or gone away). */
 int state_gather_mount(const struct record *failure, struct record *out)
@@ -205,5 +241,7 @@ int state_gather_mount(const struct record *failure, struct record *out)
 	put_mount(failure, failure->path, "", &b);
 	if (failure->path2 && failure->path2[0] == '/')
 		put_mount(failure, failure->path2, "to_", &b);
+	if (failure->err == ETXTBSY)
+		put_runner(failure->path, &b);
 	return finish(&b, out);
 }
