@@ -366,6 +366,12 @@ void analysis_add(struct analysis *a, const struct record *r)
 				memset(&a->exits, 0, sizeof(a->exits));
 			}
 			groups_add(&a->exits, key, r);
+		} else if (r->syscall && !strcmp(r->syscall, "exec") && r->path) {
+			const char *base = strrchr(r->path, '/') ? strrchr(r->path, '/') + 1 : r->path;
+
+			if (a->execs.count < ANALYSIS_MAX_EXECS || groups_find(&a->execs, base))
+				groups_add(&a->execs, base, r);
+			key = NULL;
 		} else {
 			key = NULL;
 		}
@@ -387,6 +393,14 @@ void analysis_end(struct analysis *a, uint64_t events, uint64_t lost, int exit_c
 	free(a->ended);
 	a->ended = dup_or_null(ended);
 	a->truncated = truncated;
+}
+
+bool analysis_ran_later(const struct analysis *a, const struct record *r)
+{
+	const char *base = r->path && strrchr(r->path, '/') ? strrchr(r->path, '/') + 1 : r->path;
+	const struct group *g = base && *base ? groups_find(&a->execs, base) : NULL;
+
+	return g && g->last.ts_ns > r->ts_ns;
 }
 
 const struct record *analysis_exit(const struct analysis *a, const struct record *r)
@@ -445,6 +459,7 @@ void analysis_free(struct analysis *a)
 	groups_free(&a->ext4);
 	groups_free(&a->exits);
 	groups_free(&a->exits_old);
+	groups_free(&a->execs);
 	list_free(&a->mounts);
 	list_free(&a->layers);
 	list_free(&a->kmsgs);

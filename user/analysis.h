@@ -61,6 +61,8 @@ struct analysis {
 	unsigned next_recent;
 	uint64_t last_removal_ns;    /* the latest removal's time: no walk for failures long after */
 	struct group_table ext4;     /* ext4 errors, by "dev func line" */
+	struct group_table execs;    /* programs run, by base name, the latest in `last`: what a PATH
+				      * search found in the end (bounded: ANALYSIS_MAX_EXECS names) */
 	struct group_table exits, exits_old; /* traced processes' exits, by pid (two generations, as
 					      * removals): did they handle their misses? */
 	struct record_list mounts;   /* failing mount-family calls */
@@ -93,6 +95,7 @@ struct analysis {
 #define ANALYSIS_MAX_CALLS 32768
 #define ANALYSIS_MAX_REMOVALS 8192 /* per generation */
 #define ANALYSIS_MAX_EXITS 16384
+#define ANALYSIS_MAX_EXECS 4096
 #define ANALYSIS_THREADS 65536
 
 /* Forgets the oldest routine failing calls until the table has 256 free slots. */
@@ -107,6 +110,8 @@ void analysis_free(struct analysis *a);
 const struct record *analysis_tail(const struct analysis *a, bool stderr_stream, size_t i, size_t *n);
 /* How the process that made r exited after it (0 = success), or -1 when unknown. */
 int analysis_exit_status(const struct analysis *a, const struct record *r);
+/* Whether a program of path's base name was run after r: a PATH search that found it elsewhere. */
+bool analysis_ran_later(const struct analysis *a, const struct record *r);
 /* That exit's own record, or NULL. */
 const struct record *analysis_exit(const struct analysis *a, const struct record *r);
 /* The latest description of a device, or NULL. */

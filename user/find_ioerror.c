@@ -17,6 +17,7 @@
 #include <string.h>
 #include "devices.h"
 #include "findings.h"
+#include "paths.h"
 #include "state.h"
 
 #define MAX_DEVICES 16
@@ -137,6 +138,38 @@ static void message_evidence(const struct analysis *a, struct finding *x, const 
 	free(v);
 }
 
+/* A path under the mount point: in the command line, in a line it printed, or failing in a call
+ * of its tree. */
+static bool command_names_mount(const struct analysis *a, const char *mnt)
+{
+	for (int i = 0; i < a->h.argc; i++)
+		for (const char *p = strchr(a->h.argv[i], '/'); p; p = strchr(p + 1, '/'))
+			if ((p == a->h.argv[i] || p[-1] == '=' || p[-1] == ' ') && path_is_within(p, mnt))
+				return true;
+	for (size_t i = 0; i < a->noutputs; i++) {
+		const struct output_match *m = &a->outputs[i].m;
+
+		if ((m->path && path_is_within(m->path, mnt)) || (m->path2 && path_is_within(m->path2, mnt)))
+			return true;
+	}
+	for (const struct group *g = a->calls.oldest; g; g = g->newer)
+		if (g->first.path && path_is_within(g->first.path, mnt))
+			return true;
+	return false;
+}
+
+/*
+ * Whether the run ties the command to the device: a call of it failed there, or it names a path
+ * on it. A node's recorder has no command: every I/O error on the machine is its business. Without
+ * a tie, I/O errors during a run may be another tenant's: said, never called the command's loss.
+ */
+static bool tied_to_command(const struct analysis *a, const struct finding *x, const struct device_info *dev)
+{
+	if (!a->h.argc || x->count)
+		return true;
+	return dev && dev->mountpoint && command_names_mount(a, dev->mountpoint);
+}
+
 static void make_finding(const struct analysis *a, struct findings *f, const struct io_device *d)
 {
 	const struct record *devrec = d->has_dev ? analysis_device(a, d->major, d->minor) : NULL;
@@ -168,9 +201,18 @@ static void make_finding(const struct analysis *a, struct findings *f, const str
 	if (d->writes && !x->count)
 		finding_detail(x, "no call of the command failed: the kernel wrote the data back after the calls "
 			       "returned, so nothing told the command its data was lost");
-	if (a->h.argc && a->exit_code == 0)
+	if (!tied_to_command(a, x, dev)) {
+		x->severity = SEV_LOW;
+		if (dev && dev->mountpoint)
+			finding_detail(x, "nothing ties the command to it: no call of it failed there, and neither "
+				       "its command line nor its output names a path under %s", dev->mountpoint);
+		else
+			finding_detail(x, "nothing ties the command to it: no call of it failed there, and the "
+				       "kernel's messages name no device fstrace could find");
+	} else if (a->h.argc && a->exit_code == 0) {
 		finding_detail(x, "the command exited 0, but data written may be lost: I/O errors count whatever "
 			       "the exit code");
+	}
 	if (!strcmp(x->cause, "backing_full"))
 		finding_title(x, "data written to %s may be lost: its backing file %s is on a full filesystem, and "
 			      "the kernel failed %s writes", name, dev->backing_file, d->has_dev ? "its" : "the");

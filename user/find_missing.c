@@ -127,16 +127,6 @@ static bool explained(const struct path_set *s, const char *path)
 	return s->v && *path_slot(s, hash_of(path, strlen(path)));
 }
 
-static bool mentioned_in_output(const struct analysis *a, const char *path)
-{
-	struct finding probe = {};
-	bool yes;
-
-	finding_link_output(a, &probe, path, LINK_PATH);
-	yes = probe.noutput > 0;
-	free(probe.output);
-	return yes;
-}
 
 static void note_last_miss(const struct analysis *a, struct findings *f, const struct record *r)
 {
@@ -185,7 +175,7 @@ void find_missing(const struct analysis *a, struct findings *f)
 		if (r->err != ENOENT || !r->path || findings_claimed(f, all[i]))
 			continue;
 		findings_claim(f, all[i]);
-		if (explained(&elsewhere, r->path) || !mentioned_in_output(a, r->path)) {
+		if (explained(&elsewhere, r->path) || !failure_named_in_output(a, r, NULL)) {
 			if (path_is_system_noise(r->path)) {
 				f->routine.system += all[i]->count;
 				f->routine.total += all[i]->count;

@@ -160,6 +160,10 @@ void finding_link_output(const struct analysis *a, struct finding *x, const char
 			       (path_named_by(o->m.path, path) || path_named_by(o->m.path2, path) ||
 				(scope == LINK_WITHIN && o->m.path && o->m.path[0] == '/' && path &&
 				 path_is_within(o->m.path, path)));
+		/* A line of no known format speaks of this finding only with its errno too: a path
+		 * beside "Permission denied" says nothing about that path's ENOENT. */
+		if (ours && o->m.loose)
+			ours = x->failure && o->m.err == x->failure->err;
 		for (size_t k = 0; ours && k < x->noutput; k++)
 			ours = x->output[k] != o; /* linked already */
 		if (!ours || !(v = realloc(x->output, (x->noutput + 1) * sizeof(*v))))
@@ -167,6 +171,43 @@ void finding_link_output(const struct analysis *a, struct finding *x, const char
 		x->output = v;
 		v[x->noutput++] = o;
 	}
+}
+
+bool failure_named_in_output(const struct analysis *a, const struct record *r, const char *path)
+{
+	struct finding probe = { .failure = r };
+	bool yes;
+
+	finding_link_output(a, &probe, path ? path : r->path, LINK_PATH);
+	yes = probe.noutput > 0;
+	free(probe.output);
+	return yes;
+}
+
+bool failure_decisive(const struct analysis *a, const struct findings *f, const struct record *r, bool searched)
+{
+	if (r->path && failure_named_in_output(a, r, NULL))
+		return true;
+	if (searched || routine_answer(r))
+		return false;
+	/* The command failed and this was the last thing that failed in it: `test -w /x || exit 1`
+	 * fails on a probe, and nothing after it is to blame instead. */
+	if (r == f->latest_failure && a->h.argc && a->exit_code > 0 && !analysis_ran_later(a, r))
+		return true;
+	if (routine_probe(r->syscall))
+		return false;
+	return analysis_exit_status(a, r) > 0;
+}
+
+/* The run's latest failing call that is no answer (mkdir EEXIST...), for failure_decisive. */
+static const struct record *latest_failure(const struct analysis *a)
+{
+	const struct record *latest = NULL;
+
+	for (const struct group *g = a->calls.oldest; g; g = g->newer)
+		if (!routine_answer(&g->last) && (!latest || g->last.ts_ns > latest->ts_ns))
+			latest = &g->last;
+	return latest;
 }
 
 const struct record *first_failure_on(const struct analysis *a, const char *path)
@@ -272,6 +313,7 @@ static void judge(const struct analysis *a, struct findings *f)
 int findings_build(const struct analysis *a, struct findings *f)
 {
 	memset(f, 0, sizeof(*f));
+	f->latest_failure = latest_failure(a);
 	/* Most specific first: a path removed by someone is a race before it is a missing path. */
 	find_overlay(a, f);
 	find_race(a, f);
@@ -279,7 +321,10 @@ int findings_build(const struct analysis *a, struct findings *f)
 	find_readonly(a, f); /* after corruption: ext4's emergency read-only points at its finding */
 	find_nospace(a, f);
 	find_ioerror(a, f);
+	find_permission(a, f);
+	find_limits(a, f);
 	find_missing(a, f);
+	find_other(a, f);
 	collect_other(a, f);
 	/* Whose task it was, from the cgroup records the recorder wrote beside the events. */
 	for (size_t i = 0; i < f->n; i++) {

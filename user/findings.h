@@ -11,6 +11,9 @@
  *   io_error        I/O errors the kernel logged or calls failed EIO: data may be lost, even
  *                   when the command exited 0 (find_ioerror.c)
  *   missing_path    a path that simply was not there (find_missing.c)
+ *   permission      EACCES/EPERM: a mode, a noexec mount, an immutable inode (find_permission.c)
+ *   limit           open files, name length, symlink loops, argument size (find_limits.c)
+ *   cross_device, busy, stale, unknown: the other failures that made a command fail (find_other.c)
  */
 #ifndef FSTRACE_FINDINGS_H
 #define FSTRACE_FINDINGS_H
@@ -93,6 +96,7 @@ struct findings {
 	/* internal: failure groups already explained, so no class claims one twice */
 	const struct group **claimed;
 	size_t nclaimed, capclaimed;
+	const struct record *latest_failure; /* the run's last failing call that is no answer */
 };
 
 int findings_build(const struct analysis *a, struct findings *f);
@@ -123,6 +127,13 @@ enum severity finding_consequence(const struct analysis *a, const struct finding
 /* The pod volume a kubelet path lies in ("pod <uid>, volume <plugin>/<name>") into buf; false
  * when path is not under /var/lib/kubelet/pods/<uid>/volumes/<plugin>/<name>. */
 bool kubelet_volume_of(const char *path, char *buf, size_t len);
+/* Whether a line of the command's output names r's failure: path (r's own when NULL), and for a
+ * line of no known format r's errno too. */
+bool failure_named_in_output(const struct analysis *a, const struct record *r, const char *path);
+/* A failure that made its command fail rather than routine noise: the output names it; or, for a
+ * call that is no search (SEARCHED: the caller's own test), it was the failed command's last
+ * failure; or, for a call that is no probe either, its process then exited non-zero. */
+bool failure_decisive(const struct analysis *a, const struct findings *f, const struct record *r, bool searched);
 
 /* The earliest failing call on path, or NULL: tools name the call that reported an error, which
  * is not always the one that failed first (node-tar: a failed mkdir, then lstat). */
@@ -135,6 +146,9 @@ void find_readonly(const struct analysis *a, struct findings *f);
 void find_nospace(const struct analysis *a, struct findings *f);
 void find_ioerror(const struct analysis *a, struct findings *f);
 void find_missing(const struct analysis *a, struct findings *f);
+void find_permission(const struct analysis *a, struct findings *f);
+void find_limits(const struct analysis *a, struct findings *f);
+void find_other(const struct analysis *a, struct findings *f);
 /* Each finding's "ruled out" lines (ruled_out.c). */
 void findings_rule_out(const struct analysis *a, struct findings *f);
 

@@ -19,6 +19,7 @@
 
 #define ERRNO_TEXT_MAX 133 /* EHWPOISON, the last Linux errno */
 #define NODE_DESC_MAX 256  /* libuv's descriptions are short; bounds the scan per candidate */
+#define LOOSE_MAX 4096     /* lines matched by meaning alone: longer ones are data, not messages */
 #define TAIL_MAX 160       /* the longest strerror text plus a " (os error N)" trailer */
 
 static bool is_word(char c)
@@ -349,11 +350,16 @@ static int shell_escaped(const char *q, const char *limit, struct output_match *
 	return 1;
 }
 
+static const char *const dash_verbs[] = { "cannot create ", "cannot open ", "can't cd to " };
+
 static int head_path(const char *h, size_t n, struct output_match *m)
 {
-	const char *q = strpbrk(h, "'\"`"), *end, *seg;
+	const char *q = strpbrk(h, "'\"`"), *end, *seg, *u = strstr(h, "\xe2\x80\x98");
 	int escaped;
 
+	/* coreutils in a UTF-8 locale quotes with ‘ ’ */
+	if (u && u < h + n && (!q || u < q) && (end = strstr(u + 3, "\xe2\x80\x99")) && end < h + n)
+		return set(&m->path, u + 3, end - u - 3) ? -1 : 1;
 	if (q && q < h + n && *q == '\'' &&
 	    (escaped = shell_escaped(q > h && q[-1] == '$' ? q - 1 : q, h + n, m)))
 		return escaped;
@@ -372,16 +378,12 @@ static int head_path(const char *h, size_t n, struct output_match *m)
 	for (seg = h + n; seg - h >= 2 && memcmp(seg - 2, ": ", 2); seg--)
 		;
 	seg = seg - h < 2 ? h : seg;
-	/* dash's redirections: "sh: 1: cannot create f54: No space left on device" */
-	for (size_t i = 0; i < 2; i++) {
-		static const char *const verbs[] = { "cannot create ", "cannot open " };
-		size_t vl = strlen(verbs[i]);
-
-		if ((size_t)(h + n - seg) > vl && !strncmp(seg, verbs[i], vl)) {
-			seg += vl;
+	/* dash: "sh: 1: cannot create /x: Text file busy", "cannot open /x", "can't cd to /x" */
+	for (size_t i = 0; i < sizeof(dash_verbs) / sizeof(dash_verbs[0]); i++)
+		if ((size_t)(h + n - seg) > strlen(dash_verbs[i]) && !strncmp(seg, dash_verbs[i], strlen(dash_verbs[i]))) {
+			seg += strlen(dash_verbs[i]);
 			break;
 		}
-	}
 	if (looks_like_path(seg, h + n - seg))
 		return set(&m->path, seg, h + n - seg) ? -1 : 1;
 	end = strstr(h, ": ");
@@ -443,11 +445,93 @@ static int set_tool(const char *s, struct output_match *m)
 	return 0;
 }
 
+/* The errno named in s by its text (anywhere, at word boundaries) or by its E-name as a word. */
+static int errno_anywhere(const char *s)
+{
+	for (const char *p = s; *p; p++) {
+		size_t k;
+		int e;
+
+		if (is_word(*p) && p > s && is_word(p[-1]))
+			continue;
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z')) {
+			if ((e = errno_by_text(p, &k)) && k > 4)
+				return e;
+		}
+		if (*p == 'E') {
+			char code[32];
+			size_t n = 0;
+
+			while (n + 1 < sizeof(code) && ((p[n] >= 'A' && p[n] <= 'Z') || (p[n] >= '0' && p[n] <= '9')))
+				n++;
+			if (n >= 4 && !is_word(p[n]) && strspn(p + 1, "0123456789") < n - 1) {
+				memcpy(code, p, n);
+				code[n] = '\0';
+				if ((e = errno_from_name(code)) > 0)
+					return e;
+			}
+		}
+	}
+	return 0;
+}
+
+/* The closing mark of an opening quote at q (ASCII or UTF-8 ‘ “ « ‹), its length in *open. */
+static const char *closing_of(const char *q, size_t *open)
+{
+	static const char *const pairs[][2] = { { "\xe2\x80\x98", "\xe2\x80\x99" }, { "\xe2\x80\x9c", "\xe2\x80\x9d" },
+						{ "\xc2\xab", "\xc2\xbb" }, { "\xe2\x80\xb9", "\xe2\x80\xba" },
+						{ "'", "'" }, { "\"", "\"" }, { "`", "'" } };
+
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++)
+		if (!strncmp(q, pairs[i][0], strlen(pairs[i][0]))) {
+			*open = strlen(pairs[i][0]);
+			return pairs[i][1];
+		}
+	return NULL;
+}
+
+/*
+ * Any line: the first path it names, quoted (any quotes) or a bare word holding a '/', with an
+ * errno's text or name anywhere. Tried last, so known formats keep their fields.
+ */
+static int match_meaning(const char *s, struct output_match *m)
+{
+	int err = strlen(s) <= LOOSE_MAX ? errno_anywhere(s) : 0;
+
+	if (!err)
+		return 0;
+	for (const char *p = s; *p; p++) {
+		const char *close, *end;
+		size_t open;
+
+		if ((close = closing_of(p, &open)) && (end = strstr(p + open, close)) && end > p + open &&
+		    memchr(p + open, '/', end - p - open)) {
+			if (set(&m->path, p + open, end - p - open))
+				return -1;
+		} else if (*p == '/' && (p == s || strchr(" \t=([", p[-1]))) {
+			end = p + strcspn(p, " \t'\",;)]");
+			while (end > p + 1 && end[-1] == ':')
+				end--;
+			if (end - p < 2)
+				continue;
+			if (set(&m->path, p, end - p))
+				return -1;
+		} else {
+			continue;
+		}
+		m->kind = OUTPUT_FS_ERROR;
+		m->err = err;
+		m->loose = true;
+		return 1;
+	}
+	return 0;
+}
+
 int output_match_line(const char *line, size_t len, struct output_match *m)
 {
 	/* Mount first: its text holds ": " pairs the others would misread. */
 	static int (*const matchers[])(const char *, struct output_match *) = {
-		match_mount, match_util_mount, match_node, match_tool,
+		match_mount, match_util_mount, match_node, match_tool, match_meaning,
 	};
 	char *s;
 	int r = 0;

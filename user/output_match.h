@@ -11,6 +11,9 @@
  *   coreutils & co:     "cat: /p: No such file or directory"
  *                       "mkdir: cannot create directory '/p': No such file or directory"
  *                       "tar: x/y: Cannot open: No such file or directory"
+ *   anything else:      a path (quoted any way, or a word with a '/') and an errno's text or
+ *                       name in the same line ("OSError: [Errno 24] Too many open files: '/p'",
+ *                       "mkdir: cannot create directory ‘/p’: Permission denied"): loose
  */
 #ifndef FSTRACE_OUTPUT_MATCH_H
 #define FSTRACE_OUTPUT_MATCH_H
@@ -34,6 +37,8 @@ struct output_match {
 	char *target;   /* mount errors: the target */
 	char *data;     /* mount errors: the data/options string */
 	char *tool;     /* "npm", "tar", "cat"... the prefix before the first ':' when there is one */
+	bool loose;     /* no known format: a path and an errno's text or name somewhere in the line;
+			 * linked only to a finding of that very errno (finding_link_output) */
 };
 
 /* 1 with *m filled (free with output_match_free), 0 when the line says nothing we recognise,

@@ -106,6 +106,46 @@ static const struct remedy {
 	{ "io_error", NULL,
 	  "The device under the filesystem failed I/O: check it (dmesg, SMART, the storage under a loop "
 	  "or network device), fsck the filesystem, and restore what was lost from a backup." },
+	{ "permission", "mode",
+	  "The component named above refuses the caller: run the step as a user it lets in, or change "
+	  "the owner or mode of that directory or file (chown/chmod, or fsGroup and runAsUser in a pod); "
+	  "for a create, the parent directory must be writable and searchable by the caller." },
+	{ "permission", "noexec",
+	  "The mount is noexec: the kernel refuses to execute anything on it. Run the script through its "
+	  "interpreter (sh script.sh), or build on a mount without noexec (remount, or another volume)." },
+	{ "permission", "immutable",
+	  "The inode has the immutable flag: no one may change, rename or remove it, root included. "
+	  "Clear it with chattr -i if it was set by mistake (lsattr shows it)." },
+	{ "permission", "append_only",
+	  "The inode is append-only (chattr +a): it may only be appended to. Clear it with chattr -a." },
+	{ "permission", NULL,
+	  "The caller was refused: check its uid and gid against the path's owners and modes, ACLs "
+	  "(getfacl), capabilities, and AppArmor or SELinux denials in the kernel log." },
+	{ "limit", "open_files",
+	  "The process ran out of file descriptors: raise its limit (ulimit -n, LimitNOFILE= in a "
+	  "systemd unit, nofile in a container runtime) or find what it leaves open." },
+	{ "limit", "system_open_files",
+	  "The system ran out of open files: raise fs.file-max (sysctl) or find the process holding them." },
+	{ "limit", "name_too_long",
+	  "A name exceeds the filesystem's limits (255 bytes a component, 4096 a path): shorten the "
+	  "path, or look for a runaway recursion that nests directories." },
+	{ "limit", "symlink_loop",
+	  "The symbolic links named above lead back to themselves: point one of them at a real file." },
+	{ "limit", "arg_list_too_long",
+	  "The arguments and environment passed to execve exceed ARG_MAX: pass file lists through "
+	  "xargs or a response file, and trim the environment." },
+	{ "cross_device", NULL,
+	  "rename() and link() cannot cross mounts: put both paths on one volume (the package cache "
+	  "beside node_modules), or copy then remove instead of renaming." },
+	{ "busy", NULL,
+	  "The object was in use: a mount point with processes or mounts under it, or a binary being "
+	  "written while it ran. Find the holder (fuser -m, lsof) and retry once it is done." },
+	{ "stale", NULL,
+	  "The network or FUSE filesystem lost the object or its server: remount it, and check the "
+	  "server or the FUSE daemon that went away." },
+	{ "unknown", NULL,
+	  "fstrace has no rule for this errno: the call, path and the kernel's text above are what made "
+	  "the command fail; read them against the tool's own message." },
 	{ "missing_path", NULL,
 	  "Nothing removed it while fstrace watched, and its filesystem reported no error: the path was "
 	  "never there. Check the path the command was given, and the step that should have created it." },

@@ -9,6 +9,8 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <stdio.h>
 #include "findings.h"
 #include "paths.h"
 #include "state.h"
@@ -104,6 +106,44 @@ static void no_space(const struct analysis *a, struct finding *x)
 		finding_rule_out(x, "not blocks: %" PRIu64 " of %" PRIu64 " were free", bavail, blocks);
 }
 
+/* A permission finding: the other refusals the "access" state could have shown. */
+static void permission(const struct analysis *a, struct finding *x)
+{
+	const struct record *s = state_find(a, "access", x->failure);
+	char mnt[1024], opts[512];
+	uint64_t imm = 0;
+
+	if (!s)
+		return;
+	if (strcmp(x->cause, "noexec") && state_str(s, "mnt", mnt, sizeof(mnt)) &&
+	    state_str(s, "opts", opts, sizeof(opts)) && !strstr(opts, "noexec") && x->failure->syscall &&
+	    !strncmp(x->failure->syscall, "execve", 6))
+		finding_rule_out(x, "not a noexec mount: %s is mounted %s", mnt, opts);
+	if (strcmp(x->cause, "immutable") && state_u64(s, "immutable", &imm) && !imm)
+		finding_rule_out(x, "not an immutable file: no chattr +i on %s", x->failure->path);
+	if (strcmp(x->cause, "mode") && !state_str(s, "denier", mnt, sizeof(mnt)) && x->failure->has_uid &&
+	    x->failure->uid != 0)
+		finding_rule_out(x, "not the mode: every component of %s lets uid %u through", x->failure->path,
+				 x->failure->uid);
+}
+
+/* An open-files finding: the process's limit or the system's, whichever it was not. */
+static void open_files(const struct analysis *a, struct finding *x)
+{
+	const struct record *s = state_find(a, "limits", x->failure);
+	uint64_t nr, max;
+
+	for (size_t i = 0; !s && i < a->states.n; i++) /* taken once per process (state.c) */
+		if (a->states.v[i].pid == x->failure->pid && a->states.v[i].syscall &&
+		    !strcmp(a->states.v[i].syscall, "limits"))
+			s = &a->states.v[i];
+
+	if (x->failure->err == EMFILE && s && state_u64(s, "file_nr", &nr) && state_u64(s, "file_max", &max) &&
+	    nr < max)
+		finding_rule_out(x, "not the system's limit: %llu files open of fs.file-max %llu",
+				 (unsigned long long)nr, (unsigned long long)max);
+}
+
 void findings_rule_out(const struct analysis *a, struct findings *f)
 {
 	for (size_t i = 0; i < f->n; i++) {
@@ -120,5 +160,10 @@ void findings_rule_out(const struct analysis *a, struct findings *f)
 			read_only(a, x);
 		if (!strcmp(x->class, "no_space") && x->failure)
 			no_space(a, x);
+		if (!strcmp(x->class, "permission") && x->failure)
+			permission(a, x);
+		if (!strcmp(x->class, "limit") && x->failure &&
+		    (x->failure->err == EMFILE || x->failure->err == ENFILE))
+			open_files(a, x);
 	}
 }

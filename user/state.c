@@ -21,6 +21,16 @@ static const struct state_rule {
 	{ ENOSPC, "mount", state_gather_mount },
 	{ EDQUOT, "mount", state_gather_mount },
 	{ EROFS, "mount", state_gather_mount },
+	{ EACCES, "access", state_gather_access },
+	{ EPERM, "access", state_gather_access },
+	{ EMFILE, "limits", state_gather_limits },
+	{ ENFILE, "limits", state_gather_limits },
+	{ ELOOP, "links", state_gather_links },
+	{ EXDEV, "mount", state_gather_mount },
+	{ EBUSY, "mount", state_gather_mount },
+	{ ETXTBSY, "mount", state_gather_mount },
+	{ ESTALE, "mount", state_gather_mount },
+	{ ENOTCONN, "mount", state_gather_mount },
 };
 
 #define SEEN_SLOTS 1024 /* (kind, path) pairs already described; a power of two */
@@ -72,9 +82,13 @@ void state_follow(struct state_tracker *t, const struct record *failure)
 	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
 		const struct state_rule *rule = &rules[i];
 		struct record out;
+		char pid[24];
 
+		/* A process's limits are the same for every file its EMFILE storm names: taken once per
+		 * process (keyed by a name no path has), not per path. */
+		snprintf(pid, sizeof(pid), "\npid %u", failure->pid);
 		if (rule->err != failure->err || t->emitted >= STATE_MAX_PER_RUN ||
-		    !first_time(t, rule->kind, failure->path))
+		    !first_time(t, rule->kind, strcmp(rule->kind, "limits") ? failure->path : pid))
 			continue;
 		record_init(&out);
 		out.type = REC_STATE;

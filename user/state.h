@@ -46,6 +46,14 @@ void state_put_str(struct jbuf *b, const char *key, const char *v);
 /* The gatherers, one file each (state_*.c), and the errnos that call them: state.c's table. */
 int state_gather_statfs(const struct record *failure, struct record *out); /* state_space.c */
 int state_gather_mount(const struct record *failure, struct record *out);  /* state_mount.c */
+int state_gather_access(const struct record *failure, struct record *out); /* state_access.c */
+int state_gather_limits(const struct record *failure, struct record *out); /* state_limits.c */
+int state_gather_links(const struct record *failure, struct record *out);  /* state_limits.c */
+/* "PREFIXmnt=... PREFIXfstype= PREFIXsource= PREFIXopts=": the mount path sits on, as f's process
+ * saw it (state_mount.c). */
+void state_put_mount(const struct record *f, const char *path, const char *prefix, struct jbuf *b);
+/* "runner_pid=... runner_comm=...": a process running the binary at path (ETXTBSY). */
+void state_put_runner(const char *path, struct jbuf *b);                 /* state_access.c */
 
 /* Report side. The state of this kind taken for failure (same process and path, the nearest
  * after it), else one of the same path, else NULL. */

@@ -6,6 +6,7 @@
  * /proc/mounts and the per-mount options still say "rw"), and what a tmpfs was sized to.
  * Read again an hour later, the filesystem has been remounted or the tmpfs is gone.
  */
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -53,6 +54,33 @@ static void upper_of(const struct mount_table *mt, const struct mount_entry *e, 
 	overlay_opts_free(&o);
 }
 
+void state_put_mount(const struct record *f, const char *path, const char *prefix, struct jbuf *b)
+{
+	struct mount_table t = {};
+	const struct mount_entry *m;
+	char info[64], key[32];
+
+	snprintf(info, sizeof(info), "/proc/%u/mountinfo", pidns_proc_pid(f));
+	if (mount_table_load(&t, info) != 0 && mount_table_load(&t, "/proc/self/mountinfo") != 0)
+		return;
+	if ((m = mount_table_find_path(&t, path))) {
+		snprintf(key, sizeof(key), "%smnt", prefix);
+		state_put_str(b, key, m->mountpoint);
+		snprintf(key, sizeof(key), "%sfstype", prefix);
+		state_put_str(b, key, m->fstype);
+		snprintf(key, sizeof(key), "%ssource", prefix);
+		state_put_str(b, key, m->source);
+		snprintf(key, sizeof(key), "%sopts", prefix);
+		state_put_str(b, key, m->options);
+	}
+	mount_table_free(&t);
+}
+
+/*
+ * "mount": the mount a failing call's path sits on, as the process saw it (EROFS, ENOSPC, EDQUOT:
+ * read-only how, an overlay's upper layer), its second path's (EXDEV: the two volumes) and, for
+ * ETXTBSY, the process running the file.
+ */
 int state_gather_mount(const struct record *failure, struct record *out)
 {
 	struct mount_table mt = {};
@@ -79,6 +107,10 @@ int state_gather_mount(const struct record *failure, struct record *out)
 	state_put_u64(&b, "sb_ro", has_option(e->super_options, "ro"));
 	state_put_u64(&b, "emergency_ro", has_option(e->super_options, "emergency_ro"));
 	upper_of(&mt, e, &b);
+	if (failure->path2 && failure->path2[0] == '/')
+		state_put_mount(failure, failure->path2, "to_", &b);
+	if (failure->err == ETXTBSY)
+		state_put_runner(failure->path, &b);
 	out->has_dev = true;
 	out->dev_major = e->major;
 	out->dev_minor = e->minor;

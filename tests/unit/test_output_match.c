@@ -252,8 +252,48 @@ static void test_shell_escaped(void)
 	output_match_free(&m);
 }
 
+/* Lines of no known format, linked by meaning: a path and an errno's text or name. */
+static void test_meaning(void)
+{
+	struct output_match m;
+
+	/* coreutils in a UTF-8 locale quotes with ‘ ’: a known format, now with its path. */
+	REQUIRE(match("mkdir: cannot create directory \xe2\x80\x98/root/x\xe2\x80\x99: Permission denied", &m) == 1);
+	CHECK(m.err == EACCES && eq(m.path, "/root/x") && !m.loose && eq(m.tool, "mkdir"));
+	output_match_free(&m);
+
+	REQUIRE(match("OSError: [Errno 24] Too many open files: '/tmp/files/f16'", &m) == 1);
+	CHECK(m.kind == OUTPUT_FS_ERROR && m.err == EMFILE && eq(m.path, "/tmp/files/f16") && m.loose);
+	output_match_free(&m);
+	REQUIRE(match("PermissionError: [Errno 13] Permission denied: '/srv/data/out.csv'", &m) == 1);
+	CHECK(m.err == EACCES && eq(m.path, "/srv/data/out.csv") && m.loose);
+	output_match_free(&m);
+	/* An errno name as a word, a bare path. */
+	REQUIRE(match("build failed (EXDEV) moving /cache/pkg.tgz into place", &m) == 1);
+	CHECK(m.err == EXDEV && eq(m.path, "/cache/pkg.tgz") && m.loose);
+	output_match_free(&m);
+	REQUIRE(match("java.nio.file.AccessDeniedException \xe2\x80\x9c/opt/app/lib\xe2\x80\x9d: Read-only file system", &m) == 1);
+	CHECK(m.err == EROFS && eq(m.path, "/opt/app/lib"));
+	output_match_free(&m);
+
+	/* dash names the path after its verb. */
+	REQUIRE(match("sh: 1: cannot create /tmp/busybin: Text file busy", &m) == 1);
+	CHECK(m.err == ETXTBSY && eq(m.path, "/tmp/busybin") && eq(m.tool, "sh"));
+	output_match_free(&m);
+	REQUIRE(match("sh: 3: cannot open /ro/x: Permission denied", &m) == 1);
+	CHECK(m.err == EACCES && eq(m.path, "/ro/x"));
+	output_match_free(&m);
+
+	/* Must not match: a path without an errno, an errno without a path, a word that only looks
+	 * like an errno name. */
+	CHECK(match("wrote /tmp/out.txt", &m) == 0);
+	CHECK(match("Too many open files", &m) == 0);
+	CHECK(match("see EXAMPLES in /usr/share/doc", &m) == 0);
+}
+
 int main(void)
 {
+	test_meaning();
 	test_shell_escaped();
 	test_node();
 	test_mount();
