@@ -113,7 +113,7 @@ struct fst_pid_pair {
  * argument; the collector flips the generation about once a second and turns the counts of the
  * old one into records (user/repeats.c).
  */
-#define FST_REPEAT_SLOTS 1024 /* keys per generation; past them, failures go out one by one */
+#define FST_REPEAT_SLOTS 2048 /* keys per generation; past them, failures go out one by one */
 #define FST_REPEAT_CALLS 4ull /* in a key's hash: it counts a process's misses under load, any path */
 
 struct fst_repeat_key {

@@ -20,8 +20,8 @@
  *
  * A hash collision (two paths of one process, call and errno with the same 64 bits) would count
  * the second path's failures under the first's record: the total stays exact, the attribution
- * not. With at most FST_REPEAT_SLOTS (1024) keys per generation and 62 bits of hash, that is
- * about 2^-43 per generation, and the seed (random at every start) keeps a path from being
+ * not. With at most FST_REPEAT_SLOTS (2048) keys per generation and 61 bits of hash, that is
+ * about 2^-40 per generation, and the seed (random at every start) keeps a path from being
  * chosen to hide another.
  */
 #ifndef FSTRACE_REPEATS_BPF_H
