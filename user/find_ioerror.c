@@ -171,6 +171,12 @@ static bool tied_to_command(const struct analysis *a, const struct finding *x, c
 	return dev && dev->mountpoint && command_names_mount(a, dev->mountpoint);
 }
 
+static const char *devnum(const struct io_device *d, char *buf, size_t len)
+{
+	snprintf(buf, len, "%u:%u", d->major, d->minor);
+	return buf;
+}
+
 /*
  * A FUSE or network filesystem's device is anonymous (major 0): no disk, no name in /sys/block, and
  * no kernel message; the mount the failing call's path sat on (its "mount" state) names it, and its
@@ -223,11 +229,12 @@ static void make_finding(const struct analysis *a, struct findings *f, const str
 		finding_detail(x, "%s is a loop device on %s", dev->name ? dev->name : name, dev->backing_file);
 	if (dev && dev->mountpoint)
 		finding_detail(x, "mounted at %s (%s)", dev->mountpoint, dev->fstype ? dev->fstype : "?");
-	else if (*mnt)
+	else if (*mnt && !server)
 		finding_detail(x, "the failing call's path is on the mount %s", name);
 	if (server && !strcmp(server, "fuse"))
-		finding_detail(x, "%s is a FUSE mount: no disk is under it (its device is anonymous); the EIO was "
-			       "the answer of the daemon serving it, a process in user space", mnt);
+		finding_detail(x, "%s is a FUSE mount: no disk is under it (its device%s%s is anonymous); the EIO "
+			       "was the answer of the daemon serving it, a process in user space", mnt,
+			       d->has_dev ? " " : "", d->has_dev ? devnum(d, (char[24]){ 0 }, 24) : "");
 	else if (server)
 		finding_detail(x, "%s is a network filesystem: the EIO came from its server or the connection to "
 			       "it, not from a local disk", mnt);
