@@ -205,14 +205,13 @@ int main(int argc, char **argv)
 	char opts[128];
 	int c;
 
+	opterr = 0; /* one line of ours, not getopt's as well */
 	while ((c = getopt(argc, argv, "p:")) != -1) {
-		if (c != 'p') {
-			fprintf(stderr, "usage: fuse_fault [-p PIDFILE] MOUNTPOINT\n");
-			return 2;
-		}
+		if (c != 'p')
+			break;
 		pidfile = optarg;
 	}
-	if (optind != argc - 1) {
+	if (c != -1 || optind != argc - 1) {
 		fprintf(stderr, "fuse_fault: usage: fuse_fault [-p PIDFILE] MOUNTPOINT\n");
 		return 2;
 	}
