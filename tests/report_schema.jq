@@ -14,7 +14,7 @@ def classes: {
 	"fs_corruption": ["ext4_errors", "ext4_errors_single_replica"],
 	"read_only": ["emergency_ro", "ro_mount", "ro_filesystem", "unknown"],
 	"no_space": ["inodes", "blocks", "reserved", "quota", "tmpfs", "overlay_upper", "unknown"],
-	"io_error": ["backing_full", "write_lost", "io_error"],
+	"io_error": ["backing_full", "write_lost", "fuse_daemon", "network_server", "io_error"],
 		"missing_path": ["not_found"],
 	"permission": ["mode", "noexec", "immutable", "append_only", "not_permitted", "denied"],
 	"limit": ["open_files", "system_open_files", "name_too_long", "symlink_loop", "arg_list_too_long"],

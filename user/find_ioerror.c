@@ -8,7 +8,8 @@
  *
  * One finding per device the messages name (and one for the failing EIO calls no message ties to
  * a device): cause write_lost when the messages speak of writes, backing_full when the device is
- * a loop device whose backing file's filesystem was full, io_error otherwise.
+ * a loop device whose backing file's filesystem was full, fuse_daemon or network_server when the
+ * failing calls' mount is FUSE or a network filesystem (no disk under it), io_error otherwise.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -170,13 +171,40 @@ static bool tied_to_command(const struct analysis *a, const struct finding *x, c
 	return dev && dev->mountpoint && command_names_mount(a, dev->mountpoint);
 }
 
+static const char *devnum(const struct io_device *d, char *buf, size_t len)
+{
+	snprintf(buf, len, "%u:%u", d->major, d->minor);
+	return buf;
+}
+
+/*
+ * A FUSE or network filesystem's device is anonymous (major 0): no disk, no name in /sys/block, and
+ * no kernel message; the mount the failing call's path sat on (its "mount" state) names it, and its
+ * fstype says who answered EIO: the daemon serving it, or the server behind it. Returns that
+ * ("fuse", "network") or NULL, the mount as "MNT (FSTYPE SOURCE)" in name when known.
+ */
+static const char *mount_of_failure(const struct analysis *a, const struct finding *x, char *name, size_t len,
+				    char *mnt, size_t mntlen)
+{
+	const struct record *s = x->failure ? state_find(a, "mount", x->failure) : NULL;
+	char fstype[64] = "?", source[1024] = "?";
+
+	if (!s || !state_str(s, "mnt", mnt, mntlen))
+		return NULL;
+	state_str(s, "fstype", fstype, sizeof(fstype));
+	state_str(s, "source", source, sizeof(source));
+	snprintf(name, len, "%s (%s %s)", mnt, fstype, source);
+	return state_mount_server(fstype);
+}
+
 static void make_finding(const struct analysis *a, struct findings *f, const struct io_device *d)
 {
 	const struct record *devrec = d->has_dev ? analysis_device(a, d->major, d->minor) : NULL;
 	const struct device_info *dev = devrec ? devrec->device : NULL;
 	const struct record *st = dev ? backing_statfs(a, dev->backing_file) : NULL;
 	struct finding *x = findings_new(f, "io_error", d->writes ? "write_lost" : "io_error", SEV_CRITICAL);
-	char name[96];
+	const char *server = NULL;
+	char name[1200], mnt[1024] = "";
 
 	if (!x)
 		return;
@@ -189,10 +217,27 @@ static void make_finding(const struct analysis *a, struct findings *f, const str
 		snprintf(name, sizeof(name), "an unnamed device");
 	collect_calls(a, f, x, d);
 	message_evidence(a, x, d);
+	if (!dev || !dev->name)
+		server = mount_of_failure(a, x, name, sizeof(name), mnt, sizeof(mnt));
+	if (server && !d->writes) {
+		/* The command was told (its call failed EIO) and no writeback was lost behind its back:
+		 * high, not the critical of data the kernel dropped. */
+		x->cause = !strcmp(server, "fuse") ? "fuse_daemon" : "network_server";
+		x->severity = SEV_HIGH;
+	}
 	if (dev && dev->backing_file)
 		finding_detail(x, "%s is a loop device on %s", dev->name ? dev->name : name, dev->backing_file);
 	if (dev && dev->mountpoint)
 		finding_detail(x, "mounted at %s (%s)", dev->mountpoint, dev->fstype ? dev->fstype : "?");
+	else if (*mnt && !server)
+		finding_detail(x, "the failing call's path is on the mount %s", name);
+	if (server && !strcmp(server, "fuse"))
+		finding_detail(x, "%s is a FUSE mount: no disk is under it (its device%s%s is anonymous); the EIO "
+			       "was the answer of the daemon serving it, a process in user space", mnt,
+			       d->has_dev ? " " : "", d->has_dev ? devnum(d, (char[24]){ 0 }, 24) : "");
+	else if (server)
+		finding_detail(x, "%s is a network filesystem: the EIO came from its server or the connection to "
+			       "it, not from a local disk", mnt);
 	if (dev && dev->backing_file)
 		describe_space(x, dev, st);
 	if (d->messages)
@@ -219,6 +264,10 @@ static void make_finding(const struct analysis *a, struct findings *f, const str
 	else if (d->writes)
 		finding_title(x, "data written to %s may be lost: the kernel reported write errors%s", name,
 			      x->count ? " and calls failed EIO" : "");
+	else if (!strcmp(x->cause, "fuse_daemon") || !strcmp(x->cause, "network_server"))
+		finding_title(x, "I/O errors from the %s %s: %" PRIu64 " failing call%s",
+			      !strcmp(x->cause, "fuse_daemon") ? "FUSE daemon serving" : "server behind", name, x->count,
+			      x->count == 1 ? "" : "s");
 	else
 		finding_title(x, "I/O errors on %s: %" PRIu64 " failing call%s, %" PRIu64 " kernel message%s", name,
 			      x->count, x->count == 1 ? "" : "s", d->messages, d->messages == 1 ? "" : "s");

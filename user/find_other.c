@@ -65,6 +65,11 @@ static void explain(const struct analysis *a, struct finding *x)
 	const char *e = errno_name(r->err), *text = strerrordesc_np(r->err);
 	char m1[2200] = "", m2[2200] = "";
 	bool have1 = s && mount_of(s, "", m1, sizeof(m1)), have2 = s && mount_of(s, "to_", m2, sizeof(m2));
+	char fstype[64] = "", mnt[1024] = "";
+	const char *server = s && state_str(s, "fstype", fstype, sizeof(fstype)) ? state_mount_server(fstype) : NULL;
+	/* FUSE answers ENOTCONN once its connection is aborted: the daemon exited or was killed (or
+	 * someone wrote to /sys/fs/fuse/connections/N/abort), and the mount stays behind. */
+	bool gone = r->err == ENOTCONN && server;
 
 	if (!strcmp(x->class, "cross_device") && have1 && have2)
 		finding_title(x, "%s EXDEV %s -> %s: from %s to %s, two mounts a rename cannot cross", r->syscall,
@@ -72,6 +77,9 @@ static void explain(const struct analysis *a, struct finding *x)
 	else if (!strcmp(x->class, "cross_device"))
 		finding_title(x, "%s EXDEV %s -> %s: source and target are on different mounts", r->syscall, r->path,
 			      r->path2 ? r->path2 : "?");
+	else if (have1 && gone)
+		finding_title(x, "%s %s %s: %s, on %s, whose %s", r->syscall, e, r->path, text ? text : e, m1,
+			      !strcmp(server, "fuse") ? "FUSE daemon is gone" : "server connection is gone");
 	else if (have1)
 		finding_title(x, "%s %s %s: %s, on %s", r->syscall, e, r->path, text ? text : e, m1);
 	else
@@ -84,6 +92,13 @@ static void explain(const struct analysis *a, struct finding *x)
 			finding_detail(x, "pid %s (%s) was running it when the call failed", pid, comm);
 		}
 	}
+	if (gone && state_str(s, "mnt", mnt, sizeof(mnt)) && !strcmp(server, "fuse"))
+		finding_detail(x, "%s is a FUSE mount whose connection to its daemon was aborted: the daemon "
+			       "exited or was killed, and the kernel fails every call on the mount with ENOTCONN "
+			       "until it is unmounted", mnt);
+	else if (gone && *mnt)
+		finding_detail(x, "%s is a network filesystem (%s) that lost its connection: every call on it "
+			       "fails ENOTCONN until it reconnects or is unmounted", mnt, fstype);
 	if (r->has_dev)
 		finding_detail(x, "device %u:%u", r->dev_major, r->dev_minor);
 	if (!strcmp(x->class, "unknown"))

@@ -103,6 +103,15 @@ static const struct remedy {
 	  "know: treat what it wrote as lost. Find the failing layer in the messages above (the device "
 	  "under the filesystem: its space, its health in dmesg and SMART), fix it, fsck the filesystem "
 	  "and write the data again. Programs that must know call fsync and check its result." },
+	{ "io_error", "fuse_daemon",
+	  "The FUSE daemon serving the mount answered EIO: the fault is in it or in what it reads from "
+	  "(its log, the remote store or archive it serves, its credentials), not in a disk, so fsck does "
+	  "not apply. Fix or restart the daemon (unmount with umount -l or fusermount -u, mount again) "
+	  "and read the file again." },
+	{ "io_error", "network_server",
+	  "The network filesystem's server (or the connection to it) answered EIO: check the server's "
+	  "logs and health and the network path to it, not a local disk; remount once it answers, and "
+	  "read or write the data again." },
 	{ "io_error", NULL,
 	  "The device under the filesystem failed I/O: check it (dmesg, SMART, the storage under a loop "
 	  "or network device), fsck the filesystem, and restore what was lost from a backup." },
@@ -140,6 +149,11 @@ static const struct remedy {
 	{ "busy", NULL,
 	  "The object was in use: a mount point with processes or mounts under it, or a binary being "
 	  "written while it ran. Find the holder (fuser -m, lsof) and retry once it is done." },
+	{ "stale", "disconnected",
+	  "The daemon serving the FUSE mount (or the network filesystem's connection) is gone: the kernel "
+	  "fails every call on the mount with ENOTCONN until it is unmounted. Find why the daemon exited "
+	  "(its log, the OOM killer in dmesg), unmount the dead mount (umount -l MOUNTPOINT, or "
+	  "fusermount -uz as its user) and mount it again with a running daemon." },
 	{ "stale", NULL,
 	  "The network or FUSE filesystem lost the object or its server: remount it, and check the "
 	  "server or the FUSE daemon that went away." },

@@ -31,6 +31,9 @@ static const struct state_rule {
 	{ ETXTBSY, "mount", state_gather_mount },
 	{ ESTALE, "mount", state_gather_mount },
 	{ ENOTCONN, "mount", state_gather_mount },
+	/* A FUSE or network filesystem's device is anonymous (major 0): no disk to name, only the
+	 * mount, whose fstype says whether a daemon or a server answered EIO. */
+	{ EIO, "mount", state_gather_mount },
 };
 
 #define SEEN_SLOTS 1024 /* (kind, path) pairs already described; a power of two */

@@ -61,5 +61,8 @@ const struct record *state_find(const struct analysis *a, const char *kind, cons
 bool state_u64(const struct record *s, const char *key, uint64_t *out);
 /* The value, unescaped, into buf; false when absent. */
 bool state_str(const struct record *s, const char *key, char *buf, size_t len);
+/* Who answers for a mount of fstype: "fuse" (a daemon in user space: fuse, fuse.NAME), "network"
+ * (a server: nfs, cifs, 9p, ceph...), or NULL (a device under it). state_mount.c. */
+const char *state_mount_server(const char *fstype);
 
 #endif

@@ -122,3 +122,18 @@ int state_gather_mount(const struct record *failure, struct record *out)
 	out->data = b.p;
 	return 0;
 }
+
+const char *state_mount_server(const char *fstype)
+{
+	static const char *const network[] = { "nfs", "nfs4", "cifs", "smb3", "9p", "ceph", "afs", "glusterfs" };
+
+	if (!fstype)
+		return NULL;
+	/* fuseblk has a block device under it, but its I/O still goes through the daemon. */
+	if (!strcmp(fstype, "fuse") || !strcmp(fstype, "fuseblk") || !strncmp(fstype, "fuse.", 5))
+		return "fuse";
+	for (size_t i = 0; i < sizeof(network) / sizeof(network[0]); i++)
+		if (!strcmp(fstype, network[i]))
+			return "network";
+	return NULL;
+}
