@@ -416,8 +416,12 @@ static __always_inline void emit_proc(__u32 kind, long ret, __u32 child_vpid, co
 	e->in_scope = 1;
 	/* Only exec has a filename: fork's and exit's programs then carry no string appender for
 	 * the verifier to check at every start. */
-	if (filename)
+	if (filename) {
+		/* Where the program starts working: what ties a run to the filesystems it wrote on
+		 * (find_ioerror.c), since successful writes are not traced. Strings go in enum order. */
+		off = put_base_dir(off, FST_STR_DIR, AT_FDCWD);
 		off = put_kernel_string(off, FST_STR_DATA, (__u64)filename, FST_PATH_MAX);
+	}
 	event_submit(e, off);
 }
 

@@ -371,6 +371,8 @@ void analysis_add(struct analysis *a, const struct record *r)
 
 			if (a->execs.count < ANALYSIS_MAX_EXECS || groups_find(&a->execs, base))
 				groups_add(&a->execs, base, r);
+			if (r->cwd && (a->workdirs.count < ANALYSIS_MAX_WORKDIRS || groups_find(&a->workdirs, r->cwd)))
+				groups_add(&a->workdirs, r->cwd, r);
 			key = NULL;
 		} else {
 			key = NULL;
@@ -460,6 +462,7 @@ void analysis_free(struct analysis *a)
 	groups_free(&a->exits);
 	groups_free(&a->exits_old);
 	groups_free(&a->execs);
+	groups_free(&a->workdirs);
 	list_free(&a->mounts);
 	list_free(&a->layers);
 	list_free(&a->kmsgs);

@@ -63,6 +63,8 @@ struct analysis {
 	struct group_table ext4;     /* ext4 errors, by "dev func line" */
 	struct group_table execs;    /* programs run, by base name, the latest in `last`: what a PATH
 				      * search found in the end (bounded: ANALYSIS_MAX_EXECS names) */
+	struct group_table workdirs; /* the directories programs of the run started in (exec's cwd):
+				      * where it worked, though its successful writes are not traced */
 	struct group_table exits, exits_old; /* traced processes' exits, by pid (two generations, as
 					      * removals): did they handle their misses? */
 	struct record_list mounts;   /* failing mount-family calls */
@@ -96,6 +98,7 @@ struct analysis {
 #define ANALYSIS_MAX_REMOVALS 8192 /* per generation */
 #define ANALYSIS_MAX_EXITS 16384
 #define ANALYSIS_MAX_EXECS 4096
+#define ANALYSIS_MAX_WORKDIRS 1024
 #define ANALYSIS_THREADS 65536
 
 /* Forgets the oldest routine failing calls until the table has 256 free slots. */

@@ -127,6 +127,7 @@ static void decode_proc(const struct fst_event *e, const char *str[], struct rec
 		break;
 	case FST_PROC_EXEC:
 		r->path = dup_or_null(str[FST_STR_DATA]);
+		r->cwd = str[FST_STR_DIR] ? dir_from_kernel(str[FST_STR_DIR]) : NULL;
 		break;
 	case FST_PROC_EXIT: /* as a shell reports it: the code, or 128 + the signal */
 		r->has_ret = true;

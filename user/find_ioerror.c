@@ -139,8 +139,8 @@ static void message_evidence(const struct analysis *a, struct finding *x, const 
 	free(v);
 }
 
-/* A path under the mount point: in the command line, in a line it printed, or failing in a call
- * of its tree. */
+/* A path under the mount point: in the command line, in a line it printed, failing in a call of
+ * its tree, or the directory one of its programs started in (`cd /mnt/vol && make`). */
 static bool command_names_mount(const struct analysis *a, const char *mnt)
 {
 	for (int i = 0; i < a->h.argc; i++)
@@ -155,6 +155,9 @@ static bool command_names_mount(const struct analysis *a, const char *mnt)
 	}
 	for (const struct group *g = a->calls.oldest; g; g = g->newer)
 		if (g->first.path && path_is_within(g->first.path, mnt))
+			return true;
+	for (const struct group *g = a->workdirs.oldest; g; g = g->newer)
+		if (path_is_within(g->key, mnt))
 			return true;
 	return false;
 }
@@ -249,8 +252,9 @@ static void make_finding(const struct analysis *a, struct findings *f, const str
 	if (!tied_to_command(a, x, dev)) {
 		x->severity = SEV_LOW;
 		if (dev && dev->mountpoint)
-			finding_detail(x, "nothing ties the command to it: no call of it failed there, and neither "
-				       "its command line nor its output names a path under %s", dev->mountpoint);
+			finding_detail(x, "nothing ties the command to it: no call of it failed there, none of its "
+				       "programs started under %s, and neither its command line nor its output names "
+				       "a path there", dev->mountpoint);
 		else
 			finding_detail(x, "nothing ties the command to it: no call of it failed there, and the "
 				       "kernel's messages name no device fstrace could find");
