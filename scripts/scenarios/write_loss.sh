@@ -64,17 +64,18 @@ scenario_caught() {
 		'any(.[]; .type == "kmsg" and .dev == $d)' >/dev/null
 }
 
-# Without fstrace: the command succeeds, yet the backing file's filesystem is full and the kernel
-# logged failed writes of the loop device.
+# Without fstrace: the command succeeds, yet 60 MB went to a device whose 24 MB backing store is
+# full: the loss is certain. (The kernel's messages about it are rate-limited, so a run right
+# after another may print none: said, not required.)
 scenario_verify() {
-	local dir=$1 loop rc=0 avail
+	local dir=$1 loop rc=0 avail said=", and the kernel logged failed writes of"
 	loop=$(<"$dir/loopdev")
 	(scenario_trigger "$dir") || rc=$?
 	[[ $rc -eq 0 ]] || { echo "trigger failed ($rc): the loss must be silent"; return 1; }
 	avail=$(stat -f -c '%a' "$dir/back")
 	[[ $avail -eq 0 ]] || { echo "the backing file's tmpfs still has $avail blocks free"; return 1; }
-	dmesg 2>/dev/null | tail -n 200 | grep -q "${loop#/dev/}" || { echo "no kernel message about ${loop#/dev/}"; return 1; }
-	echo "dd and sync exited 0; the backing tmpfs is full; the kernel logged failed writes of ${loop#/dev/}"
+	dmesg 2>/dev/null | tail -n 200 | grep -q "${loop#/dev/}" || said=", though the kernel logged nothing (rate-limited) about"
+	echo "dd and sync exited 0; the backing tmpfs is full$said ${loop#/dev/}"
 }
 
 scenario_finding() {
