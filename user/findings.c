@@ -152,9 +152,11 @@ void finding_link_output(const struct analysis *a, struct finding *x, const char
 		const struct output_line **v;
 		bool ours;
 
-		if (scope == LINK_MOUNT)
-			ours = o->m.kind == OUTPUT_MOUNT_ERROR &&
-			       (!o->m.target || !path || path_named_by(o->m.target, path));
+		if (scope == LINK_MOUNT) /* mount(8)'s lines, or a tool's naming the target and errno */
+			ours = (o->m.kind == OUTPUT_MOUNT_ERROR &&
+				(!o->m.target || !path || path_named_by(o->m.target, path))) ||
+			       (o->m.kind == OUTPUT_FS_ERROR && path && path_named_by(o->m.path, path) &&
+				x->failure && o->m.err == x->failure->err);
 		else
 			ours = o->m.kind == OUTPUT_FS_ERROR &&
 			       (path_named_by(o->m.path, path) || path_named_by(o->m.path2, path) ||

@@ -384,6 +384,11 @@ static int head_path(const char *h, size_t n, struct output_match *m)
 			seg += strlen(dash_verbs[i]);
 			break;
 		}
+	/* Go tools (containerd, docker, buildkit): "ctr: failed to mount /tmp/containerd-mount1:
+	 * invalid argument", "failed to create /x", whatever the verb: the path after it. */
+	if ((size_t)(h + n - seg) > 10 && !strncmp(seg, "failed to ", 10) && (end = memchr(seg + 10, ' ', h + n - seg - 10)) &&
+	    end + 1 < h + n && end[1] == '/' && looks_like_path(end + 1, h + n - end - 1))
+		return set(&m->path, end + 1, h + n - end - 1) ? -1 : 1;
 	if (looks_like_path(seg, h + n - seg))
 		return set(&m->path, seg, h + n - seg) ? -1 : 1;
 	end = strstr(h, ": ");

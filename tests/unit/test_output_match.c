@@ -146,6 +146,16 @@ static void test_coreutils(void)
 	CHECK(m.err == EACCES && eq(m.path, "/etc/x.conf"));
 	output_match_free(&m);
 
+	/* Go tools: containerd's "failed to <verb> <path>: <lower-case strerror>" (issue 14) */
+	REQUIRE(match("ctr: failed to mount /tmp/containerd-mount115319037: invalid argument", &m) == 1);
+	CHECK(m.err == EINVAL && eq(m.path, "/tmp/containerd-mount115319037") && eq(m.tool, "ctr"));
+	output_match_free(&m);
+
+	/* ...but not a sentence that merely starts so: no path after the verb */
+	REQUIRE(match("ctr: failed to mount rootfs component: invalid argument", &m) >= 0);
+	CHECK(!m.path || m.path[0] != '/');
+	output_match_free(&m);
+
 	REQUIRE(match("tar: left-pad/package.json: Cannot open: Structure needs cleaning", &m) == 1);
 	CHECK(m.err == EUCLEAN && eq(m.path, "left-pad/package.json") && eq(m.syscall, "open"));
 	CHECK(eq(m.tool, "tar"));
