@@ -134,11 +134,7 @@ static void collect_failures(const struct analysis *a, struct findings *f, struc
 			continue;
 		if (!fs_error(r->err) && !((r->err == ENOENT || r->err == ENOTDIR) && near_ext4_error(a, r)))
 			continue;
-		findings_claim(f, all[i]);
-		x->count += all[i]->count;
-		finding_evidence(x, r);
-		if (!x->failure || r->ts_ns < x->failure->ts_ns)
-			x->failure = r;
+		finding_take(f, x, all[i]);
 	}
 	free(all);
 }

@@ -86,11 +86,7 @@ static void collect_calls(const struct analysis *a, struct findings *f, struct f
 			continue;
 		if (d && d->has_dev && (!r->has_dev || r->dev_major != d->major || r->dev_minor != d->minor))
 			continue;
-		findings_claim(f, all[i]);
-		x->count += all[i]->count;
-		finding_evidence(x, r);
-		if (!x->failure || r->ts_ns < x->failure->ts_ns)
-			x->failure = r;
+		finding_take(f, x, all[i]);
 	}
 	free(all);
 }

@@ -103,6 +103,15 @@ static size_t slot_of(const struct group *g, size_t cap)
 	return ((uintptr_t)g >> 4) * 11400714819323198485ull % cap;
 }
 
+void finding_take(struct findings *f, struct finding *x, const struct group *g)
+{
+	findings_claim(f, g);
+	x->count += g->count;
+	finding_evidence(x, &g->first);
+	if (!x->failure || g->first.ts_ns < x->failure->ts_ns)
+		x->failure = &g->first;
+}
+
 void findings_claim(struct findings *f, const struct group *g)
 {
 	if ((f->nclaimed + 1) * 2 > f->capclaimed) {

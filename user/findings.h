@@ -108,6 +108,9 @@ void finding_detail(struct finding *x, const char *fmt, ...) __attribute__((form
 void finding_rule_out(struct finding *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void finding_title(struct finding *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void finding_evidence(struct finding *x, const struct record *r);
+/* Claims group g into x: its calls counted, its first event in the evidence and, when earliest,
+ * the failure that speaks for x. */
+void finding_take(struct findings *f, struct finding *x, const struct group *g);
 void findings_claim(struct findings *f, const struct group *g);
 bool findings_claimed(const struct findings *f, const struct group *g);
 /* The remedy for a class/cause (remedies.c). */
