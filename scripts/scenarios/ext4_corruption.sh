@@ -47,11 +47,9 @@ scenario_setup() {
 	debugfs -w -R "clri <$ino>" "$dir/disk.img" 2>/dev/null
 	echo "$ino" >"$dir/corrupt.ino"
 	echo "$mnt/node_modules/left-pad/package.json" >"$dir/corrupt.path"
-	[[ -e /dev/loop-control ]] || modprobe loop 2>/dev/null || true
-	loop=$(losetup --find --show "$dir/disk.img")
-	echo "$loop" >"$dir/loopdev"
-	majmin=$(fst_majmin "$loop")
-	echo "$majmin" >"$dir/loopdev.majmin"
+	fst_loop_attach "$dir/disk.img" "$dir" || die "no loop device for $dir/disk.img"
+	loop=$(<"$dir/loopdev")
+	majmin=$(<"$dir/loopdev.majmin")
 	# The name is on disk before the node exists, so that a cleanup after any failure finds it.
 	echo "$name" >"$dir/longhorn.name"
 	if [[ ! -d /dev/longhorn ]]; then

@@ -23,10 +23,8 @@ scenario_setup() {
 		sed -n 's/^Inode: \([0-9][0-9]*\).*/\1/p')
 	[[ -n $ino ]] || die "debugfs found no inode for /d/file in $dir/disk.img"
 	debugfs -w -R "clri <$ino>" "$dir/disk.img" 2>/dev/null
-	[[ -e /dev/loop-control ]] || modprobe loop 2>/dev/null || true
-	loop=$(losetup --find --show "$dir/disk.img")
-	echo "$loop" >"$dir/loopdev"
-	fst_majmin "$loop" >"$dir/loopdev.majmin"
+	fst_loop_attach "$dir/disk.img" "$dir" || die "no loop device for $dir/disk.img"
+	loop=$(<"$dir/loopdev")
 	mount -t ext4 -o errors=remount-ro "$loop" "$dir/mnt"
 }
 
@@ -35,11 +33,9 @@ scenario_trigger() {
 	cd "$1/mnt" && sh -c 'cat d/file >/dev/null 2>&1; mkdir build'
 }
 
+# fst_sweep unmounts DIR/mnt and detaches the loop device backed by DIR/disk.img.
 scenario_cleanup() {
-	local dir=$1
-	if [[ -d $dir/mnt ]] && mountpoint -q "$dir/mnt"; then umount "$dir/mnt" 2>/dev/null || true; fi
-	if [[ -f $dir/loopdev ]]; then losetup -d "$(<"$dir/loopdev")" 2>/dev/null || true; fi
-	fst_sweep "$dir"
+	fst_sweep "$1"
 }
 
 scenario_caught() {

@@ -54,6 +54,16 @@ fst_majmin() {
 	printf '%d:%d\n' "0x$major" "0x$minor"
 }
 
+# fst_loop_attach IMG DIR: IMG on a free loop device, written to DIR/loopdev and its "major:minor"
+# to DIR/loopdev.majmin (where the scenario's checks, and a sweep after any failure, find it).
+fst_loop_attach() {
+	local img=$1 dir=$2 loop
+	[[ -e /dev/loop-control ]] || modprobe loop 2>/dev/null || true
+	loop=$(losetup --find --show "$img") || return 1
+	echo "$loop" >"$dir/loopdev"
+	fst_majmin "$loop" >"$dir/loopdev.majmin"
+}
+
 # tracefs is only needed for manual checks (fstrace mounts it itself).
 fst_tracefs() {
 	if [[ ! -e $FST_TRACEFS/events ]]; then

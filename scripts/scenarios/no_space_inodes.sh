@@ -16,10 +16,8 @@ scenario_setup() {
 	mkdir -p "$dir/mnt"
 	truncate -s 8M "$dir/disk.img"
 	mkfs.ext4 -q -F -N 64 "$dir/disk.img"
-	[[ -e /dev/loop-control ]] || modprobe loop 2>/dev/null || true
-	loop=$(losetup --find --show "$dir/disk.img")
-	echo "$loop" >"$dir/loopdev"
-	fst_majmin "$loop" >"$dir/loopdev.majmin"
+	fst_loop_attach "$dir/disk.img" "$dir" || die "no loop device for $dir/disk.img"
+	loop=$(<"$dir/loopdev")
 	mount -t ext4 "$loop" "$dir/mnt"
 	chmod 1777 "$dir/mnt"
 	while : 2>/dev/null >"$dir/mnt/f$i"; do i=$((i + 1)); done
@@ -30,11 +28,9 @@ scenario_trigger() {
 	cd "$1/mnt" && sh -c 'echo built > out.o'
 }
 
+# fst_sweep unmounts DIR/mnt and detaches the loop device backed by DIR/disk.img.
 scenario_cleanup() {
-	local dir=$1
-	if [[ -d $dir/mnt ]] && mountpoint -q "$dir/mnt"; then umount "$dir/mnt" 2>/dev/null || true; fi
-	if [[ -f $dir/loopdev ]]; then losetup -d "$(<"$dir/loopdev")" 2>/dev/null || true; fi
-	fst_sweep "$dir"
+	fst_sweep "$1"
 }
 
 scenario_caught() {

@@ -19,10 +19,8 @@ scenario_setup() {
 	mkdir -p "$dir/back" "$dir/mnt"
 	mount -t tmpfs -o size=24m fst-write-loss "$dir/back"
 	truncate -s 128M "$dir/back/backing.img"
-	[[ -e /dev/loop-control ]] || modprobe loop 2>/dev/null || true
-	loop=$(losetup --find --show "$dir/back/backing.img")
-	echo "$loop" >"$dir/loopdev"
-	fst_majmin "$loop" >"$dir/loopdev.majmin"
+	fst_loop_attach "$dir/back/backing.img" "$dir" || die "no loop device for $dir/back/backing.img"
+	loop=$(<"$dir/loopdev")
 	mkfs.ext4 -q "$loop"
 	mount -t ext4 "$loop" "$dir/mnt"
 	chmod 1777 "$dir/mnt"
@@ -43,13 +41,13 @@ scenario_expect() {
 # as "/backing.img" and no sweep by directory finds it); a device that wrote back errors can stay
 # busy a moment after its filesystem is unmounted.
 scenario_cleanup() {
-	local dir=$1 loop i
+	local dir=$1 loop
 	if [[ -d $dir/mnt ]] && mountpoint -q "$dir/mnt"; then
 		umount "$dir/mnt" 2>/dev/null || umount -l "$dir/mnt" 2>/dev/null || true
 	fi
 	if [[ -f $dir/loopdev ]]; then
 		loop=$(<"$dir/loopdev")
-		for i in $(seq 50); do
+		for _ in $(seq 50); do
 			[[ -e /sys/block/${loop#/dev/}/loop/backing_file ]] || break
 			losetup -d "$loop" 2>/dev/null || true
 			sleep 0.1
