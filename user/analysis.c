@@ -4,10 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include "analysis.h"
-#include "util.h"
 #include "devices.h"
 #include "paths.h"
 #include "race_rules.h"
+#include "util.h"
 
 #define RECENT (sizeof(((struct analysis *)0)->recent) / sizeof(((struct analysis *)0)->recent[0]))
 
@@ -212,10 +212,11 @@ static void race_on_failure(struct analysis *a, const char *key, const struct re
 		len = (size_t)(slash - path);
 	}
 	f = &a->recent[a->next_recent++ % RECENT];
-	free(f->key);
-	free(f->path);
-	f->key = strdup(key);
-	f->path = strdup(r->path);
+	jbuf_reset(&f->key);
+	jbuf_write(&f->key, key, strlen(key) + 1);
+	jbuf_reset(&f->path);
+	jbuf_write(&f->path, r->path, strlen(r->path) + 1);
+	f->used = !f->key.oom && !f->path.oom;
 	f->pid = r->pid;
 	f->ts_ns = r->ts_ns;
 }
@@ -227,9 +228,9 @@ static void race_on_removal(struct analysis *a, const struct record *r, uint64_t
 
 		/* Late in the stream, whatever its time: stamped after the failure, or an outsider
 		 * kept only once the failure it explains was (explain.c). */
-		if (f->key && f->pid != r->pid && race_possible(r->ts_ns, not_before_ns, f->ts_ns) &&
-		    path_is_within(f->path, r->path))
-			offer_race(a, f->key, f->ts_ns, r);
+		if (f->used && f->pid != r->pid && race_possible(r->ts_ns, not_before_ns, f->ts_ns) &&
+		    path_is_within(f->path.p, r->path))
+			offer_race(a, f->key.p, f->ts_ns, r);
 	}
 }
 
@@ -264,12 +265,15 @@ static void thread_seen(struct analysis *a, uint32_t tid, uint64_t ts_ns)
  * table copies it only for a call not seen before. */
 static const char *call_key(struct analysis *a, const struct record *r)
 {
-	char err[16];
+	char err[12];
 
 	jbuf_reset(&a->key);
 	jbuf_puts(&a->key, r->syscall ? r->syscall : "?");
-	snprintf(err, sizeof(err), " %d ", r->err);
-	jbuf_puts(&a->key, err);
+	jbuf_putc(&a->key, ' ');
+	if (r->err < 0) /* never from the kernel; a recording may say anything */
+		jbuf_putc(&a->key, '-');
+	jbuf_write(&a->key, err, u32_decimal(err, r->err < 0 ? 0u - (uint32_t)r->err : (uint32_t)r->err));
+	jbuf_putc(&a->key, ' ');
 	jbuf_puts(&a->key, r->path ? r->path : "");
 	jbuf_putc(&a->key, ' ');
 	jbuf_puts(&a->key, r->path2 ? r->path2 : "");
@@ -407,10 +411,10 @@ bool analysis_ran_later(const struct analysis *a, const struct record *r)
 
 const struct record *analysis_exit(const struct analysis *a, const struct record *r)
 {
-	char key[16];
+	char key[12];
 	const struct group *g;
 
-	snprintf(key, sizeof(key), "%u", r->pid);
+	u32_decimal(key, r->pid);
 	if (!(g = groups_find(&a->exits, key)))
 		g = groups_find(&a->exits_old, key);
 	if (!g || g->last.ts_ns < r->ts_ns) /* still running, or a pid used again */
@@ -455,8 +459,8 @@ void analysis_free(struct analysis *a)
 	groups_free(&a->removals_old);
 	groups_free(&a->races);
 	for (size_t i = 0; i < RECENT; i++) {
-		free(a->recent[i].key);
-		free(a->recent[i].path);
+		jbuf_free(&a->recent[i].key);
+		jbuf_free(&a->recent[i].path);
 	}
 	groups_free(&a->ext4);
 	groups_free(&a->exits);

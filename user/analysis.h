@@ -24,6 +24,7 @@ struct forgotten {
 	uint64_t probe, system, answers, other; /* by kind, in calls */
 	struct tally {
 		char name[64];
+		size_t len; /* of name */
 		uint64_t count;
 	} dirs[ANALYSIS_TALLY], comms[ANALYSIS_TALLY];
 };
@@ -54,7 +55,8 @@ struct analysis {
 	struct group_table races;    /* by a failing call's key (as in calls): in `first`, the removal
 				      * of its path or an ancestor by another process closest in time */
 	struct recent_failure {      /* the latest vanished-path failures, for removals queued after */
-		char *key, *path;
+		struct jbuf key, path;  /* reused slot after slot: no allocation per failure */
+		bool used;
 		uint32_t pid;
 		uint64_t ts_ns;
 	} recent[256];

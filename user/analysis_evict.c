@@ -23,7 +23,7 @@ static void tally(struct tally *t, size_t n, const char *name, size_t len, uint6
 	if (len >= sizeof(t->name))
 		len = sizeof(t->name) - 1;
 	for (size_t i = 0; i < n; i++) {
-		if (t[i].count && strlen(t[i].name) == len && !memcmp(t[i].name, name, len)) {
+		if (t[i].count && t[i].len == len && !memcmp(t[i].name, name, len)) {
 			t[i].count += count;
 			return;
 		}
@@ -32,6 +32,7 @@ static void tally(struct tally *t, size_t n, const char *name, size_t len, uint6
 	}
 	memcpy(min->name, name, len);
 	min->name[len] = '\0';
+	min->len = len;
 	min->count += count;
 }
 

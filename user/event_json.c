@@ -166,8 +166,12 @@ static const char *set_field(struct record *r, const struct field *f, const stru
 	case K_STR:
 		if (!s)
 			return "expected a string";
-		if (strlen(s) != v->str.len)
+		if (memchr(s, '\0', v->str.len))
 			return "string contains a NUL character";
+		if (r->borrowed) { /* obj outlives r */
+			*(const char **)dst = s;
+			break;
+		}
 		if (!(copy = strdup(s)))
 			return "out of memory";
 		free(*(char **)dst);
@@ -217,21 +221,19 @@ static const char *set_field(struct record *r, const struct field *f, const stru
  * in the table's order, so the first compare almost always hits. NFIELDS when unknown. */
 static size_t field_index(const char *key, size_t from)
 {
-	for (size_t n = 0; n < NFIELDS; n++) {
-		size_t k = (from + n) % NFIELDS;
-
-		if (strcmp(fields[k].key, key) == 0)
+	for (size_t n = 0, k = from % NFIELDS; n < NFIELDS; n++, k = k + 1 < NFIELDS ? k + 1 : 0)
+		if (fields[k].key[0] == key[0] && strcmp(fields[k].key, key) == 0)
 			return k;
-	}
 	return NFIELDS;
 }
 
-int record_from_json(const struct jval *obj, struct record *r, char *err, size_t errlen)
+static int from_json(const struct jval *obj, struct record *r, bool borrow, char *err, size_t errlen)
 {
 	const char *key = "event", *why = NULL;
 	size_t next = 0, k;
 
 	record_init(r);
+	r->borrowed = borrow;
 	if (!obj || obj->type != JSON_OBJ)
 		why = "expected a JSON object";
 	else if (!jval_get(obj, "type") || !jval_get(obj, "ts_ns"))
@@ -289,6 +291,52 @@ int record_from_json(const struct jval *obj, struct record *r, char *err, size_t
 	if (!why)
 		return 0;
 	snprintf(err, errlen, "%s: %s", key, why);
+	record_free(r);
+	return -1;
+}
+
+int record_from_json(const struct jval *obj, struct record *r, char *err, size_t errlen)
+{
+	return from_json(obj, r, false, err, errlen);
+}
+
+int record_from_json_view(const struct jval *obj, struct record *r, char *err, size_t errlen)
+{
+	return from_json(obj, r, true, err, errlen);
+}
+
+struct flat_event {
+	struct record *r;
+	size_t next;
+	bool have_type, have_ts;
+};
+
+static int flat_member(void *ctx, const char *key, const struct jval *v)
+{
+	struct flat_event *e = ctx;
+	size_t k = field_index(key, e->next);
+	const char *s;
+
+	if (k == NFIELDS) /* device, cgroup, pod hold objects: a flat line has them wrong */
+		return strcmp(key, "device") && strcmp(key, "cgroup") && strcmp(key, "pod") ? 0 : -1;
+	if (fields[k].kind == K_TYPE && (s = jval_str(v)) && (!strcmp(s, "trailer") || !strcmp(s, "header")))
+		return -1; /* not an event: the reader's to judge */
+	if (set_field(e->r, &fields[k], v))
+		return -1;
+	e->have_type |= fields[k].kind == K_TYPE;
+	e->have_ts |= fields[k].off == offsetof(struct record, ts_ns);
+	e->next = k + 1;
+	return 0;
+}
+
+int record_from_json_line(struct json_arena *a, const char *line, size_t len, struct record *r)
+{
+	struct flat_event e = { r, 0, false, false };
+
+	record_init(r);
+	r->borrowed = true;
+	if (json_parse_flat(a, line, len, flat_member, &e) == 0 && e.have_type && e.have_ts)
+		return 0;
 	record_free(r);
 	return -1;
 }

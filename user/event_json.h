@@ -37,5 +37,11 @@ void record_to_json(const struct record *r, struct jbuf *out);
  * fstrace does not know gives r->type == REC_NONE, for the caller to skip.
  */
 int record_from_json(const struct jval *obj, struct record *r, char *err, size_t errlen);
+/* The same, r's strings borrowed from obj's (r->borrowed): r is valid while obj is. */
+int record_from_json_view(const struct jval *obj, struct record *r, char *err, size_t errlen);
+/* An event line straight into r, its strings borrowed from a until its next reset, without
+ * building the object: 0, or -1 (r empty) when the line is not a well-formed flat event (a
+ * header, a trailer, a context record's object, damage), for the caller to parse whole. */
+int record_from_json_line(struct json_arena *a, const char *line, size_t len, struct record *r);
 
 #endif

@@ -104,10 +104,14 @@ struct group *groups_add(struct group_table *t, const char *key, const struct re
 		}
 		return g;
 	}
-	g = calloc(1, sizeof(*g));
-	if (!g || !(g->key = strdup(key)) || record_copy(&g->first, r)) {
-		if (g)
-			free(g->key);
+	/* One allocation for the group, its key and its first event's strings (which first borrows):
+	 * a storm of distinct failures makes and forgets a group per event. */
+	size_t keylen = strlen(key) + 1;
+	if (!(g = malloc(sizeof(*g) + keylen + record_strings_size(r))))
+		return NULL;
+	memset(g, 0, sizeof(*g));
+	g->key = memcpy((char *)(g + 1), key, keylen);
+	if (record_copy_into(&g->first, r, g->key + keylen)) {
 		free(g);
 		return NULL;
 	}
@@ -130,7 +134,6 @@ struct group *groups_find(const struct group_table *t, const char *key)
 
 static void group_free(struct group *g)
 {
-	free(g->key);
 	record_free(&g->first);
 	if (!g->last_is_first)
 		record_free(&g->last);

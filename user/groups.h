@@ -11,7 +11,7 @@
 
 struct group {
 	uint64_t hash; /* of key: no rehash to move or remove it */
-	char *key;
+	char *key; /* in the group's own allocation, as are first's strings at first */
 	struct group *older, *newer; /* by latest event: the table's oldest first */
 	bool last_is_first; /* last's strings are first's (a group of one event): not its own */
 	uint64_t count;

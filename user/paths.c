@@ -138,8 +138,12 @@ static const char *const system_prefixes[] = {
 
 bool path_is_system_noise(const char *path)
 {
+	/* Each prefix starts "/e", "/s", "/u", "/r", "/p" or "/d": most paths are out at a glance. */
+	if (path[0] != '/' || !path[1] || !strchr("esurpd", path[1]))
+		return false;
 	for (size_t i = 0; i < sizeof(system_prefixes) / sizeof(system_prefixes[0]); i++)
-		if (strncmp(path, system_prefixes[i], strlen(system_prefixes[i])) == 0)
+		if (system_prefixes[i][1] == path[1] &&
+		    strncmp(path, system_prefixes[i], strlen(system_prefixes[i])) == 0)
 			return true;
 	return false;
 }

@@ -80,7 +80,7 @@ static char **str_at(const struct record *r, size_t i)
 
 void record_free(struct record *r)
 {
-	for (size_t i = 0; i < NSTRS; i++)
+	for (size_t i = 0; i < NSTRS && !r->borrowed; i++)
 		free(*str_at(r, i));
 	if (r->device) {
 		device_info_free(r->device);
@@ -101,7 +101,7 @@ int record_assign(struct record *dst, const struct record *src)
 {
 	char *keep[NSTRS];
 
-	if (src->device || src->cgroup || src->pod || dst->device || dst->cgroup || dst->pod) {
+	if (src->device || src->cgroup || src->pod || dst->device || dst->cgroup || dst->pod || dst->borrowed) {
 		record_free(dst);
 		return record_copy(dst, src);
 	}
@@ -125,19 +125,35 @@ int record_assign(struct record *dst, const struct record *src)
 		}
 	}
 	*dst = *src;
+	dst->borrowed = false;
 	for (size_t i = 0; i < NSTRS; i++)
 		*str_at(dst, i) = keep[i];
+	return 0;
+}
+
+/* src's context object (device, cgroup, pod) into dst, which has none yet. */
+static int copy_object(struct record *dst, const struct record *src)
+{
+	if (src->device && (!(dst->device = calloc(1, sizeof(*dst->device))) ||
+			    device_info_copy(dst->device, src->device)))
+		return -1;
+	if (src->cgroup && (!(dst->cgroup = calloc(1, sizeof(*dst->cgroup))) ||
+			    cgroup_info_copy(dst->cgroup, src->cgroup)))
+		return -1;
+	if (src->pod && (!(dst->pod = calloc(1, sizeof(*dst->pod))) || pod_info_copy(dst->pod, src->pod)))
+		return -1;
 	return 0;
 }
 
 int record_copy(struct record *dst, const struct record *src)
 {
 	*dst = *src;
-	for (size_t i = 0; i < NSTRS; i++)
-		*str_at(dst, i) = NULL;
+	dst->borrowed = false;
 	dst->device = NULL;
 	dst->cgroup = NULL;
 	dst->pod = NULL;
+	for (size_t i = 0; i < NSTRS; i++)
+		*str_at(dst, i) = NULL;
 	for (size_t i = 0; i < NSTRS; i++) {
 		const char *s = *str_at(src, i);
 
@@ -146,17 +162,49 @@ int record_copy(struct record *dst, const struct record *src)
 			return -1;
 		}
 	}
-	if (src->device && (!(dst->device = calloc(1, sizeof(*dst->device))) ||
-			    device_info_copy(dst->device, src->device))) {
+	if (copy_object(dst, src)) {
 		record_free(dst);
 		return -1;
 	}
-	if (src->cgroup && (!(dst->cgroup = calloc(1, sizeof(*dst->cgroup))) ||
-			    cgroup_info_copy(dst->cgroup, src->cgroup))) {
-		record_free(dst);
-		return -1;
+	return 0;
+}
+
+size_t record_strings_size(const struct record *src)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < NSTRS; i++)
+		if (*str_at(src, i))
+			n += strlen(*str_at(src, i)) + 1;
+	return n;
+}
+
+void record_pack_strings(struct record *r, char *buf)
+{
+	for (size_t i = 0; i < NSTRS; i++) {
+		char *s = *str_at(r, i);
+		size_t n;
+
+		if (!s)
+			continue;
+		n = strlen(s) + 1;
+		*str_at(r, i) = memcpy(buf, s, n);
+		buf += n;
+		if (!r->borrowed)
+			free(s);
 	}
-	if (src->pod && (!(dst->pod = calloc(1, sizeof(*dst->pod))) || pod_info_copy(dst->pod, src->pod))) {
+	r->borrowed = true;
+}
+
+int record_copy_into(struct record *dst, const struct record *src, char *buf)
+{
+	*dst = *src;
+	dst->borrowed = true; /* src's strings are not dst's to free */
+	dst->device = NULL;
+	dst->cgroup = NULL;
+	dst->pod = NULL;
+	record_pack_strings(dst, buf);
+	if (copy_object(dst, src)) {
 		record_free(dst);
 		return -1;
 	}

@@ -91,6 +91,10 @@ struct record {
 	struct device_info *device; /* REC_DEVICE only; owned */
 	struct cgroup_info *cgroup; /* REC_CGROUP only; owned */
 	struct pod_info *pod;       /* REC_POD only; owned */
+	/* The strings are borrowed, not owned: they point into a buffer that outlives the record
+	 * (a recording reader's parsed line, a group's one allocation), so record_free leaves them.
+	 * Saves a malloc and a free per string of each of a recording's millions of events. */
+	bool borrowed;
 };
 
 const char *rec_type_name(enum rec_type type);
@@ -112,5 +116,13 @@ void record_free(struct record *r);
 int record_assign(struct record *dst, const struct record *src);
 /* Deep copy of src into dst (dst uninitialised). Returns 0, or -1 on allocation failure. */
 int record_copy(struct record *dst, const struct record *src);
+/* The bytes record_copy_into needs for src's strings. */
+size_t record_strings_size(const struct record *src);
+/* src into dst (uninitialised) with its strings copied into buf (record_strings_size bytes,
+ * owned by the caller): dst borrows them. Its context object (device, cgroup, pod) is copied as
+ * record_copy does. 0, or -1 on allocation failure (dst then empty). */
+int record_copy_into(struct record *dst, const struct record *src, char *buf);
+/* r's strings into buf (record_strings_size bytes, the caller's): r borrows them from now on. */
+void record_pack_strings(struct record *r, char *buf);
 
 #endif

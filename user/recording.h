@@ -80,11 +80,14 @@ struct recording_reader;
 struct recording_reader *recording_open(const char *path, struct recording_header *h,
 					char *err, size_t errlen);
 /*
- * 1 with the next event in *out (overwritten, not freed: the caller owns it, record_free),
- * 0 at the end, -1 on damage ("line N: ..." from recording_error; later calls return -1 too).
+ * 1 with the next event in *out (overwritten, not freed: record_free it), its strings borrowed
+ * from the reader until its next call (record_copy what is kept), 0 at the end, -1 on damage ("line N: ..." from recording_error; later calls return -1 too).
  * A recording cut short is not damage: its complete lines are returned, then 0.
  */
 int recording_next(struct recording_reader *r, struct record *out);
+/* Before the first recording_next: read ahead on a second thread or not (the default: for
+ * files of 1 MiB or more). The records are the same either way. */
+void recording_read_ahead(struct recording_reader *r, bool on);
 const char *recording_error(const struct recording_reader *r);
 /* After 0 from recording_next: the file ended without a trailer (recorder killed). */
 bool recording_truncated(const struct recording_reader *r);

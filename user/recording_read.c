@@ -15,10 +15,13 @@
 
 #include "event_json.h"
 #include "recording.h"
+#include "recording_ahead.h"
 
 #define IN_SIZE (128 * 1024)
 #define READ_CHUNK (64 * 1024)
 #define LINE_MAX_BYTES ((size_t)64 << 20) /* a run header holds argv: up to ARG_MAX, escaped */
+/* From this size (about 100,000 events) a second thread decompresses and parses ahead. */
+#define READ_AHEAD_BYTES ((off_t)1 << 20)
 
 struct recording_reader {
 	int fd;
@@ -38,6 +41,8 @@ struct recording_reader {
 	int exit_code;
 	char *ended;            /* the trailer's end time */
 	struct json_arena arena; /* each line's parse, reused line after line */
+	bool ahead_wanted;       /* read ahead on a thread (recording_read_ahead) */
+	struct read_ahead *ahead; /* that thread, from the first recording_next on */
 	char bad_gzip[300];     /* zlib's complaint, once the bytes decoded before it are used */
 	char err[512];
 };
@@ -188,6 +193,7 @@ struct recording_reader *recording_open(const char *path, struct recording_heade
 		return open_fail(NULL, fd, err, errlen, path, "out of memory");
 	r->fd = fd;
 	r->exit_code = -1;
+	r->ahead_wanted = st.st_size >= READ_AHEAD_BYTES;
 	if (!(r->in = malloc(IN_SIZE)) || inflateInit2(&r->zs, 15 + 16) != Z_OK) /* gzip only */
 		return open_fail(r, -1, err, errlen, path, "out of memory");
 	r->zs_ready = true;
@@ -226,8 +232,9 @@ const char *recording_trailer_ended(const struct recording_reader *r)
 	return r->have_trailer ? r->ended : NULL;
 }
 
-int recording_next(struct recording_reader *r, struct record *out)
+static int read_next(void *reader, struct record *out)
 {
+	struct recording_reader *r = reader;
 	char *line, msg[256];
 	size_t len;
 	int rc;
@@ -242,6 +249,12 @@ int recording_next(struct recording_reader *r, struct record *out)
 		}
 		if (r->have_trailer)
 			return damage(r, r->line, "data after the trailer");
+		if (record_from_json_line(&r->arena, line, len, out) == 0) {
+			if (out->type != REC_NONE)
+				return 1;
+			record_free(out); /* an event type from a newer fstrace */
+			continue;
+		}
 		struct jval *v = json_parse_in(&r->arena, line, len, msg, sizeof(msg));
 		if (!v)
 			return damage(r, r->line, msg);
@@ -250,7 +263,7 @@ int recording_next(struct recording_reader *r, struct record *out)
 			rc = read_trailer(r, v);
 		else if (type && strcmp(type, "header") == 0)
 			rc = damage(r, r->line, "a second header (two recordings joined?)");
-		else if ((rc = record_from_json(v, out, msg, sizeof(msg))) < 0)
+		else if ((rc = record_from_json_view(v, out, msg, sizeof(msg))) < 0)
 			damage(r, r->line, msg);
 		else if (out->type != REC_NONE)
 			rc = 1;
@@ -260,6 +273,21 @@ int recording_next(struct recording_reader *r, struct record *out)
 		record_free(out);
 	}
 	return -1;
+}
+
+int recording_next(struct recording_reader *r, struct record *out)
+{
+	if (r->ahead_wanted && !r->ahead && !r->damaged && !r->have_trailer) {
+		r->ahead_wanted = false; /* once: without a thread, read on here */
+		r->ahead = read_ahead_start(read_next, r);
+	}
+	return r->ahead ? read_ahead_next(r->ahead, out) : read_next(r, out);
+}
+
+void recording_read_ahead(struct recording_reader *r, bool on)
+{
+	if (!r->ahead)
+		r->ahead_wanted = on;
 }
 
 const char *recording_error(const struct recording_reader *r)
@@ -288,6 +316,7 @@ void recording_close_reader(struct recording_reader *r)
 {
 	if (!r)
 		return;
+	read_ahead_stop(r->ahead); /* before what its thread reads */
 	if (r->zs_ready)
 		inflateEnd(&r->zs);
 	close(r->fd);

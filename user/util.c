@@ -93,3 +93,17 @@ void sigpipe_restore(void)
 	if (sigpipe_ignored)
 		sigaction(SIGPIPE, &sigpipe_started_with, NULL);
 }
+
+size_t u32_decimal(char *buf, uint32_t v)
+{
+	char tmp[10];
+	size_t n = 0;
+
+	do
+		tmp[n++] = (char)('0' + v % 10);
+	while ((v /= 10));
+	for (size_t i = 0; i < n; i++)
+		buf[i] = tmp[n - 1 - i];
+	buf[n] = '\0';
+	return n;
+}

@@ -11,6 +11,9 @@ void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 uint64_t boottime_ns(void);
 /* strdup that passes NULL through (a record's absent fields). */
 char *dup_or_null(const char *s);
+/* v in decimal into buf (at least 11 bytes), NUL-terminated; returns the length. For keys built
+ * per event, where snprintf is a tenth of a report's time. */
+size_t u32_decimal(char *buf, uint32_t v);
 /* FNV-1a over len bytes, continuing from h (start from FNV1A_INIT): cheap keys for tables and caches. */
 #define FNV1A_INIT 0xcbf29ce484222325ull
 uint64_t fnv1a(uint64_t h, const void *data, size_t len);

@@ -227,9 +227,54 @@ static void mutations(void)
 	}
 }
 
+struct flat_seen {
+	char keys[128];
+	int n, refuse_at;
+};
+
+static int flat_collect(void *ctx, const char *key, const struct jval *v)
+{
+	struct flat_seen *f = ctx;
+	size_t len = strlen(f->keys);
+
+	snprintf(f->keys + len, sizeof(f->keys) - len, "%s%s=%s", f->n ? "," : "", key,
+		 v->type == JSON_STR ? v->str.s : v->type == JSON_NUM ? "num" : v->type == JSON_BOOL ? "bool" : "null");
+	return ++f->n == f->refuse_at ? -1 : 0;
+}
+
+/* The flat walk: members in order with decoded strings; nesting, bad JSON or a refusal is -1. */
+static void flat_objects(void)
+{
+	static const struct { const char *in, *keys; int rc, refuse_at; } cases[] = {
+		{ "{\"a\":\"x\",\"b\":1,\"a\":true,\"c\":null}", "a=x,b=num,a=bool,c=null", 0, 0 },
+		{ " { } ", "", 0, 0 },
+		{ "{\"p\":\"/tmp/\\u00e9t\\u00e9 d\\\"q\\\"\"}", "p=/tmp/\xc3\xa9t\xc3\xa9 d\"q\"", 0, 0 },
+		{ "{\"long\":\"0123456789abcdef0123456789\"}", "long=0123456789abcdef0123456789", 0, 0 },
+		{ "{\"a\":1,\"d\":{\"x\":1}}", "a=num", -1, 0 },
+		{ "{\"a\":[1]}", "", -1, 0 },
+		{ "{\"a\":1,\"b\":2}", "a=num", -1, 1 },
+		{ "{\"a\":1} x", "a=num", -1, 0 },
+		{ "{\"a\":1,}", "a=num", -1, 0 },
+		{ "[1]", "", -1, 0 },
+		{ "{\"a\":\"\x01\"}", "", -1, 0 },
+	};
+	struct json_arena arena = { 0 };
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct flat_seen f = { .refuse_at = cases[i].refuse_at };
+		int rc = json_parse_flat(&arena, cases[i].in, strlen(cases[i].in), flat_collect, &f);
+
+		if (rc != cases[i].rc || strcmp(f.keys, cases[i].keys))
+			fprintf(stderr, "flat case %zu: rc %d keys \"%s\"\n", i, rc, f.keys);
+		CHECK(rc == cases[i].rc && strcmp(f.keys, cases[i].keys) == 0);
+	}
+	json_arena_free(&arena);
+}
+
 int main(void)
 {
 	writer_output();
+	flat_objects();
 	escaping_round_trip();
 	numbers();
 	strings_and_dom();
