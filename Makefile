@@ -1,5 +1,5 @@
 # fstrace: capture (bpf/) -> collect -> correlate -> report (user/).
-# `make` builds build/fstrace, one binary with libbpf, libelf and zlib linked statically.
+# `make` builds build/fstrace, one fully static binary (glibc's libc.a, libbpf, libelf, zlib).
 # V=1 shows the commands.
 
 OUT := build
@@ -22,9 +22,16 @@ CFLAGS ?= -O2 -g
 CFLAGS += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE -DFSTRACE_VERSION='"$(VERSION)"'
 CFLAGS += -I$(OUT) -Ibpf -Iuser
 LDLIBS := -Wl,-Bstatic -lbpf -lelf -lz -Wl,-Bdynamic
+# STATIC=1 (the default): build/fstrace, what users copy to nodes, is fully static (glibc's libc.a
+# too), so that it runs on any x86-64 distribution whatever its glibc. fstrace calls nothing of
+# glibc's that loads modules at run time (NSS, iconv, dlopen), which the link would warn about.
+# The unit tests, the fuzz harnesses and build/fstrace-dynamic (for valgrind, which cannot follow
+# malloc in a static binary) link glibc dynamically.
+STATIC ?= 1
 
 # SANITIZE=1: ASan + UBSan; the sanitizer runtimes cannot be linked fully statically.
 ifeq ($(SANITIZE),1)
+STATIC := 0
 CC := clang
 CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
@@ -32,6 +39,12 @@ OUT := build-san
 endif
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibpf -Wall -Wno-unused-function
+
+ifeq ($(STATIC),1)
+FSTRACE_LDLIBS := -static -lbpf -lelf -lz
+else
+FSTRACE_LDLIBS := $(LDLIBS)
+endif
 
 USER_SRCS := $(wildcard user/*.c)
 LIB_SRCS := $(filter-out user/main.c,$(USER_SRCS))
@@ -42,7 +55,7 @@ UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/unit/%,$(UNIT_SRCS))
 
 .DELETE_ON_ERROR:
-.PHONY: all deps demo check golden-update bench-report test test-kernel unit-test install clean vmlinux fuzz fuzz-run bench
+.PHONY: FORCE all deps demo check golden-update bench-report test test-kernel unit-test install clean vmlinux fuzz fuzz-run bench
 
 all: $(OUT)/fstrace
 
@@ -67,7 +80,16 @@ $(OUT)/%.o: user/%.c $(wildcard user/*.h) $(BPF_HDRS) $(OUT)/fstrace.skel.h | $(
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
-$(OUT)/fstrace: $(USER_OBJS)
+# The link's flags in a file rewritten only when they change, so that a build/ from before the
+# static link, or a STATIC=0 build, is relinked rather than left as it was.
+$(OUT)/fstrace.ldflags: FORCE | $(OUT)
+	$(Q)echo '$(LDFLAGS) $(FSTRACE_LDLIBS)' | cmp -s - $@ || echo '$(LDFLAGS) $(FSTRACE_LDLIBS)' >$@
+
+$(OUT)/fstrace: $(USER_OBJS) $(OUT)/fstrace.ldflags
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $(USER_OBJS) $(FSTRACE_LDLIBS) -o $@
+
+$(OUT)/fstrace-dynamic: $(USER_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
@@ -89,6 +111,9 @@ unit-test: $(UNIT_BINS)
 # installing packages needs root, and `make check` must run without it.
 check: all unit-test
 	$(Q)FSTRACE=$(CURDIR)/$(OUT)/fstrace bash tests/golden/run.sh
+ifeq ($(STATIC),1)
+	$(Q)bash tests/check_static.sh $(OUT)/fstrace
+endif
 
 # After an intended report change: rewrite the golden cases' expected files (CASE=name for one),
 # then review the change with git diff tests/golden/.
@@ -96,7 +121,7 @@ golden-update: all
 	$(Q)FSTRACE=$(CURDIR)/$(OUT)/fstrace bash tests/golden/run.sh --update $(CASE)
 
 test: deps
-	$(Q)$(MAKE) --no-print-directory all unit-test
+	$(Q)$(MAKE) --no-print-directory all unit-test $(if $(filter 1,$(STATIC)),$(OUT)/fstrace-dynamic)
 	$(Q)FSTRACE=$(CURDIR)/$(OUT)/fstrace bash tests/run.sh
 
 # The real-fault scenarios on a second kernel: Debian 12's Linux 6.1 (fetched into build/kernel/,

@@ -7,6 +7,7 @@ set -euo pipefail
 
 PACKAGES=(
 	clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev make gcc # build: BPF object, skeleton, static link
+	libc6-dev                                                    # build: glibc's libc.a, for a fully static fstrace
 	jq e2fsprogs util-linux gzip kmod python3 python3-yaml       # tests: assertions, ext4 images, mounts, manifests
 	qemu-system-x86 busybox-static cpio                          # test-kernel: a second kernel under TCG, its initramfs
 	valgrind libclang-rt-14-dev                                  # tests: the report path under valgrind; make fuzz
