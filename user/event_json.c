@@ -85,12 +85,13 @@ void record_to_json(const struct record *r, struct jbuf *out)
 enum kind { K_U64, K_U32, K_I64, K_INT, K_STR, K_TYPE, K_COMM, K_ERRNO, K_DEV, K_BOOL, K_COUNT };
 
 /* has: offset + 1 of the bool that says the field is present, 0 when absence is the zero value. */
-#define F(key, kind, member) { key, kind, offsetof(struct record, member), 0 }
+#define F(key, kind, member) { key, sizeof(key) - 1, kind, offsetof(struct record, member), 0 }
 #define FH(key, kind, member, flag) \
-	{ key, kind, offsetof(struct record, member), offsetof(struct record, flag) + 1 }
+	{ key, sizeof(key) - 1, kind, offsetof(struct record, member), offsetof(struct record, flag) + 1 }
 
 static const struct field {
 	const char *key;
+	size_t keylen;
 	enum kind kind;
 	size_t off, has;
 } fields[] = {
@@ -219,10 +220,10 @@ static const char *set_field(struct record *r, const struct field *f, const stru
 
 /* The field named key, looked for from index `from` on and around: a recording writes the keys
  * in the table's order, so the first compare almost always hits. NFIELDS when unknown. */
-static size_t field_index(const char *key, size_t from)
+static size_t field_index(const char *key, size_t keylen, size_t from)
 {
 	for (size_t n = 0, k = from % NFIELDS; n < NFIELDS; n++, k = k + 1 < NFIELDS ? k + 1 : 0)
-		if (fields[k].key[0] == key[0] && strcmp(fields[k].key, key) == 0)
+		if (fields[k].keylen == keylen && memcmp(fields[k].key, key, keylen) == 0)
 			return k;
 	return NFIELDS;
 }
@@ -239,7 +240,7 @@ static int from_json(const struct jval *obj, struct record *r, bool borrow, char
 	else if (!jval_get(obj, "type") || !jval_get(obj, "ts_ns"))
 		why = jval_get(obj, "type") ? "no ts_ns" : "no type";
 	for (size_t m = 0; !why && m < obj->obj.n; m++) {
-		if ((k = field_index(obj->obj.m[m].key, next)) < NFIELDS) {
+		if ((k = field_index(obj->obj.m[m].key, strlen(obj->obj.m[m].key), next)) < NFIELDS) {
 			key = fields[k].key;
 			why = set_field(r, &fields[k], &obj->obj.m[m].val);
 			next = k + 1;
@@ -311,14 +312,19 @@ struct flat_event {
 	bool have_type, have_ts;
 };
 
-static int flat_member(void *ctx, const char *key, const struct jval *v)
+static bool key_is(const char *key, size_t keylen, const char *name)
+{
+	return keylen == strlen(name) && memcmp(key, name, keylen) == 0;
+}
+
+static int flat_member(void *ctx, const char *key, size_t keylen, const struct jval *v)
 {
 	struct flat_event *e = ctx;
-	size_t k = field_index(key, e->next);
+	size_t k = field_index(key, keylen, e->next);
 	const char *s;
 
 	if (k == NFIELDS) /* device, cgroup, pod hold objects: a flat line has them wrong */
-		return strcmp(key, "device") && strcmp(key, "cgroup") && strcmp(key, "pod") ? 0 : -1;
+		return key_is(key, keylen, "device") || key_is(key, keylen, "cgroup") || key_is(key, keylen, "pod") ? -1 : 0;
 	if (fields[k].kind == K_TYPE && (s = jval_str(v)) && (!strcmp(s, "trailer") || !strcmp(s, "header")))
 		return -1; /* not an event: the reader's to judge */
 	if (set_field(e->r, &fields[k], v))

@@ -99,12 +99,13 @@ struct json_arena {
 
 struct jval *json_parse_in(struct json_arena *a, const char *s, size_t len, char *err, size_t errlen);
 /*
- * A flat object (no object or array among its values) without building it: member(ctx, key, v)
- * for each member in order, its strings in a, until one returns non-zero. 0, or -1 when s is
+ * A flat object (no object or array among its values) without building it: member(ctx, key,
+ * keylen, v) for each member in order (key is not NUL-terminated: it may lie in s), its string
+ * values in a, until one returns non-zero. 0, or -1 when s is
  * not such an object, is not JSON, or member refused: the caller then parses it whole, for its
  * values or its error. A recording's events are flat: this is how millions of them are read.
  */
-typedef int json_member_fn(void *ctx, const char *key, const struct jval *v);
+typedef int json_member_fn(void *ctx, const char *key, size_t keylen, const struct jval *v);
 int json_parse_flat(struct json_arena *a, const char *s, size_t len, json_member_fn *member, void *ctx);
 void json_arena_reset(struct json_arena *a);
 void json_arena_free(struct json_arena *a);

@@ -88,12 +88,17 @@ static int fail(struct parser *ps, const char *what)
 	return -1;
 }
 
-static void skip_ws(struct parser *ps)
+static void skip_ws_loop(struct parser *ps)
 {
-	if (ps->p < ps->end && *ps->p > ' ') /* a recording has no whitespace between tokens */
-		return;
 	while (ps->p < ps->end && (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' || *ps->p == '\r'))
 		ps->p++;
+}
+
+/* Inlined: a recording has no whitespace between tokens, so the first test is nearly always it. */
+static inline __attribute__((always_inline)) void skip_ws(struct parser *ps)
+{
+	if (ps->p >= ps->end || *ps->p <= ' ')
+		skip_ws_loop(ps);
 }
 
 /* Grow an array of elsize-byte items to hold n + 1; NULL on overflow or allocation failure. */
@@ -183,28 +188,32 @@ static uint64_t word_stops(uint64_t w)
 	return (((quote - ones) & ~quote) | ((bslash - ones) & ~bslash) | (w - ones * 0x20) | w) & high;
 }
 
-static int parse_string(struct parser *ps, char **out, size_t *outlen)
+/* The first plain_stop in [p, end), or end: eight bytes a step (SWAR), with the pointer in a
+ * register. */
+static const unsigned char *plain_end(const unsigned char *p, const unsigned char *end)
 {
-	const unsigned char *q = ++ps->p, *end = ps->end;
-	const char *bad = NULL;
-
-	/* Most strings of a recording are plain ASCII (keys, syscalls, paths): one scan to the quote
-	 * with the pointer in a register, one copy. A recording holds millions of them. */
 	for (;;) {
 		uint64_t w, stops;
 
-		if (end - q < 8) { /* the line's last bytes */
-			while (q < end && !plain_stop(*q))
-				q++;
-			break;
+		if (end - p < 8) { /* the line's last bytes */
+			while (p < end && !plain_stop(*p))
+				p++;
+			return p;
 		}
-		memcpy(&w, q, 8); /* eight bytes a step (SWAR) */
-		if ((stops = word_stops(w))) {
-			q += __builtin_ctzll(stops) / 8;
-			break;
-		}
-		q += 8;
+		memcpy(&w, p, 8);
+		if ((stops = word_stops(w)))
+			return p + __builtin_ctzll(stops) / 8;
+		p += 8;
 	}
+}
+
+static int parse_string(struct parser *ps, char **out, size_t *outlen)
+{
+	const unsigned char *q = plain_end(++ps->p, ps->end), *end = ps->end;
+	const char *bad = NULL;
+
+	/* Most strings of a recording are plain ASCII (keys, syscalls, paths): one scan to the quote,
+	 * one copy. A recording holds millions of them. */
 	if (q < end && *q == '"') {
 		size_t n = (size_t)(q - ps->p);
 		unsigned char *buf = p_alloc(ps, n + 1);
@@ -306,15 +315,21 @@ static int parse_number(struct parser *ps, struct jval *v)
 	uint64_t m = 0;
 
 	ps->p += neg;
-	if (ps->p < ps->end && *ps->p == '0')
+	if (ps->p < ps->end && *ps->p == '0') {
 		ps->p++;
-	else if (digits(ps))
-		return -1;
-	for (const unsigned char *d = s + neg; d < ps->p; d++) {
-		/* 19 digits always fit: only longer numbers pay for the check. */
-		if (d - (s + neg) >= 19)
-			overflow |= m > (UINT64_MAX - (uint64_t)(*d - '0')) / 10;
-		m = m * 10 + (uint64_t)(*d - '0');
+	} else {
+		/* The digits and their value in one pass; 19 digits always fit, only longer numbers
+		 * pay for the overflow check. */
+		const unsigned char *d = ps->p, *end = ps->end;
+
+		for (; d < end && (unsigned)(*d - '0') < 10; d++) {
+			if (d - ps->p >= 19)
+				overflow |= m > (UINT64_MAX - (uint64_t)(*d - '0')) / 10;
+			m = m * 10 + (uint64_t)(*d - '0');
+		}
+		if (d == ps->p)
+			return fail(ps, "invalid number");
+		ps->p = d;
 	}
 	if (ps->p < ps->end && *ps->p == '.') {
 		ps->p++;
@@ -506,16 +521,29 @@ int json_parse_flat(struct json_arena *a, const char *s, size_t len, json_member
 		return -1;
 	if (!eat(&ps, '}')) {
 		do {
+			const unsigned char *q;
 			struct jval v;
 			char *key;
 			size_t keylen;
 
 			skip_ws(&ps);
-			if (ps.p >= ps.end || *ps.p != '"' || parse_string(&ps, &key, &keylen) || !eat(&ps, ':'))
+			if (ps.p >= ps.end || *ps.p != '"')
+				return -1;
+			/* A plain key is looked at where it lies: no copy. */
+			if ((q = plain_end(ps.p + 1, ps.end)) < ps.end && *q == '"') {
+				key = (char *)ps.p + 1;
+				keylen = (size_t)(q - ps.p - 1);
+				ps.p = q + 1;
+			} else if (parse_string(&ps, &key, &keylen)) {
+				return -1;
+			} else {
+				keylen = strlen(key); /* up to a \u0000, as a DOM's key reads */
+			}
+			if (!eat(&ps, ':'))
 				return -1;
 			skip_ws(&ps);
 			if (ps.p >= ps.end || *ps.p == '{' || *ps.p == '[' || parse_value(&ps, &v) ||
-			    member(ctx, key, &v))
+			    member(ctx, key, keylen, &v))
 				return -1;
 		} while (eat(&ps, ','));
 		if (!eat(&ps, '}'))

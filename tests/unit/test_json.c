@@ -232,12 +232,12 @@ struct flat_seen {
 	int n, refuse_at;
 };
 
-static int flat_collect(void *ctx, const char *key, const struct jval *v)
+static int flat_collect(void *ctx, const char *key, size_t keylen, const struct jval *v)
 {
 	struct flat_seen *f = ctx;
 	size_t len = strlen(f->keys);
 
-	snprintf(f->keys + len, sizeof(f->keys) - len, "%s%s=%s", f->n ? "," : "", key,
+	snprintf(f->keys + len, sizeof(f->keys) - len, "%s%.*s=%s", f->n ? "," : "", (int)keylen, key,
 		 v->type == JSON_STR ? v->str.s : v->type == JSON_NUM ? "num" : v->type == JSON_BOOL ? "bool" : "null");
 	return ++f->n == f->refuse_at ? -1 : 0;
 }
