@@ -174,7 +174,8 @@ fuzz-run: $(FUZZ_BINS)
 
 install: $(OUT)/fstrace
 	install -D -m 0755 $(OUT)/fstrace $(DESTDIR)$(PREFIX)/sbin/fstrace
-	install -D -m 0644 user/fstrace.8 $(DESTDIR)$(PREFIX)/share/man/man8/fstrace.8
+	install -D -m 0644 man/fstrace.8 $(DESTDIR)$(PREFIX)/share/man/man8/fstrace.8
+	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/share/doc/fstrace docs/*.md
 
 clean:
 	$(Q)rm -rf build build-san build-fuzz
