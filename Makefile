@@ -111,6 +111,7 @@ unit-test: $(UNIT_BINS)
 # installing packages needs root, and `make check` must run without it.
 check: all unit-test
 	$(Q)FSTRACE=$(CURDIR)/$(OUT)/fstrace bash tests/golden/run.sh
+	$(Q)bash tests/check_docs.sh $(OUT)/fstrace
 ifeq ($(STATIC),1)
 	$(Q)bash tests/check_static.sh $(OUT)/fstrace
 endif
