@@ -111,6 +111,7 @@ unit-test: $(UNIT_BINS)
 # installing packages needs root, and `make check` must run without it.
 check: all unit-test
 	$(Q)FSTRACE=$(CURDIR)/$(OUT)/fstrace bash tests/golden/run.sh
+	$(Q)bash tests/check_docs.sh $(OUT)/fstrace
 ifeq ($(STATIC),1)
 	$(Q)bash tests/check_static.sh $(OUT)/fstrace
 endif
@@ -174,7 +175,8 @@ fuzz-run: $(FUZZ_BINS)
 
 install: $(OUT)/fstrace
 	install -D -m 0755 $(OUT)/fstrace $(DESTDIR)$(PREFIX)/sbin/fstrace
-	install -D -m 0644 user/fstrace.8 $(DESTDIR)$(PREFIX)/share/man/man8/fstrace.8
+	install -D -m 0644 man/fstrace.8 $(DESTDIR)$(PREFIX)/share/man/man8/fstrace.8
+	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/share/doc/fstrace docs/*.md
 
 clean:
 	$(Q)rm -rf build build-san build-fuzz

@@ -1,24 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
  * The event contract: one struct record as one JSON object, the unit of a recording line and
- * of JSON export. Keys, in order, each only when the event has it:
- *   ts_ns type pid tid ppid vpid vppid comm cgroup_id mntns uid gid syscall ret errno path path2 cwd
- *   fstype data dev ino func line msg fd flags outsider count last_ns under_load, then a context
- *   record's
- *   object: device, cgroup or pod
- * errno is a name ("ENOENT"), dev is "major:minor". vpid and vppid (the pids in the container's
- * pid namespace fstrace ran in, 0 for a process outside it) only from inside one: absent means
- * pid and ppid are what the user saw. outsider (true, else absent): a mount, removal or rename by
- * a process outside the traced tree or record's filters. count and last_ns only on a syscall
- * record that stands for count > 1 calls: the same failure repeated (process, call, errno,
- * path), folded in the kernel; ts_ns is then the first of them and last_ns the last; absent,
- * count is 1. under_load (true, else absent): count is of one process's misses (ENOENT, ENOTDIR)
- * of that call on any path, folded while the ring buffer was half full; path is the first. uid
- * and gid (the caller's, the host's ids) on syscall and mount records.
- * A call on a descriptor (write, fsync, close...): path is the open file's, resolved in the
- * kernel (absent for close), dev and ino its file's (a block device file: that device), fd the
- * number. A kmsg read from /dev/kmsg: pid 0, no comm, dev when its text names a block device. Readers ignore keys they do not know, so a newer fstrace may add keys without a
- * format version bump.
+ * of JSON export. What every key means, the header and trailer around the events, and the
+ * compatibility rules (readers ignore keys they do not know; a key changes meaning only with a
+ * new format_version) are described once, in docs/recording-format.md: a change to the keys
+ * here changes that file in the same commit.
  */
 #ifndef FSTRACE_EVENT_JSON_H
 #define FSTRACE_EVENT_JSON_H

@@ -65,7 +65,7 @@ void usage(FILE *out)
 "\n"
 "Exit status: run passes the command's through (127: command not found); otherwise 0 on\n"
 "success, 1 on a runtime error, 2 on a usage error. Needs CAP_BPF and CAP_PERFMON (root).\n"
-"See fstrace(8) for the recording's event fields.\n");
+"See fstrace(8), and docs/recording-format.md for the recording's fields.\n");
 }
 
 enum { OPT_RECORD = 256, OPT_FORMAT, OPT_FOLLOW, OPT_FORCE, OPT_DURATION, OPT_PID, OPT_CGROUP, OPT_CONTAINER, OPT_POD,

@@ -2,7 +2,7 @@
 /*
  * The recording file: gzip-compressed JSON Lines, readable with zcat and jq.
  *   line 1   {"type":"header","format":"fstrace.recording","format_version":1,...}
- *   then     one event per line (event_json.h)
+ *   then     one event per line (event_json.h; every field: docs/recording-format.md)
  *   last     {"type":"trailer","events":N,"lost":M,"ended":"...","exit_code":C}
  * A recorder that is killed leaves no trailer; everything up to its last flush still reads.
  */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
  * Report: the findings of a run or a recording, as text (the default: a summary line per finding,
- * then each in turn), JSON (schema "fstrace.report/1", documented in the README) or Markdown (a
+ * then each in turn), JSON (schema "fstrace.report/1", documented in docs/report-schema.md) or Markdown (a
  * ticket), or a bead (report_bead.c: a JSON line for beads' `bd import`, the Markdown ticket as
  * its description). Fed the same kept events live as from a file, so `fstrace report FILE` prints
  * what the live run printed.

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-/* The JSON report, schema "fstrace.report/1" (README: "The JSON report"). */
+/* The JSON report, schema "fstrace.report/1" (docs/report-schema.md). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
