@@ -241,3 +241,9 @@ fst_npm_tarball() {
 fst_scenario_offline() {
 	! grep -q '^scenario_needs_network()' "$FST_SCENARIO_DIR/$1.sh"
 }
+
+# Whether scenario NAME races real processes and can miss its window on a busy machine (it then
+# declares scenario_racy): the demo and the tests give its trigger up to three tries.
+fst_scenario_racy() {
+	grep -q '^scenario_racy()' "$FST_SCENARIO_DIR/$1.sh"
+}

@@ -30,6 +30,12 @@ scenario_setup() {
 	echo $! >"$dir/deleter.pid"
 }
 
+# The deleter can miss npm's extraction window on a loaded machine (about 1 run in 8 under CI's
+# load): npm then succeeds, and the fault was not reproduced, not missed.
+scenario_racy() {
+	:
+}
+
 # npm only warns (and exits 0) on TAR_ENTRY_ERROR: the trigger fails when it warned.
 scenario_trigger() {
 	local dir=$1 out rc=0
