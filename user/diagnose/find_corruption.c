@@ -11,7 +11,8 @@
 #include <string.h>
 #include "host/devices.h"
 #include "lib/errnames.h"
-#include "diagnose/findings.h"
+#include "diagnose/finders.h"
+#include "diagnose/remedies.h"
 
 /* A "no such file" this close to an ext4 error on the same device is the corruption showing. */
 #define NEAR_NS 2000000000ull
