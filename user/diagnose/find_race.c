@@ -13,7 +13,7 @@
 #include "diagnose/finders.h"
 #include "diagnose/remedies.h"
 #include "host/paths.h"
-#include "diagnose/race_rules.h"
+#include "diagnose/fs_rules.h"
 
 /* The removal analysis.c matched to this failing call as the events arrived. */
 static const struct record *removal_for(const struct analysis *a, const struct group *call)

@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
- * When a removal or rename can explain a failing call: one home for the rule, used where the
- * collector decides which outsiders' removals to keep (explain.c), where the analysis matches
- * them as events arrive (analysis.c) and where findings are drawn (find_race.c).
+ * The filesystem rules more than one file applies, each in one place:
+ *   - when a removal or rename can explain a failing call: where the collector decides which
+ *     outsiders' removals to keep (collect/explain.c), where the analysis matches them as events
+ *     arrive (analysis.c) and where findings are drawn (find_race.c);
+ *   - which errnos point at the filesystem itself rather than at the path: where the collector
+ *     describes the device of a failure (collect/context.c) and where corruption is found
+ *     (find_corruption.c).
  */
-#ifndef FSTRACE_RACE_RULES_H
-#define FSTRACE_RACE_RULES_H
+#ifndef FSTRACE_FS_RULES_H
+#define FSTRACE_FS_RULES_H
 
 #include <errno.h>
 #include <stdbool.h>
@@ -34,6 +38,20 @@ static inline bool race_possible(uint64_t removed_ns, uint64_t not_before_ns, ui
 {
 	return removed_ns <= failed_ns + RACE_TRAIL_NS && removed_ns + RACE_LOOKBACK_NS >= failed_ns &&
 	       not_before_ns < failed_ns;
+}
+
+/* The filesystem's damage: ext4's "structure needs cleaning", failed I/O, a bad checksum, an
+ * NFS handle gone stale. */
+static inline bool fs_damage_errno(int err)
+{
+	return err == EUCLEAN || err == EIO || err == EBADMSG || err == ESTALE;
+}
+
+/* Errors that point at the filesystem rather than at the path: its damage, its being read-only,
+ * its being full (the report names the device that ran out). */
+static inline bool fs_errno(int err)
+{
+	return fs_damage_errno(err) || err == EROFS || err == ENOSPC || err == EDQUOT;
 }
 
 #endif
