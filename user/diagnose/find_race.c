@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
  * enoent_race: a traced call could not find a path because another process had just removed it,
- * or an ancestor, or renamed it away. The victim's error names only its own path; the actor never
+ * or an ancestor, or renamed it away. The failing call's error names only its own path; the actor never
  * failed, which is why removals are recorded from every process. Of the removals that could explain
  * a failure, the one closest in time to it is the actor (matched in analysis.c as events arrive).
  */

@@ -17,8 +17,8 @@
 
 /* Older than this, a removal is history rather than a race. */
 #define RACE_LOOKBACK_NS 30000000000ull
-/* Both sides are stamped at syscall exit: a deleter's rmdir can return just after its victim's
- * failing call although the directory was gone before it. */
+/* Both sides are stamped at syscall exit: a deleter's rmdir can return just after the call it
+ * made fail, although the directory was gone before that call. */
 #define RACE_TRAIL_NS 200000000ull
 
 /* The errors a path that vanished produces: gone, a parent gone (or replaced by a file), an NFS
