@@ -124,17 +124,17 @@ ifeq ($(STATIC),1)
 	$(Q)bash tests/check_static.sh $(OUT)/fstrace
 endif
 
-# Habits, no root and no build: shellcheck on every script (honouring .shellcheckrc), the C
-# against the committed .clang-format (clang-format 14), and the user/ module graph without a
-# circle (scripts/include-graph.sh). `make format` applies .clang-format to user/ and bpf/.
+# Habits, no root: shellcheck on every script (honouring .shellcheckrc), the user/ module graph
+# without a circle (scripts/include-graph.sh: includes, and calls between the built objects),
+# and the C against the committed .clang-format (clang-format 14). `make format` applies it.
 SH_SRCS = $(shell find scripts tests -name '*.sh' | sort) scripts/devpod/runc-pod
 C_SRCS = $(sort $(wildcard user/*.[ch] user/*/*.[ch] bpf/*.[ch]))
 CLANG_FORMAT ?= clang-format
 
-lint:
+lint: all
 	$(call msg,SHCHECK,scripts/ tests/)
 	$(Q)shellcheck -x $(SH_SRCS)
-	$(Q)bash scripts/include-graph.sh --check
+	$(Q)OUT=$(OUT) bash scripts/include-graph.sh --check
 	$(call msg,FORMAT,user/ bpf/)
 	$(Q)$(CLANG_FORMAT) --dry-run -Werror $(C_SRCS)
 

@@ -5,7 +5,9 @@
 # or when A's header declares a function a file of B defines (whoever includes A.h calls into
 # B: findings.h declaring find_race() made findings.c and find_race.c a circle). A header with
 # no .c of its own is an interface (cli/commands.h, diagnose/finders.h): its includers depend
-# on it, and it on nothing, which is what dispatch through a table is for.
+# on it, and it on nothing, which is what dispatch through a table is for. When the objects are
+# built, the calls between them are edges too (nm), so a helper defined away from its header
+# cannot hide a circle.
 #
 #   bash scripts/include-graph.sh          the graph, one "module: what it uses" line each
 #   bash scripts/include-graph.sh --check  only the verdict; non-zero on a circle
@@ -59,6 +61,33 @@ for f in "${files[@]}"; do
 		[[ -n $m && $m != "$from" && -n ${implemented[$m]:-} ]] && echo "$m $from"
 	done < <(ctags -x --c-kinds=f --language-force=C "user/$f")
 done | sort -u >"$edges"
+
+# The calls themselves, from the objects when they are built (OUT, default build/): A -> B when a
+# file of A uses a symbol a file of B defines, whatever header declares it (render.h declared
+# helpers that report.c defined, which made report.c and report_text.c a circle).
+out=${OUT:-build}
+if [[ -e $out/main.o ]]; then
+	declare -A defined_by
+	for f in "${files[@]}"; do
+		[[ $f == *.c ]] || continue
+		obj=$out/${f%.c}.o
+		[[ -e $obj ]] || { echo "include-graph.sh: $obj missing: run make first" >&2; exit 2; }
+		while read -r sym; do
+			defined_by[$sym]=${module[${f%.c}]}
+		done < <(nm --defined-only -g "$obj" | awk '$2 ~ /[TDRB]/ { print $3 }')
+	done
+	for f in "${files[@]}"; do
+		[[ $f == *.c ]] || continue
+		from=${module[${f%.c}]}
+		while read -r sym; do
+			to=${defined_by[$sym]:-}
+			[[ -n $to && $to != "$from" ]] && echo "$from $to"
+		done < <(nm -u "$out/${f%.c}.o" | awk '{ print $2 }')
+	done >>"$edges"
+	sort -u -o "$edges" "$edges"
+else
+	echo "include-graph.sh: no $out/main.o: calls not checked, only includes (run make first)" >&2
+fi
 
 if ((!check)); then
 	awk '{ deps[$1] = deps[$1] " " $2 } END { for (m in deps) print m ":" deps[m] }' "$edges" | sort
