@@ -56,7 +56,7 @@ UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/unit/%,$(UNIT_SRCS))
 
 .DELETE_ON_ERROR:
-.PHONY: FORCE all deps demo check golden-update bench-report test test-kernel unit-test install clean vmlinux fuzz fuzz-run bench
+.PHONY: FORCE all deps demo check lint format golden-update bench-report test test-kernel unit-test install clean vmlinux fuzz fuzz-run bench
 
 all: $(OUT)/fstrace
 
@@ -123,6 +123,23 @@ check: all unit-test
 ifeq ($(STATIC),1)
 	$(Q)bash tests/check_static.sh $(OUT)/fstrace
 endif
+
+# Habits, no root: shellcheck on every script (honouring .shellcheckrc), the user/ module graph
+# without a circle (scripts/include-graph.sh: includes, and calls between the built objects),
+# and the C against the committed .clang-format (clang-format 14). `make format` applies it.
+SH_SRCS = $(shell find scripts tests -name '*.sh' | sort) scripts/devpod/runc-pod
+C_SRCS = $(sort $(wildcard user/*.[ch] user/*/*.[ch] bpf/*.[ch]))
+CLANG_FORMAT ?= clang-format
+
+lint: all
+	$(call msg,SHCHECK,scripts/ tests/)
+	$(Q)shellcheck -x $(SH_SRCS)
+	$(Q)OUT=$(OUT) bash scripts/include-graph.sh --check
+	$(call msg,FORMAT,user/ bpf/)
+	$(Q)$(CLANG_FORMAT) --dry-run -Werror $(C_SRCS)
+
+format:
+	$(Q)$(CLANG_FORMAT) -i $(C_SRCS)
 
 # After an intended report change: rewrite the golden cases' expected files (CASE=name for one),
 # then review the change with git diff tests/golden/.

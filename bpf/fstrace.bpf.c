@@ -5,11 +5,11 @@
  *
  * Every program is a raw tracepoint (raw_tp): it loads without the kernel's BTF naming its target, so
  * userspace needs no 5 MB BTF parse at start (CO-RE offsets come from a small cached extract, see
- * user/core_btf.c), and detaching one is cheap, unlike a classic tracepoint's RCU grace period.
- * The syscall-exit one is BTF-typed where it can be (fst_sys_exit_typed, user/typed_tp.c).
+ * user/load/core_btf.c), and detaching one is cheap, unlike a classic tracepoint's RCU grace period.
+ * The syscall-exit one is BTF-typed where it can be (fst_sys_exit_typed, user/load/typed_tp.c).
  *
  * One program at syscall exit serves every syscall, on the raw_syscalls:sys_exit tracepoint, and the
- * per-syscall argument layout (rodata, indexed by syscall number, from user/syscalls.c) says
+ * per-syscall argument layout (rodata, indexed by syscall number, from user/load/syscalls.c) says
  * which calls matter and which argument is which. Attaching to the ~40 syscalls:sys_*_<name>
  * tracepoints instead works too, but detaching them costs an RCU grace period each: seconds at
  * the end of every run.
@@ -306,7 +306,7 @@ int BPF_PROG(fst_sys_exit, struct pt_regs *regs, long ret)
 /*
  * The same where the kernel's BTF types the tracepoint's arguments: the syscall number is a plain
  * load, not a bpf_probe_read_kernel call, ~50 ns less on every syscall of the machine. Loaded as
- * a BTF-typed raw tracepoint (tp_btf) with the type id from fstrace's cache (user/typed_tp.c),
+ * a BTF-typed raw tracepoint (tp_btf) with the type id from fstrace's cache (user/load/typed_tp.c),
  * so libbpf parses no whole kernel BTF for it; where that fails, fst_sys_exit is loaded instead.
  */
 SEC("?fstrace.tp_btf/sys_exit")

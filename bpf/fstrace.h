@@ -111,7 +111,7 @@ struct fst_pid_pair {
  * The same failure repeated (a retry loop) is counted in the kernel instead of sent again: one map
  * per generation (bpf/repeats.bpf.h), keyed by process, call, errno and a hash of the path
  * argument; the collector flips the generation about once a second and turns the counts of the
- * old one into records (user/repeats.c).
+ * old one into records (user/collect/repeats.c).
  */
 #define FST_REPEAT_SLOTS 2048 /* keys per generation; past them, failures go out one by one */
 #define FST_REPEAT_CALLS 4ull /* in a key's hash: it counts a process's misses under load, any path */

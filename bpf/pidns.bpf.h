@@ -42,9 +42,9 @@ __noinline __u32 ns_tgid_of(__u64 task_addr)
 	return pid_nr_at(BPF_CORE_READ(task, group_leader, thread_pid), pidns_level);
 }
 
-/* Loaded only when fstrace runs in a pid namespace other than the host's (user/attach.c), as a
+/* Loaded only when fstrace runs in a pid namespace other than the host's (user/load/attach.c), as a
  * task iterator: the section is fstrace's own so that libbpf does not parse the whole kernel BTF
- * to find the iterator's type, which comes from fstrace's cache instead (user/pidns.c). */
+ * to find the iterator's type, which comes from fstrace's cache instead (user/host/pidns.c). */
 SEC("?fstrace.iter/task")
 int fst_pidns_iter(struct bpf_iter__task *ctx)
 {

@@ -12,7 +12,7 @@
  * The first failure of a key goes out at once as today, its event naming the key; repeats only
  * bump the entry's count. The maps come in two generations: every second or so the collector
  * flips repeat_gen, waits out the programs still using the old map (an RCU grace period), then
- * reads and empties it, turning each count into one record (user/repeats.c). That is why the
+ * reads and empties it, turning each count into one record (user/collect/repeats.c). That is why the
  * window is the collector's tick and not a time kept here: a map that only the programs write
  * while it is live, and only the collector once it is not, is counted exactly without the
  * atomic exchange or compare-and-swap that 5.10 lacks (BPF_XCHG/BPF_CMPXCHG came in 5.12); an

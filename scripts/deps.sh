@@ -12,6 +12,7 @@ PACKAGES=(
 	qemu-system-x86 busybox-static cpio                          # test-kernel: a second kernel under TCG, its initramfs
 	valgrind libclang-rt-14-dev                                  # tests: the report path under valgrind; make fuzz
 	containerd runc                                              # test_devpod: a real container (overlayfs snapshotter, runc)
+	shellcheck clang-format universal-ctags                      # make lint: scripts, C style, the include graph
 )
 [[ $# -eq 0 ]] || PACKAGES=("$@")
 

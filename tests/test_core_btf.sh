@@ -70,7 +70,7 @@ fst_run "$rec" --btf "$T/vmlinux.btf" -- cat /nonexistent/core-btf-file
 [[ $RUN_RC -eq 1 ]] || fail "run --btf FILE exited $RUN_RC"
 expect_rec "$rec" "the failing open was not recorded with --btf FILE" \
 	'any(.[]; .type == "syscall" and .errno == "ENOENT" and .path == "/nonexistent/core-btf-file")'
-[[ $(ls "$cache"/core-*.btf | wc -l) -eq 2 ]] || fail "--btf FILE did not get an extract of its own: $(ls "$cache")"
+[[ $(find "$cache" -maxdepth 1 -name 'core-*.btf' | wc -l) -eq 2 ]] || fail "--btf FILE did not get an extract of its own: $(ls "$cache")"
 
 # ...and a missing one is one line, exit 1, nothing attached.
 set +e
@@ -78,7 +78,7 @@ set +e
 rc=$?
 set -e
 [[ $rc -eq 1 ]] || fail "run --btf MISSING exited $rc, expected 1"
-[[ $(wc -l <"$T/missing.err") -eq 1 ]] && grep -q "^fstrace: no kernel BTF at $T/missing.btf: No such file or directory" "$T/missing.err" ||
+{ [[ $(wc -l <"$T/missing.err") -eq 1 ]] && grep -q "^fstrace: no kernel BTF at $T/missing.btf: No such file or directory" "$T/missing.err"; } ||
 	fail "run --btf MISSING said: $(cat "$T/missing.err")"
 [[ ! -s $T/missing.out ]] || fail "run --btf MISSING ran the command: $(cat "$T/missing.out")"
 note "run --btf MISSING: $(cat "$T/missing.err")"

@@ -69,7 +69,7 @@ rc=0
 "$FSTRACE" report "$killed" >"$T/killed.txt" 2>"$T/killed.err" || rc=$?
 [[ $rc -eq 1 ]] || fail "fstrace report of the killed recording exited $rc, expected 1 (a report, but of a file cut short)"
 grep -q "cut short" "$T/killed.txt" || fail "the report does not say the recording was cut short"
-[[ $(wc -l <"$T/killed.err") -eq 1 ]] && grep -q "cut short after [0-9]* events" "$T/killed.err" ||
+{ [[ $(wc -l <"$T/killed.err") -eq 1 ]] && grep -q "cut short after [0-9]* events" "$T/killed.err"; } ||
 	fail "fstrace report did not say in one line that the file was cut short: $(head -n 3 "$T/killed.err")"
 "$FSTRACE" record --dir "$dir" --comm "$cname" --duration 0.5 2>/dev/null || fail "restart failed"
 [[ -s ${killed%.jsonl.gz}.report.txt ]] || fail "the restart did not write the killed recording's report"

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-/* fstrace: capture (bpf/) -> collect (collector.c) -> correlate and report (report.c). */
+/* fstrace: capture (bpf/) -> collect (collect/) -> diagnose (diagnose/) -> report (report/); see user/README.md. */
 #include <stdbool.h>
 #include "cli/commands.h"
 #include "cli/options.h"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # configs.sh: how each configuration runs a workload. Sourced by run.sh.
 #
 # Foreground configurations wrap the command (their cost includes their own start and end);

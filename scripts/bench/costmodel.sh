@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # costmodel.sh: fstrace run's cost on an extraction, taken apart into figures that short runs can
 # measure precisely, since a whole extraction varies by +-10% from run to run here. Sourced by
 # run.sh (BENCH_BIN, BENCH_DIR, CSV, META, LOG set).

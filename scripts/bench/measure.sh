@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # measure.sh: what one run costs. Sourced by run.sh.
 # The numbers come from the rusage helper (rusage.c, wait4 + /proc samples of the direct child).
 

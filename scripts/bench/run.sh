@@ -276,6 +276,7 @@ schedule_phase() {
 	done
 }
 
+# shellcheck disable=SC2034 # read through a nameref (schedule_phase), like REPS_FAST
 declare -A REPS_NONE=()
 
 # pair_estimate WORKLOAD CONFIG: seconds a pair will take: the last one's, or before any, from the

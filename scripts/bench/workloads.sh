@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # workloads.sh: the benchmark's workloads, generated once per run, each repetition on a freshly
 # made, loop-mounted ext4 whose image is in memory (/dev/shm) where there is room. Sourced by run.sh
 # (BENCH_DIR, BENCH_BIN, LOG set).

@@ -240,20 +240,12 @@ FILE *bead_capture_start(struct bead_capture *c)
 	return c->f;
 }
 
-void bead_capture_file(struct bead_capture *c, const struct options *o)
+void bead_capture_file(struct bead_capture *c, const struct bead_target *t)
 {
-	struct bead_target bt = { .prefix = o->bead_prefix, .parent = o->bead_parent, .force = o->force,
-				  .announce = true };
-	char *path = NULL;
-
 	if (!c->f || fclose(c->f)) {
 		free(c->buf);
 		return;
 	}
-	if (o->recording && asprintf(&path, "%s.bead.jsonl", o->recording) < 0)
-		path = NULL;
-	bt.jsonl_path = path;
-	bead_file(c->buf, c->len, &bt); /* whatever happens, the command's exit code stands */
-	free(path);
+	bead_file(c->buf, c->len, t); /* whatever happens, the command's exit code stands */
 	free(c->buf);
 }

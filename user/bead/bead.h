@@ -3,7 +3,7 @@
  * Filing the report as a bead ticket with beads' `bd` CLI. The ticket is the JSON line that
  * `report --format bead` prints (report_bead.c); `bd create`'s arguments are read back from that
  * line, so what `bd import` would get and what `bd create` gets cannot drift apart. Used by
- * `fstrace bead FILE` (bead_cmd.c) and by `fstrace run --bead` on its in-memory report.
+ * `fstrace bead FILE` (cli/cmd_bead.c) and by `fstrace run --bead` on its in-memory report.
  */
 #ifndef FSTRACE_BEAD_H
 #define FSTRACE_BEAD_H
@@ -11,7 +11,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
-#include "cli/options.h"
 
 struct bead_target {
 	const char *prefix;     /* bd create --prefix P: file it in the rig with that prefix */
@@ -51,7 +50,7 @@ struct bead_capture {
 
 /* The stream session_finish writes the REPORT_BEAD output to; NULL after saying why. */
 FILE *bead_capture_start(struct bead_capture *c);
-/* Files it when something was found (the JSONL beside --record's file if bd is missing). */
-void bead_capture_file(struct bead_capture *c, const struct options *o);
+/* Files it to t when something was found (t->jsonl_path: where the JSONL goes if bd is missing). */
+void bead_capture_file(struct bead_capture *c, const struct bead_target *t);
 
 #endif

@@ -313,7 +313,17 @@ int cmd_run(const struct options *o)
 		exit_code = EXIT_FAILURE_FSTRACE; /* a lost recording must not look like success */
 	if (report_out && report_out != stderr)
 		fclose(report_out);
-	if (o->bead)
-		bead_capture_file(&bead, o); /* leaves exit_code alone: it is the command's */
+	if (o->bead) {
+		/* The JSONL, if bd is missing, beside --record's file; else ./fstrace-<ref>.bead.jsonl. */
+		struct bead_target bt = { .prefix = o->bead_prefix, .parent = o->bead_parent,
+					  .force = o->force, .announce = true };
+		char *path = NULL;
+
+		if (o->recording && asprintf(&path, "%s.bead.jsonl", o->recording) < 0)
+			path = NULL;
+		bt.jsonl_path = path;
+		bead_capture_file(&bead, &bt); /* leaves exit_code alone: it is the command's */
+		free(path);
+	}
 	return exit_code;
 }

@@ -11,10 +11,4 @@ int cmd_record(const struct options *o);
 int cmd_report(const struct options *o);
 int cmd_bead(const struct options *o);
 
-struct report;
-/* A recording read whole into a report (report_cmd.c), as `report` and `bead` both need it;
- * NULL after saying why (unreadable, or damaged: no half report). *cut_after: the events read
- * before a missing trailer (the recorder was killed, or is still writing), else UINT64_MAX. */
-struct report *report_load(const char *path, uint64_t *cut_after);
-
 #endif

@@ -115,39 +115,23 @@ static char **list_recordings(const char *dir)
 	return v;
 }
 
-/* A recording an earlier run left without reports (it was killed): report what it holds. */
+/* A recording an earlier run left without reports (it was killed): report what it holds, read
+ * the way `fstrace report` reads it (report_load); a damaged one is left as it is. */
 static void report_orphan(const char *recording)
 {
-	struct recording_header h = {};
 	struct report_out outs[2];
-	struct recording_reader *rd;
-	uint64_t events = 0, lost = 0, read = 0;
-	int exit_code, ret;
+	uint64_t cut_after;
 	struct report *rep;
-	struct record r;
-	char err[512];
 
-	if (!(rd = recording_open(recording, &h, err, sizeof(err)))) {
-		say("%s (left as it is)", err);
+	if (!(rep = report_load(recording, &cut_after))) {
+		say("%s: left as it is", recording);
 		return;
 	}
-	if ((rep = report_new(&h))) {
-		while ((ret = recording_next(rd, &r)) == 1) {
-			report_add(rep, &r);
-			record_free(&r);
-			read++;
-		}
-		if (!recording_trailer(rd, &events, &lost, &exit_code))
-			events = read;
-		report_end(rep, events, lost, -1, recording_trailer_ended(rd), recording_truncated(rd));
-		if (open_reports(recording, outs) == 0)
-			for (int i = 0; i < 2; i++)
-				report_write(rep, outs[i].file, outs[i].fmt);
-		close_reports(outs);
-		report_free(rep);
-	}
-	recording_close_reader(rd);
-	recording_header_free(&h);
+	if (open_reports(recording, outs) == 0)
+		for (int i = 0; i < 2; i++)
+			report_write(rep, outs[i].file, outs[i].fmt);
+	close_reports(outs);
+	report_free(rep);
 }
 
 static uint64_t size_of(const char *path)

@@ -8,6 +8,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 #include "collect/context.h"
+#include "diagnose/fs_rules.h"
 #include "host/pidns.h"
 #include "collect/context_cgroups.h"
 #include "collect/context_env.h"
@@ -103,14 +104,6 @@ static int dir_device(struct context *c, const char *path, uint32_t *major, uint
 		forget_dirs(c);
 	c->dirs[c->ndirs++] = (struct dir_dev){ dir, *major, *minor };
 	return 0;
-}
-
-/* Errors that point at the filesystem itself rather than at the path: its damage, its being
- * read-only, its being full (the report names the device that ran out). */
-static bool is_fs_error(int err)
-{
-	return err == EUCLEAN || err == EIO || err == EBADMSG || err == ESTALE || err == EROFS ||
-	       err == ENOSPC || err == EDQUOT;
 }
 
 /* The cluster's view of a Longhorn volume, read once and repeated in later descriptions. */
@@ -225,7 +218,7 @@ void context_annotate(struct context *c, struct record *r)
 	/* A device only matters to tie a failure to a filesystem's errors: an error that points at
 	 * the filesystem, or any failure once ext4 has reported one (its event comes first: the
 	 * kernel logs it inside the call that then fails). Otherwise no stat on the hot path. */
-	if (!is_fs_error(r->err) && !c->ext4_errors_seen)
+	if (!fs_errno(r->err) && !c->ext4_errors_seen)
 		return;
 	if (dir_device(c, r->path, &major, &minor) == 0) {
 		r->has_dev = true;
@@ -421,7 +414,7 @@ void context_follow(struct context *c, const struct record *r)
 	}
 	switch (r->type) {
 	case REC_SYSCALL:
-		if (r->has_dev && is_fs_error(r->err))
+		if (r->has_dev && fs_errno(r->err))
 			want_device(c, r->dev_major, r->dev_minor);
 		state_follow(c->states, r);
 		break;

@@ -4,7 +4,7 @@
 #include <string.h>
 #include "collect/explain.h"
 #include "host/paths.h"
-#include "diagnose/race_rules.h"
+#include "diagnose/fs_rules.h"
 #include "lib/util.h"
 
 #define OUTSIDERS 4096

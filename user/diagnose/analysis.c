@@ -6,7 +6,7 @@
 #include "diagnose/analysis.h"
 #include "host/devices.h"
 #include "host/paths.h"
-#include "diagnose/race_rules.h"
+#include "diagnose/fs_rules.h"
 #include "lib/util.h"
 
 #define RECENT (sizeof(((struct analysis *)0)->recent) / sizeof(((struct analysis *)0)->recent[0]))

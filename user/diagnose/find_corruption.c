@@ -11,15 +11,12 @@
 #include <string.h>
 #include "host/devices.h"
 #include "lib/errnames.h"
-#include "diagnose/findings.h"
+#include "diagnose/finders.h"
+#include "diagnose/fs_rules.h"
+#include "diagnose/remedies.h"
 
 /* A "no such file" this close to an ext4 error on the same device is the corruption showing. */
 #define NEAR_NS 2000000000ull
-
-static bool fs_error(int err)
-{
-	return err == EUCLEAN || err == EIO || err == EBADMSG || err == ESTALE;
-}
 
 static bool near_ext4_error(const struct analysis *a, const struct record *r)
 {
@@ -132,7 +129,7 @@ static void collect_failures(const struct analysis *a, struct findings *f, struc
 		if (findings_claimed(f, all[i]) || !r->has_dev || r->dev_major != dev->dev_major ||
 		    r->dev_minor != dev->dev_minor)
 			continue;
-		if (!fs_error(r->err) && !((r->err == ENOENT || r->err == ENOTDIR) && near_ext4_error(a, r)))
+		if (!fs_damage_errno(r->err) && !((r->err == ENOENT || r->err == ENOTDIR) && near_ext4_error(a, r)))
 			continue;
 		finding_take(f, x, all[i]);
 	}

@@ -17,7 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "host/devices.h"
-#include "diagnose/findings.h"
+#include "diagnose/finders.h"
+#include "diagnose/remedies.h"
 #include "host/paths.h"
 #include "collect/state.h"
 

@@ -13,7 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "lib/errnames.h"
-#include "diagnose/findings.h"
+#include "diagnose/finders.h"
+#include "diagnose/remedies.h"
 #include "host/paths.h"
 #include "diagnose/routine.h"
 #include "lib/util.h"

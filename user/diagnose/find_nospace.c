@@ -13,7 +13,8 @@
 #include <string.h>
 #include "host/devices.h"
 #include "lib/errnames.h"
-#include "diagnose/findings.h"
+#include "diagnose/finders.h"
+#include "diagnose/remedies.h"
 #include "collect/state.h"
 
 struct space {

@@ -15,7 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "lib/errnames.h"
-#include "diagnose/findings.h"
+#include "diagnose/finders.h"
+#include "diagnose/remedies.h"
 #include "diagnose/routine.h"
 #include "collect/state.h"
 

@@ -9,7 +9,8 @@
 #include <string.h>
 #include "host/devices.h"
 #include "lib/errnames.h"
-#include "diagnose/findings.h"
+#include "diagnose/finders.h"
+#include "diagnose/remedies.h"
 #include "host/overlay_opts.h"
 
 #define REASON_WINDOW_NS 2000000000ull

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
  * enoent_race: a traced call could not find a path because another process had just removed it,
- * or an ancestor, or renamed it away. The victim's error names only its own path; the actor never
+ * or an ancestor, or renamed it away. The failing call's error names only its own path; the actor never
  * failed, which is why removals are recorded from every process. Of the removals that could explain
  * a failure, the one closest in time to it is the actor (matched in analysis.c as events arrive).
  */
@@ -10,9 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include "lib/errnames.h"
-#include "diagnose/findings.h"
+#include "diagnose/finders.h"
+#include "diagnose/remedies.h"
 #include "host/paths.h"
-#include "diagnose/race_rules.h"
+#include "diagnose/fs_rules.h"
 
 /* The removal analysis.c matched to this failing call as the events arrived. */
 static const struct record *removal_for(const struct analysis *a, const struct group *call)

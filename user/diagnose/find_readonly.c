@@ -16,7 +16,8 @@
 #include <string.h>
 #include <time.h>
 #include "host/devices.h"
-#include "diagnose/findings.h"
+#include "diagnose/finders.h"
+#include "diagnose/remedies.h"
 #include "diagnose/routine.h"
 #include "collect/state.h"
 

@@ -6,7 +6,7 @@
  */
 #include <string.h>
 #include "host/devices.h"
-#include "diagnose/findings.h"
+#include "diagnose/remedies.h"
 
 static const struct remedy {
 	const char *class, *cause, *text;

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <errno.h>
 #include <stdio.h>
-#include "diagnose/findings.h"
+#include "diagnose/ruled_out.h"
 #include "host/paths.h"
 #include "collect/state.h"
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
-/* What the report renderers share. */
+/* What the report formats share: struct render and the helpers in render.c. */
 #ifndef FSTRACE_REPORT_RENDER_H
 #define FSTRACE_REPORT_RENDER_H
 
@@ -14,12 +14,6 @@ struct render {
 	FILE *out;
 	bool color;
 };
-
-int render_text(const struct render *r);
-int render_json(const struct render *r);
-int render_md(const struct render *r);
-/* A bead ticket for `bd import`: built from render_md and render_json (report_bead.c). */
-int render_bead(const struct render *r);
 
 /* The traced command as one line ("" in record mode); free() it. */
 char *render_command(const struct analysis *a);

@@ -31,4 +31,10 @@ void report_end(struct report *rep, uint64_t events, uint64_t lost, int exit_cod
 int report_write(const struct report *rep, FILE *out, enum report_format fmt);
 void report_free(struct report *rep);
 
+/* A recording read whole into a report (report_load.c), as `report`, `bead` and node mode's
+ * orphans need it; NULL after saying why (unreadable, or damaged: no half report). *cut_after:
+ * the events read before a missing trailer (the recorder was killed, or is still writing), else
+ * UINT64_MAX. */
+struct report *report_load(const char *path, uint64_t *cut_after);
+
 #endif

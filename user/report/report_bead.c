@@ -13,7 +13,7 @@
 #include <string.h>
 #include "report/display.h"
 #include "lib/json.h"
-#include "report/render.h"
+#include "report/formats.h"
 
 /* FNV-1a, 64 bits: a stable name for a run, not a secret. The run is its boot, its start on that
  * boot's clock (unique within the boot) and its command: the same recording, read again or

@@ -8,7 +8,7 @@
 #include "lib/errnames.h"
 #include "recording/event_json.h"
 #include "host/pod.h"
-#include "report/render.h"
+#include "report/formats.h"
 
 static void device_json(struct jbuf *b, const struct record *devrec)
 {

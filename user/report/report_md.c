@@ -7,7 +7,7 @@
 #include "report/display.h"
 #include "lib/errnames.h"
 #include "report/event_text.h"
-#include "report/render.h"
+#include "report/formats.h"
 
 /* Text inside a table cell: a '|' would end the cell (a newline the row: shown() escapes it). */
 static void cell(FILE *out, const char *s)

@@ -7,7 +7,7 @@
 #include "report/display.h"
 #include "lib/errnames.h"
 #include "report/event_text.h"
-#include "report/render.h"
+#include "report/formats.h"
 
 #define EVIDENCE_LINES 8
 #define OUTPUT_LINES 5
