@@ -76,7 +76,35 @@ $(OUT)/fstrace.skel.h: $(OUT)/fstrace.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name fstrace_bpf > $@
 
-$(OUT)/%.o: user/%.c $(wildcard user/*.h) $(BPF_HDRS) $(OUT)/fstrace.skel.h | $(OUT)
+# The compatible object (FST_COMPAT=1, bpf/maps.bpf.h): for kernels without bpf_loop, pointer
+# arguments to global functions or tracing's ancestor cgroup helper (5.10-5.16). It is opened
+# through the default skeleton (user/compat.c), so both must have the same programs, maps and
+# globals, and the same layout of globals: the check compares the two skeletons' lines (sorted:
+# libbpf finds programs and maps by name) and their global sections as they are, but for the bytes.
+$(OUT)/fstrace.compat.debug.bpf.o: bpf/fstrace.bpf.c $(BPF_HDRS) vmlinux/$(ARCH)/vmlinux.h | $(OUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -DFST_COMPAT=1 -c $< -o $@
+
+$(OUT)/fstrace.compat.bpf.o: $(OUT)/fstrace.compat.debug.bpf.o
+	$(call msg,GEN-OBJ,$@)
+	$(Q)$(BPFTOOL) gen object $@ $<
+
+$(OUT)/fstrace_compat.skel.h: $(OUT)/fstrace.compat.bpf.o $(OUT)/fstrace.skel.h
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name fstrace_compat_bpf > $@.tmp
+	$(Q)skel_shape() { sed -e 's/fstrace_compat_bpf/fstrace_bpf/g; s/FSTRACE_COMPAT_BPF/FSTRACE_BPF/g' \
+		-e '/__elf_bytes(size_t \*sz)$$/,/^}$$/d' -e '/^static inline const void \*fstrace_bpf__elf_bytes/,/^}$$/d' "$$1" | \
+		grep -v '^	*"\|^	*\\x\|data_sz\|s->data ='; }; \
+	sections() { awk '/^	struct fstrace_bpf__(rodata|bss|data) \{/,/^	\} \*/' "$$1"; }; \
+	{ skel_shape $(OUT)/fstrace.skel.h | sort; sections $(OUT)/fstrace.skel.h; } >$@.a; \
+	{ skel_shape $@.tmp | sed 's/fstrace_compat_bpf/fstrace_bpf/g' | sort; \
+	  sed 's/fstrace_compat_bpf/fstrace_bpf/g' $@.tmp | sections /dev/stdin; } >$@.b; \
+	if ! diff $@.a $@.b >$@.diff; then \
+		echo "the compatible object's skeleton differs from the default one's (programs, maps or globals): $@.diff" >&2; \
+		exit 1; fi; rm -f $@.a $@.b $@.diff
+	$(Q)mv $@.tmp $@
+
+$(OUT)/%.o: user/%.c $(wildcard user/*.h) $(BPF_HDRS) $(OUT)/fstrace.skel.h $(OUT)/fstrace_compat.skel.h | $(OUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 

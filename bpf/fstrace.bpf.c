@@ -151,9 +151,18 @@ static __always_inline struct file *fd_file(int fd, long ret, bool *keep)
  * The arguments are read through callp, not copied: the copy's 56 bytes took the deepest chain
  * of calls (sys_exit -> emit_call -> put_base_dir -> put_dir -> dir_walk_step) past the 512
  * bytes of stack 6.1's verifier allows ("combined stack size of 5 calls is 544").
+ * The compatible object passes no pointer (5.10 refuses one, see repeats.bpf.h): the arguments
+ * wait in the per-CPU call_slot instead, where on_sys_exit put them.
  */
+#if FST_COMPAT
+__noinline int emit_call(__u32 type, long ret)
+{
+	__u32 zero = 0;
+	struct call_args *callp = bpf_map_lookup_elem(&call_slot, &zero);
+#else
 __noinline int emit_call(__u32 type, long ret, struct call_args *callp)
 {
+#endif
 	const volatile struct fst_syscall_layout *lay;
 	__u8 path, path2, dirfd, dirfd2, fstype, data, flags, class, fd;
 	struct file *file = NULL;
@@ -293,7 +302,19 @@ static __always_inline int on_sys_exit(const void *regs, long nr, long ret)
 	call = (struct call_args){ .nr = nr };
 	if (read_args(&call, regs))
 		return 0;
+#if FST_COMPAT
+	{
+		__u32 zero = 0;
+		struct call_args *slot = bpf_map_lookup_elem(&call_slot, &zero);
+
+		if (!slot)
+			return 0;
+		*slot = call;
+	}
+	emit_call(type, ret);
+#else
 	emit_call(type, ret, &call);
+#endif
 	return 0;
 }
 
@@ -381,18 +402,33 @@ int BPF_PROG(fst_console, const char *text, size_t len)
 }
 
 /* Failed block requests, system-wide: a dying disk fails thousands a second, and the first ones
- * say what is needed. */
+ * say what is needed. The count is read, then added to without fetching (an atomic fetch-and-add
+ * is 5.12's, BPF_FETCH): CPUs racing may send a few past the bound, never fewer. */
 #define BLOCK_ERRORS_MAX 4096
 __u64 block_errors = 0;
+
+/* The request's disk: request.rq_disk until 5.16 (commit f3fa33acca9f, "block: remove the
+ * ->rq_disk field in struct request"), then only through its queue, request_queue.disk (5.15). */
+struct request___rq_disk {
+	struct gendisk *rq_disk;
+};
+
+static __always_inline struct gendisk *request_disk(struct request *rq)
+{
+	if (bpf_core_field_exists(struct request___rq_disk, rq_disk))
+		return BPF_CORE_READ((struct request___rq_disk *)rq, rq_disk);
+	return BPF_CORE_READ(rq, q, disk);
+}
 
 SEC("raw_tp/block_rq_error")
 int BPF_PROG(fst_block_rq_error, struct request *rq, blk_status_t error, unsigned int nr_bytes)
 {
-	struct gendisk *disk = BPF_CORE_READ(rq, q, disk);
+	struct gendisk *disk = request_disk(rq);
 	struct fst_event *e;
 
-	if (__sync_fetch_and_add(&block_errors, 1) >= BLOCK_ERRORS_MAX || !(e = event_start(FST_EV_KMSG)))
+	if (block_errors >= BLOCK_ERRORS_MAX || !(e = event_start(FST_EV_KMSG)))
 		return 0;
+	__sync_fetch_and_add(&block_errors, 1);
 	e->syscall = FST_KMSG_BLOCK_ERROR;
 	if (disk)
 		e->dev = (BPF_CORE_READ(disk, major) << 20) | BPF_CORE_READ(disk, first_minor);

@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * The compatible object and the probes that choose it (compat.h). The probes ask the kernel
+ * itself (libbpf loads a two-instruction program calling the helper) or its BTF, not its version
+ * number: distributions backport BPF features, and a version says nothing about either.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "fstrace.h" /* before the skeletons: their rodata holds fst_syscall_layout */
+#include "fstrace.skel.h"
+#include "fstrace_compat.skel.h"
+#include "compat.h"
+
+#define FACT "features"
+
+const void *compat_elf_bytes(size_t *size)
+{
+	return fstrace_compat_bpf__elf_bytes(size);
+}
+
+/* fstrace_bpf__open_opts with the compatible object's bytes: the Makefile checks that both
+ * objects have the programs, maps and globals the default skeleton names, in the same layout. */
+struct fstrace_bpf *compat_open(const struct bpf_object_open_opts *opts)
+{
+	struct fstrace_bpf *obj = calloc(1, sizeof(*obj));
+	int err;
+
+	if (!obj) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	err = fstrace_bpf__create_skeleton(obj);
+	if (!err) {
+		obj->skeleton->data = compat_elf_bytes(&obj->skeleton->data_sz);
+		err = bpf_object__open_skeleton(obj->skeleton, opts);
+	}
+	if (err) {
+		fstrace_bpf__destroy(obj);
+		errno = -err;
+		return NULL;
+	}
+	return obj;
+}
+
+/* A helper the kernel offers raw tracepoint programs (tp_btf ones get the same set). */
+static bool has_helper(enum bpf_func_id id)
+{
+	return libbpf_probe_bpf_helper(BPF_PROG_TYPE_RAW_TRACEPOINT, id, NULL) == 1;
+}
+
+int kernel_basics_check(char *err, size_t errlen)
+{
+	if (libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_RAW_TRACEPOINT, NULL) != 1) {
+		snprintf(err, errlen, "this kernel has no BPF raw tracepoints (Linux 4.17 and later have them): "
+			 "fstrace cannot run here");
+		return -1;
+	}
+	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) != 1) {
+		snprintf(err, errlen, "this kernel has no BPF ring buffer (Linux 5.8 and later have it): "
+			 "fstrace cannot run here");
+		return -1;
+	}
+	return 0;
+}
+
+int kernel_features_get(struct core_btf *cb, struct kernel_features *f, char *err, size_t errlen)
+{
+	char fact[128];
+	int loop, anc, mem, rmdir;
+	struct btf *vmlinux;
+
+	if (core_btf_fact_get(cb, FACT, fact, sizeof(fact)) == 0 &&
+	    sscanf(fact, "bpf_loop=%d ancestor_cgroup=%d mem_alloc=%d vfs_rmdir=%d", &loop, &anc, &mem, &rmdir) == 4) {
+		*f = (struct kernel_features){ loop, anc, mem, rmdir };
+		return 0;
+	}
+	if (kernel_basics_check(err, errlen))
+		return -1;
+	vmlinux = core_btf_kernel(cb);
+	f->bpf_loop = has_helper(BPF_FUNC_loop);
+	f->ancestor_cgroup = has_helper(BPF_FUNC_get_current_ancestor_cgroup_id);
+	/* 6.1's allocator (commit 7c8199e24fa0, "bpf: Introduce any context BPF specific memory
+	 * allocator") is what made run-time allocating maps safe in tracing programs. */
+	f->mem_alloc = vmlinux && btf__find_by_name_kind(vmlinux, "bpf_mem_alloc", BTF_KIND_STRUCT) > 0;
+	f->vfs_rmdir = vmlinux && btf__find_by_name_kind(vmlinux, "vfs_rmdir", BTF_KIND_FUNC) > 0;
+	if (!vmlinux)
+		return 0; /* not a lasting answer: asked again next time */
+	snprintf(fact, sizeof(fact), "bpf_loop=%d ancestor_cgroup=%d mem_alloc=%d vfs_rmdir=%d", f->bpf_loop,
+		 f->ancestor_cgroup, f->mem_alloc, f->vfs_rmdir);
+	core_btf_fact_put(cb, FACT, fact);
+	return 0;
+}
