@@ -99,6 +99,24 @@ struct arg_regs {
 	__u64 r10, r9, r8, ax, cx, dx, si, di;
 };
 
+/*
+ * The compatible path's per-CPU slot for the call (fstrace.bpf.c's on_sys_exit and emit_call): a
+ * global function takes no pointer before 5.12, and 5.10 counts every frame of the deepest chain
+ * of calls (sys_exit -> emit_call -> put_base_dir -> put_dir, the walk unrolled) against one
+ * 512-byte stack, so the arguments and the registers they are read from live here, not on the
+ * stack. One entry; in both objects, the default path leaves it unused.
+ */
+struct call_slot_val {
+	struct call_args call;
+	struct arg_regs regs;
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct call_slot_val);
+} call_slot SEC(".maps");
+
 /* The x86-64 syscall arguments, in order, from the saved registers. */
 static __always_inline int read_args(struct call_args *call, const void *regs)
 {
@@ -158,7 +176,8 @@ static __always_inline struct file *fd_file(int fd, long ret, bool *keep)
 __noinline int emit_call(__u32 type, long ret)
 {
 	__u32 zero = 0;
-	struct call_args *callp = bpf_map_lookup_elem(&call_slot, &zero);
+	struct call_slot_val *slot = bpf_map_lookup_elem(&call_slot, &zero);
+	struct call_args *callp = slot ? &slot->call : NULL;
 #else
 __noinline int emit_call(__u32 type, long ret, struct call_args *callp)
 {
@@ -275,7 +294,9 @@ static __always_inline bool is_compat_task(void)
 static __always_inline int on_sys_exit(const void *regs, long nr, long ret)
 {
 	const volatile struct fst_syscall_layout *lay = layout_of(nr);
+#if !FST_COMPAT
 	struct call_args call;
+#endif
 	__u32 tgid, type;
 	__u8 class;
 
@@ -298,21 +319,25 @@ static __always_inline int on_sys_exit(const void *regs, long nr, long ret)
 	/* Removals, renames and mounts are wanted from everyone: the actor is rarely the victim. */
 	if (type == FST_EV_SYSCALL ? !in_scope(tgid) : tgid == self_tgid)
 		return 0;
+#if FST_COMPAT
+	{
+		__u32 zero = 0;
+		struct call_slot_val *slot = bpf_map_lookup_elem(&call_slot, &zero);
+		struct arg_regs *r;
+
+		if (!slot)
+			return 0;
+		r = &slot->regs;
+		if (bpf_probe_read_kernel(r, sizeof(*r), regs + __builtin_offsetof(struct pt_regs, r10)))
+			return 0;
+		slot->call = (struct call_args){ .nr = nr, .args = { r->di, r->si, r->dx, r->r10, r->r8, r->r9 } };
+	}
+	emit_call(type, ret);
+#else
 	/* Filled here, not where declared: the calls that leave above write no stack. */
 	call = (struct call_args){ .nr = nr };
 	if (read_args(&call, regs))
 		return 0;
-#if FST_COMPAT
-	{
-		__u32 zero = 0;
-		struct call_args *slot = bpf_map_lookup_elem(&call_slot, &zero);
-
-		if (!slot)
-			return 0;
-		*slot = call;
-	}
-	emit_call(type, ret);
-#else
 	emit_call(type, ret, &call);
 #endif
 	return 0;

@@ -76,14 +76,4 @@ struct call_args {
 #define FST_COMPAT 0
 #endif
 
-/* The compatible path's per-CPU slots: the call's arguments (a global function takes no pointer
- * before 5.12) and the directory walk's state (an unrolled walk keeps it off the 512-byte stack).
- * One entry each, in both objects; the default path leaves them unused. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct call_args);
-} call_slot SEC(".maps");
-
 #endif

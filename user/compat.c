@@ -47,6 +47,25 @@ struct fstrace_bpf *compat_open(const struct bpf_object_open_opts *opts)
 	return obj;
 }
 
+/*
+ * Whether fentry on vfs_rmdir sees every rmdir: Debian 11's 5.10 has it in BTF, but gcc split it
+ * (partial inlining): callers run its head inlined and call vfs_rmdir.part.0, never vfs_rmdir
+ * itself. /proc/kallsyms shows such a part; fstrace then takes the LSM hook vfs_rmdir calls.
+ */
+static bool rmdir_is_whole(void)
+{
+	FILE *f = fopen("/proc/kallsyms", "re");
+	char line[256];
+	bool split = false;
+
+	if (!f)
+		return true; /* nothing to go by: BTF's word */
+	while (!split && fgets(line, sizeof(line), f))
+		split = strstr(line, " vfs_rmdir.") != NULL;
+	fclose(f);
+	return !split;
+}
+
 /* A helper the kernel offers raw tracepoint programs (tp_btf ones get the same set). */
 static bool has_helper(enum bpf_func_id id)
 {
@@ -87,7 +106,7 @@ int kernel_features_get(struct core_btf *cb, struct kernel_features *f, char *er
 	/* 6.1's allocator (commit 7c8199e24fa0, "bpf: Introduce any context BPF specific memory
 	 * allocator") is what made run-time allocating maps safe in tracing programs. */
 	f->mem_alloc = vmlinux && btf__find_by_name_kind(vmlinux, "bpf_mem_alloc", BTF_KIND_STRUCT) > 0;
-	f->vfs_rmdir = vmlinux && btf__find_by_name_kind(vmlinux, "vfs_rmdir", BTF_KIND_FUNC) > 0;
+	f->vfs_rmdir = vmlinux && btf__find_by_name_kind(vmlinux, "vfs_rmdir", BTF_KIND_FUNC) > 0 && rmdir_is_whole();
 	if (!vmlinux)
 		return 0; /* not a lasting answer: asked again next time */
 	snprintf(fact, sizeof(fact), "bpf_loop=%d ancestor_cgroup=%d mem_alloc=%d vfs_rmdir=%d", f->bpf_loop,

@@ -21,7 +21,8 @@ struct kernel_features {
 	bool ancestor_cgroup; /* bpf_get_current_ancestor_cgroup_id in tracing programs (5.14) */
 	bool mem_alloc;       /* the BPF memory allocator (6.1): tracing programs may use maps that
 				 allocate at run time without a WARN */
-	bool vfs_rmdir;       /* vfs_rmdir in the kernel's BTF, for fentry (not on Debian 11's 5.10) */
+	bool vfs_rmdir;       /* fentry on vfs_rmdir sees every rmdir (not on Debian 11's 5.10,
+				 which calls a split-off part of it) */
 };
 
 /* The kernel's answers: from the cache beside the BTF extract, or probed now (a few ms) and cached,
