@@ -82,4 +82,20 @@ set -e
 	fail "run --btf MISSING said: $(cat "$T/missing.err")"
 [[ ! -s $T/missing.out ]] || fail "run --btf MISSING ran the command: $(cat "$T/missing.out")"
 note "run --btf MISSING: $(cat "$T/missing.err")"
+
+# ...and BTF that is not this kernel's (here a BPF object's own, whose functions the kernel has
+# none of): one line naming the file, exit 1, the command not run, nothing attached.
+foreign=$FST_REPO/build/fstrace.bpf.o
+[[ -f $foreign ]] || fail "no $foreign to use as a foreign BTF (run make)"
+baseline=$(fst_bpf_state)
+set +e
+"$FSTRACE" run --btf "$foreign" -- touch "$T/foreign-ran" >"$T/foreign.out" 2>"$T/foreign.err"
+rc=$?
+set -e
+[[ $rc -eq 1 ]] || fail "run --btf FOREIGN exited $rc, expected 1"
+[[ $(wc -l <"$T/foreign.err") -eq 1 ]] && grep -q "^fstrace: --btf $foreign does not describe the running kernel: " "$T/foreign.err" ||
+	fail "run --btf FOREIGN said: $(cat "$T/foreign.err")"
+[[ ! -e $T/foreign-ran ]] || fail "run --btf FOREIGN ran the command"
+check_detached "$baseline" "run --btf FOREIGN"
+note "run --btf FOREIGN: $(cat "$T/foreign.err")"
 echo "ok"

@@ -4,9 +4,10 @@
  * attach, and back out of everything on the first error.
  *
  * Every program is a raw tracepoint: on some kernels (this project's CI VM among them) fentry is
- * refused and kprobes are not built in, while raw tracepoints and ring buffers work everywhere
- * since 5.8. A raw tracepoint needs no BTF to load and is cheap to detach. The syscall-exit one is
- * BTF-typed (tp_btf) where the kernel's BTF names it (typed_tp.c), else plain.
+ * refused and kprobes are not built in, while raw tracepoints (4.17) and ring buffers (5.8) work
+ * on every kernel fstrace supports (5.10 and later, two paths: compat.h). A raw tracepoint needs
+ * no BTF to load and is cheap to detach. The syscall-exit one is BTF-typed (tp_btf) where the
+ * kernel's BTF names it (typed_tp.c), else plain.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -550,7 +551,8 @@ int tracer_start(struct tracer *t, const struct tracer_options *o, char *err, si
 		kernel_basics_check(err, errlen);
 		goto fail;
 	}
-	if (kernel_features_get(&t->core_btf, &t->features, err, errlen))
+	if (kernel_features_get(&t->core_btf, &t->features, err, errlen) ||
+	    (o->btf_path && btf_check_kernel(&t->core_btf, o->btf_path, err, errlen)))
 		goto fail;
 	if (pidns_detect(&t->pidns)) {
 		snprintf(err, errlen, "cannot read /proc/self/ns/pid: %s", strerror(errno));

@@ -114,3 +114,94 @@ int kernel_features_get(struct core_btf *cb, struct kernel_features *f, char *er
 	core_btf_fact_put(cb, FACT, fact);
 	return 0;
 }
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The names of /proc/kallsyms, sorted; NULL if it cannot be read. */
+static char **kallsyms_names(size_t *count, char **blob)
+{
+	FILE *f = fopen("/proc/kallsyms", "re");
+	size_t cap = 0, len = 0, n = 0, ncap = 0;
+	char line[512], **names = NULL, *buf = NULL;
+
+	*count = 0;
+	*blob = NULL;
+	if (!f)
+		return NULL;
+	while (fgets(line, sizeof(line), f)) {
+		char *name = strchr(line, ' '), *end;
+
+		if (!name || !(name = strchr(name + 1, ' ')))
+			continue;
+		name++;
+		end = name + strcspn(name, " \t\n");
+		if (len + (end - name) + 1 > cap) {
+			char *grown = realloc(buf, cap = (cap ? cap * 2 : 1 << 20) + (end - name) + 1);
+
+			if (!grown)
+				goto fail;
+			buf = grown;
+		}
+		memcpy(buf + len, name, end - name);
+		buf[len + (end - name)] = '\0';
+		len += end - name + 1;
+		n++;
+	}
+	fclose(f);
+	f = NULL;
+	if (!n || !(names = malloc(n * sizeof(*names))))
+		goto fail;
+	for (size_t at = 0; ncap < n; at += strlen(buf + at) + 1)
+		names[ncap++] = buf + at;
+	qsort(names, n, sizeof(*names), name_cmp);
+	*count = n;
+	*blob = buf;
+	return names;
+fail:
+	if (f)
+		fclose(f);
+	free(buf);
+	free(names);
+	return NULL;
+}
+
+#define BTF_FACT "btf_matches"
+
+int btf_check_kernel(struct core_btf *cb, const char *path, char *err, size_t errlen)
+{
+	char fact[16], *blob;
+	size_t count, funcs = 0, missing = 0;
+	char **names;
+	struct btf *btf;
+
+	if (core_btf_fact_get(cb, BTF_FACT, fact, sizeof(fact)) == 0 && !strcmp(fact, "yes"))
+		return 0;
+	if (!(btf = core_btf_kernel(cb)) || !(names = kallsyms_names(&count, &blob)))
+		return 0; /* nothing to compare with: the load will tell */
+	for (__u32 id = 1; id < btf__type_cnt(btf); id++) {
+		const struct btf_type *t = btf__type_by_id(btf, id);
+		const char *name;
+
+		if (!btf_is_func(t))
+			continue;
+		name = btf__name_by_offset(btf, t->name_off);
+		funcs++;
+		missing += !bsearch(&name, names, count, sizeof(*names), name_cmp);
+	}
+	free(names);
+	free(blob);
+	/* A kernel's own BTF names functions nearly all of which have a symbol (1.7% have none on
+	 * 6.18: freed __init code); another version's names thousands that this one lacks, and its
+	 * struct layouts would put every CO-RE read at the wrong offset. */
+	if (!funcs || missing * 20 > funcs) {
+		snprintf(err, errlen, "--btf %s does not describe the running kernel: %zu of the %zu functions it "
+			 "names are not in /proc/kallsyms (give the BTF of this kernel's build, `uname -r`)",
+			 path, missing, funcs);
+		return -1;
+	}
+	core_btf_fact_put(cb, BTF_FACT, "yes");
+	return 0;
+}

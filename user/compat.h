@@ -31,6 +31,9 @@ int kernel_features_get(struct core_btf *cb, struct kernel_features *f, char *er
 /* 0 when the kernel has what every fstrace needs (BPF ring buffers, raw tracepoints), else -1 with
  * one line in err naming the missing feature and the Linux version that has it. */
 int kernel_basics_check(char *err, size_t errlen);
+/* --btf PATH: 0 when PATH's BTF is the running kernel's as far as /proc/kallsyms can tell (the
+ * functions it names have symbols), else -1 with one line in err. Cached as a fact once it passed. */
+int btf_check_kernel(struct core_btf *cb, const char *path, char *err, size_t errlen);
 /* The compatible object's ELF image, and the object opened through the default skeleton. */
 const void *compat_elf_bytes(size_t *size);
 struct fstrace_bpf *compat_open(const struct bpf_object_open_opts *opts);
