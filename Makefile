@@ -46,7 +46,8 @@ else
 FSTRACE_LDLIBS := $(LDLIBS)
 endif
 
-USER_SRCS := $(wildcard user/*.c)
+# user/main.c and one folder per concern (user/README.md); includes are written from user/.
+USER_SRCS := user/main.c $(sort $(wildcard user/*/*.c))
 LIB_SRCS := $(filter-out user/main.c,$(USER_SRCS))
 USER_OBJS := $(patsubst user/%.c,$(OUT)/%.o,$(USER_SRCS))
 LIB_OBJS := $(patsubst user/%.c,$(OUT)/%.o,$(LIB_SRCS))
@@ -78,7 +79,7 @@ $(OUT)/fstrace.skel.h: $(OUT)/fstrace.bpf.o
 
 # The compatible object (FST_COMPAT=1, bpf/maps.bpf.h): for kernels without bpf_loop, pointer
 # arguments to global functions or tracing's ancestor cgroup helper (5.10-5.16). It is opened
-# through the default skeleton (user/compat.c), so both must have the same programs, maps and
+# through the default skeleton (user/load/compat.c), so both must have the same programs, maps and
 # globals, and the same layout of globals: the check compares the two skeletons' lines (sorted:
 # libbpf finds programs and maps by name) and their global sections as they are, but for the bytes.
 $(OUT)/fstrace.compat.debug.bpf.o: bpf/fstrace.bpf.c $(BPF_HDRS) vmlinux/$(ARCH)/vmlinux.h | $(OUT)
@@ -104,9 +105,14 @@ $(OUT)/fstrace_compat.skel.h: $(OUT)/fstrace.compat.bpf.o $(OUT)/fstrace.skel.h
 		exit 1; fi; rm -f $@.a $@.b $@.diff
 	$(Q)mv $@.tmp $@
 
-$(OUT)/%.o: user/%.c $(wildcard user/*.h) $(BPF_HDRS) $(OUT)/fstrace.skel.h $(OUT)/fstrace_compat.skel.h | $(OUT)
+# Each object depends on the headers it includes (-MMD -MP writes them to its .d file); the
+# skeleton is generated, so every object waits for it.
+$(OUT)/%.o: user/%.c $(OUT)/fstrace.skel.h $(OUT)/fstrace_compat.skel.h | $(OUT)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+-include $(USER_OBJS:.o=.d)
 
 # The link's flags in a file rewritten only when they change, so that a build/ from before the
 # static link, or a STATIC=0 build, is relinked rather than left as it was.
@@ -121,9 +127,11 @@ $(OUT)/fstrace-dynamic: $(USER_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(OUT)/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(LIB_OBJS) | $(OUT)/unit
+$(OUT)/unit/%: tests/unit/%.c $(LIB_OBJS) | $(OUT)/unit
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIB_OBJS) $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) -MMD -MP $(LDFLAGS) $< $(LIB_OBJS) $(LDLIBS) -o $@
+
+-include $(UNIT_BINS:=.d)
 
 deps:
 	$(Q)bash scripts/deps.sh
@@ -185,7 +193,7 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(FUZZ_SRCS))
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE -Ibpf -Iuser -Ibuild \
 	-DFSTRACE_VERSION='"$(VERSION)"'
 
-build-fuzz/%: tests/fuzz/%.c $(filter-out user/main.c,$(USER_SRCS)) $(OUT)/fstrace.skel.h
+build-fuzz/%: tests/fuzz/%.c $(filter-out user/main.c,$(USER_SRCS)) $(OUT)/fstrace.skel.h $(OUT)/fstrace_compat.skel.h
 	$(call msg,FUZZ-CC,$@)
 	$(Q)mkdir -p build-fuzz
 	$(Q)clang $(FUZZ_CFLAGS) $< $(filter-out user/main.c,$(USER_SRCS)) $(LDLIBS) -o $@

@@ -67,7 +67,7 @@ struct call_args {
 
 /*
  * FST_COMPAT=1 builds the compatible object (build/fstrace.compat.bpf.o), loaded where the kernel
- * lacks what the default one uses (user/compat.c): bpf_loop and callbacks (5.17, 5.13), pointer
+ * lacks what the default one uses (user/load/compat.c): bpf_loop and callbacks (5.17, 5.13), pointer
  * arguments to global functions (5.12), bpf_get_current_ancestor_cgroup_id in tracing programs
  * (5.14). Both objects have the same programs, maps and globals, so one skeleton serves both
  * (the Makefile checks their skeletons match).

@@ -85,7 +85,7 @@ int fst_vfs_rmdir(__u64 *ctx)
 }
 
 /* Where fentry on vfs_rmdir would miss rmdirs (Debian 11's 5.10: gcc split it, and callers call
- * vfs_rmdir.part.0 directly, see user/compat.c): the LSM hook vfs_rmdir calls with the same
+ * vfs_rmdir.part.0 directly, see user/load/compat.c): the LSM hook vfs_rmdir calls with the same
  * dentry, security_inode_rmdir(dir, dentry), whose arguments never changed. Userspace loads one. */
 SEC("fentry/security_inode_rmdir")
 int fst_security_rmdir(__u64 *ctx)
