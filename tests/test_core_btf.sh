@@ -98,4 +98,19 @@ set -e
 [[ ! -e $T/foreign-ran ]] || fail "run --btf FOREIGN ran the command"
 check_detached "$baseline" "run --btf FOREIGN"
 note "run --btf FOREIGN: $(cat "$T/foreign.err")"
+
+# A kernel without BTF (here /sys/kernel/btf hidden under a tmpfs in a private mount namespace):
+# one line that points to --btf and BTFHub, exit 1, the command not run, nothing attached.
+set +e
+unshare -m sh -c 'mount -t tmpfs none /sys/kernel/btf && exec "$0" run -- touch "$1"' "$FSTRACE" "$T/nobtf-ran" \
+	>"$T/nobtf.out" 2>"$T/nobtf.err"
+rc=$?
+set -e
+[[ $rc -eq 1 ]] || fail "run without kernel BTF exited $rc, expected 1: $(cat "$T/nobtf.err")"
+[[ $(wc -l <"$T/nobtf.err") -eq 1 ]] &&
+	grep -q "^fstrace: no kernel BTF at /sys/kernel/btf/vmlinux: .*--btf PATH, e.g. from BTFHub" "$T/nobtf.err" ||
+	fail "run without kernel BTF said: $(cat "$T/nobtf.err")"
+[[ ! -e $T/nobtf-ran ]] || fail "run without kernel BTF ran the command"
+check_detached "$baseline" "run without kernel BTF"
+note "run without kernel BTF: $(cat "$T/nobtf.err")"
 echo "ok"
