@@ -77,9 +77,37 @@ $(OUT)/fstrace.skel.h: $(OUT)/fstrace.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name fstrace_bpf > $@
 
+# The compatible object (FST_COMPAT=1, bpf/maps.bpf.h): for kernels without bpf_loop, pointer
+# arguments to global functions or tracing's ancestor cgroup helper (5.10-5.16). It is opened
+# through the default skeleton (user/load/compat.c), so both must have the same programs, maps and
+# globals, and the same layout of globals: the check compares the two skeletons' lines (sorted:
+# libbpf finds programs and maps by name) and their global sections as they are, but for the bytes.
+$(OUT)/fstrace.compat.debug.bpf.o: bpf/fstrace.bpf.c $(BPF_HDRS) vmlinux/$(ARCH)/vmlinux.h | $(OUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -DFST_COMPAT=1 -c $< -o $@
+
+$(OUT)/fstrace.compat.bpf.o: $(OUT)/fstrace.compat.debug.bpf.o
+	$(call msg,GEN-OBJ,$@)
+	$(Q)$(BPFTOOL) gen object $@ $<
+
+$(OUT)/fstrace_compat.skel.h: $(OUT)/fstrace.compat.bpf.o $(OUT)/fstrace.skel.h
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name fstrace_compat_bpf > $@.tmp
+	$(Q)skel_shape() { sed -e 's/fstrace_compat_bpf/fstrace_bpf/g; s/FSTRACE_COMPAT_BPF/FSTRACE_BPF/g' \
+		-e '/__elf_bytes(size_t \*sz)$$/,/^}$$/d' -e '/^static inline const void \*fstrace_bpf__elf_bytes/,/^}$$/d' "$$1" | \
+		grep -v '^	*"\|^	*\\x\|data_sz\|s->data ='; }; \
+	sections() { awk '/^	struct fstrace_bpf__(rodata|bss|data) \{/,/^	\} \*/' "$$1"; }; \
+	{ skel_shape $(OUT)/fstrace.skel.h | sort; sections $(OUT)/fstrace.skel.h; } >$@.a; \
+	{ skel_shape $@.tmp | sed 's/fstrace_compat_bpf/fstrace_bpf/g' | sort; \
+	  sed 's/fstrace_compat_bpf/fstrace_bpf/g' $@.tmp | sections /dev/stdin; } >$@.b; \
+	if ! diff $@.a $@.b >$@.diff; then \
+		echo "the compatible object's skeleton differs from the default one's (programs, maps or globals): $@.diff" >&2; \
+		exit 1; fi; rm -f $@.a $@.b $@.diff
+	$(Q)mv $@.tmp $@
+
 # Each object depends on the headers it includes (-MMD -MP writes them to its .d file); the
 # skeleton is generated, so every object waits for it.
-$(OUT)/%.o: user/%.c $(OUT)/fstrace.skel.h | $(OUT)
+$(OUT)/%.o: user/%.c $(OUT)/fstrace.skel.h $(OUT)/fstrace_compat.skel.h | $(OUT)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
@@ -150,11 +178,13 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory all unit-test $(if $(filter 1,$(STATIC)),$(OUT)/fstrace-dynamic)
 	$(Q)FSTRACE=$(CURDIR)/$(OUT)/fstrace bash tests/run.sh
 
-# The real-fault scenarios on a second kernel: Debian 12's Linux 6.1 (fetched into build/kernel/,
-# never installed) under qemu TCG, with an initramfs built from this machine's tools (scripts/kernel/).
+# The real-fault scenarios on the kernels CI nodes run: Debian 11's 5.10, Debian 12's 6.1 and 6.12
+# (fetched into build/kernel/, never installed) under qemu TCG, each as fstrace chooses and with
+# --compat, with an initramfs built from this machine's tools (scripts/kernel/). KERNELS="5.10 6.1"
+# picks a subset.
 test-kernel: deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)FSTRACE=$(CURDIR)/$(OUT)/fstrace bash scripts/kernel/test-kernel.sh
+	$(Q)FSTRACE=$(CURDIR)/$(OUT)/fstrace KERNELS="$(KERNELS)" bash scripts/kernel/test-kernel.sh
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
@@ -182,7 +212,7 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(FUZZ_SRCS))
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE -Ibpf -Iuser -Ibuild \
 	-DFSTRACE_VERSION='"$(VERSION)"'
 
-build-fuzz/%: tests/fuzz/%.c $(filter-out user/main.c,$(USER_SRCS)) $(OUT)/fstrace.skel.h
+build-fuzz/%: tests/fuzz/%.c $(filter-out user/main.c,$(USER_SRCS)) $(OUT)/fstrace.skel.h $(OUT)/fstrace_compat.skel.h
 	$(call msg,FUZZ-CC,$@)
 	$(Q)mkdir -p build-fuzz
 	$(Q)clang $(FUZZ_CFLAGS) $< $(filter-out user/main.c,$(USER_SRCS)) $(LDLIBS) -o $@

@@ -99,6 +99,24 @@ struct arg_regs {
 	__u64 r10, r9, r8, ax, cx, dx, si, di;
 };
 
+/*
+ * The compatible path's per-CPU slot for the call (fstrace.bpf.c's on_sys_exit and emit_call): a
+ * global function takes no pointer before 5.12, and 5.10 counts every frame of the deepest chain
+ * of calls (sys_exit -> emit_call -> put_base_dir -> put_dir, the walk unrolled) against one
+ * 512-byte stack, so the arguments and the registers they are read from live here, not on the
+ * stack. One entry; in both objects, the default path leaves it unused.
+ */
+struct call_slot_val {
+	struct call_args call;
+	struct arg_regs regs;
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct call_slot_val);
+} call_slot SEC(".maps");
+
 /* The x86-64 syscall arguments, in order, from the saved registers. */
 static __always_inline int read_args(struct call_args *call, const void *regs)
 {
@@ -151,9 +169,19 @@ static __always_inline struct file *fd_file(int fd, long ret, bool *keep)
  * The arguments are read through callp, not copied: the copy's 56 bytes took the deepest chain
  * of calls (sys_exit -> emit_call -> put_base_dir -> put_dir -> dir_walk_step) past the 512
  * bytes of stack 6.1's verifier allows ("combined stack size of 5 calls is 544").
+ * The compatible object passes no pointer (5.10 refuses one, see repeats.bpf.h): the arguments
+ * wait in the per-CPU call_slot instead, where on_sys_exit put them.
  */
+#if FST_COMPAT
+__noinline int emit_call(__u32 type, long ret)
+{
+	__u32 zero = 0;
+	struct call_slot_val *slot = bpf_map_lookup_elem(&call_slot, &zero);
+	struct call_args *callp = slot ? &slot->call : NULL;
+#else
 __noinline int emit_call(__u32 type, long ret, struct call_args *callp)
 {
+#endif
 	const volatile struct fst_syscall_layout *lay;
 	__u8 path, path2, dirfd, dirfd2, fstype, data, flags, class, fd;
 	struct file *file = NULL;
@@ -266,7 +294,9 @@ static __always_inline bool is_compat_task(void)
 static __always_inline int on_sys_exit(const void *regs, long nr, long ret)
 {
 	const volatile struct fst_syscall_layout *lay = layout_of(nr);
+#if !FST_COMPAT
 	struct call_args call;
+#endif
 	__u32 tgid, type;
 	__u8 class;
 
@@ -289,11 +319,27 @@ static __always_inline int on_sys_exit(const void *regs, long nr, long ret)
 	/* Removals, renames and mounts are wanted from everyone: the actor is rarely the victim. */
 	if (type == FST_EV_SYSCALL ? !in_scope(tgid) : tgid == self_tgid)
 		return 0;
+#if FST_COMPAT
+	{
+		__u32 zero = 0;
+		struct call_slot_val *slot = bpf_map_lookup_elem(&call_slot, &zero);
+		struct arg_regs *r;
+
+		if (!slot)
+			return 0;
+		r = &slot->regs;
+		if (bpf_probe_read_kernel(r, sizeof(*r), regs + __builtin_offsetof(struct pt_regs, r10)))
+			return 0;
+		slot->call = (struct call_args){ .nr = nr, .args = { r->di, r->si, r->dx, r->r10, r->r8, r->r9 } };
+	}
+	emit_call(type, ret);
+#else
 	/* Filled here, not where declared: the calls that leave above write no stack. */
 	call = (struct call_args){ .nr = nr };
 	if (read_args(&call, regs))
 		return 0;
 	emit_call(type, ret, &call);
+#endif
 	return 0;
 }
 
@@ -381,18 +427,33 @@ int BPF_PROG(fst_console, const char *text, size_t len)
 }
 
 /* Failed block requests, system-wide: a dying disk fails thousands a second, and the first ones
- * say what is needed. */
+ * say what is needed. The count is read, then added to without fetching (an atomic fetch-and-add
+ * is 5.12's, BPF_FETCH): CPUs racing may send a few past the bound, never fewer. */
 #define BLOCK_ERRORS_MAX 4096
 __u64 block_errors = 0;
+
+/* The request's disk: request.rq_disk until 5.16 (commit f3fa33acca9f, "block: remove the
+ * ->rq_disk field in struct request"), then only through its queue, request_queue.disk (5.15). */
+struct request___rq_disk {
+	struct gendisk *rq_disk;
+};
+
+static __always_inline struct gendisk *request_disk(struct request *rq)
+{
+	if (bpf_core_field_exists(struct request___rq_disk, rq_disk))
+		return BPF_CORE_READ((struct request___rq_disk *)rq, rq_disk);
+	return BPF_CORE_READ(rq, q, disk);
+}
 
 SEC("raw_tp/block_rq_error")
 int BPF_PROG(fst_block_rq_error, struct request *rq, blk_status_t error, unsigned int nr_bytes)
 {
-	struct gendisk *disk = BPF_CORE_READ(rq, q, disk);
+	struct gendisk *disk = request_disk(rq);
 	struct fst_event *e;
 
-	if (__sync_fetch_and_add(&block_errors, 1) >= BLOCK_ERRORS_MAX || !(e = event_start(FST_EV_KMSG)))
+	if (block_errors >= BLOCK_ERRORS_MAX || !(e = event_start(FST_EV_KMSG)))
 		return 0;
+	__sync_fetch_and_add(&block_errors, 1);
 	e->syscall = FST_KMSG_BLOCK_ERROR;
 	if (disk)
 		e->dev = (BPF_CORE_READ(disk, major) << 20) | BPF_CORE_READ(disk, first_minor);

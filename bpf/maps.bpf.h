@@ -47,7 +47,10 @@ struct {
 
 /* The process tree being traced (tgids): seeded from userspace, grown at fork, shrunk at exit.
  * Not preallocated, and 16384 live processes at most: the kernel allocates a bucket per entry
- * at every start anyway (65536 cost 0.65 ms), for a tree of dozens or hundreds. */
+ * at every start anyway (65536 cost 0.65 ms), for a tree of dozens or hundreds. Preallocated
+ * (userspace clears the flag) where the kernel has no BPF memory allocator (bpf_mem_alloc, 6.1):
+ * before it, a tracing program's map that allocates at run time makes 5.7-6.0 print a WARN,
+ * tainting the kernel, and PREEMPT_RT refuses it. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
@@ -61,5 +64,16 @@ struct call_args {
 	__u64 args[6];
 	__u32 nr;
 };
+
+/*
+ * FST_COMPAT=1 builds the compatible object (build/fstrace.compat.bpf.o), loaded where the kernel
+ * lacks what the default one uses (user/load/compat.c): bpf_loop and callbacks (5.17, 5.13), pointer
+ * arguments to global functions (5.12), bpf_get_current_ancestor_cgroup_id in tracing programs
+ * (5.14). Both objects have the same programs, maps and globals, so one skeleton serves both
+ * (the Makefile checks their skeletons match).
+ */
+#ifndef FST_COMPAT
+#define FST_COMPAT 0
+#endif
 
 #endif

@@ -19,10 +19,10 @@ struct dir_walk {
 	bool complete;
 };
 
-/* One step up the tree. A bpf_loop callback, so the verifier checks it once, not per iteration. */
-static long dir_walk_step(__u32 i, void *data)
+/* One step up the tree: 1 once the walk is over. The event by reference, read where it is used:
+ * read up front, it cost the default path's verifier work at every step. */
+static __always_inline long walk_step(struct dir_walk *w, struct fst_event *const *ep)
 {
-	struct dir_walk *w = data;
 	/* Copies: CO-RE reads must start from a kernel pointer, not from a field of our struct. */
 	struct dentry *dentry = w->dentry;
 	struct vfsmount *vfsmnt = w->vfsmnt;
@@ -46,16 +46,48 @@ static long dir_walk_step(__u32 i, void *data)
 	}
 	if (w->off - w->start > FST_DIR_MAX - NAME_READ_MAX || w->off >= FST_SCRATCH_LIMIT)
 		return 1;
-	n = bpf_probe_read_kernel_str(SCRATCH_AT(w->e, w->off), NAME_READ_MAX,
+	n = bpf_probe_read_kernel_str(SCRATCH_AT(*ep, w->off), NAME_READ_MAX,
 				      BPF_CORE_READ(dentry, d_name.name));
 	if (n <= 0)
 		return 1;
 	/* The NUL becomes the separator: components go out leaf first, "c/b/a". */
-	*SCRATCH_AT(w->e, w->off + n - 1) = '/';
+	*SCRATCH_AT(*ep, w->off + n - 1) = '/';
 	w->off += n;
 	w->dentry = BPF_CORE_READ(dentry, d_parent);
 	return 0;
 }
+
+/* The compatible path's walk state, per CPU: in a map, not on the stack (see put_dir). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct dir_walk);
+} walk_slot SEC(".maps");
+
+#if FST_COMPAT
+/*
+ * Without bpf_loop (5.17) and callbacks (5.13): the same FST_DIR_DEPTH steps, unrolled, in put_dir
+ * itself. The verifier then checks every step (a longer load, ~FST_DIR_DEPTH times the step), and
+ * the state lives in a per-CPU map: put_dir is the deepest of the global functions, and 5.10 counts
+ * every frame's stack against one 512-byte budget.
+ */
+static __always_inline void dir_walk(struct dir_walk *w, struct fst_event *e)
+{
+#pragma unroll
+	for (__u32 i = 0; i < FST_DIR_DEPTH; i++)
+		if (walk_step(w, &e))
+			break;
+}
+#else
+/* A bpf_loop callback, so the verifier checks it once, not per iteration. */
+static long dir_walk_step(__u32 i, void *data)
+{
+	struct dir_walk *w = data;
+
+	return walk_step(w, &w->e);
+}
+#endif
 
 /* Writes the directory leaf first, components separated by '/': "c/b/a" for /a/b/c.
  * Global, like the string appenders (emit.bpf.h): checked once by the verifier. */
@@ -63,36 +95,51 @@ __noinline __u32 put_dir(__u32 off, __u32 idx, __u64 dentry, __u64 vfsmnt)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct fst_event *e = scratch_event();
-	struct dir_walk w = {
-		.e = e,
-		.root_dentry = BPF_CORE_READ(task, fs, root.dentry),
-		.root_mnt = BPF_CORE_READ(task, fs, root.mnt),
-		.dentry = (struct dentry *)dentry,
-		.vfsmnt = (struct vfsmount *)vfsmnt,
-		.off = off,
-		.start = off,
-	};
+#define DIR_WALK_INIT(event)                                          \
+	{                                                             \
+		.e = (event),                                         \
+		.root_dentry = BPF_CORE_READ(task, fs, root.dentry),  \
+		.root_mnt = BPF_CORE_READ(task, fs, root.mnt),        \
+		.dentry = (struct dentry *)dentry,                    \
+		.vfsmnt = (struct vfsmount *)vfsmnt,                  \
+		.off = off,                                           \
+		.start = off,                                         \
+	}
+#if FST_COMPAT
+	__u32 zero = 0;
+	struct dir_walk *w = bpf_map_lookup_elem(&walk_slot, &zero);
+
+	if (!w)
+		return off;
+	*w = (struct dir_walk)DIR_WALK_INIT(NULL); /* a pointer kept in a map reads back as a number */
+#else
+	struct dir_walk walk = DIR_WALK_INIT(e), *w = &walk;
+#endif
 
 	if (!e || off + 4 >= FST_SCRATCH_LIMIT || idx >= FST_STR_COUNT || !dentry || !vfsmnt)
 		return off;
 	/* container_of with a relocated offset: struct mount is private and moves between kernels */
-	w.mnt = (void *)w.vfsmnt - bpf_core_field_offset(struct mount, mnt);
-	bpf_loop(FST_DIR_DEPTH, dir_walk_step, &w, 0);
-	off = w.off;
+	w->mnt = (void *)w->vfsmnt - bpf_core_field_offset(struct mount, mnt);
+#if FST_COMPAT
+	dir_walk(w, e);
+#else
+	bpf_loop(FST_DIR_DEPTH, dir_walk_step, w, 0);
+#endif
+	off = w->off;
 	if (off + 2 >= FST_SCRATCH_LIMIT)
-		return w.start; /* no room left to finish the string: leave it out */
-	if (!w.complete) {
+		return w->start; /* no room left to finish the string: leave it out */
+	if (!w->complete) {
 		/* A last component "!" tells userspace the walk was cut short. */
 		*SCRATCH_AT(e, off) = FST_DIR_TRUNCATED;
 		*SCRATCH_AT(e, off + 1) = '/';
 		off += 2;
 	}
 	/* The trailing separator becomes the terminator; the root directory is "". */
-	if (off > w.start)
+	if (off > w->start)
 		*SCRATCH_AT(e, off - 1) = '\0';
 	else
 		*SCRATCH_AT(e, off++) = '\0';
-	e->str_len[STR_SLOT(idx)] = off - w.start;
+	e->str_len[STR_SLOT(idx)] = off - w->start;
 	return off;
 }
 

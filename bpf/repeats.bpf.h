@@ -97,7 +97,18 @@ static __always_inline __u64 repeat_key_hash(__u64 h, __u64 kind, __u32 gen)
 }
 
 /* Counts the failure under k (its hash set but for the generation bits): REPEAT_FOLDED, the
- * key the event must carry, or 0 (see repeat_fold). Global: verified once for both callers. */
+ * key the event must carry, or 0 (see repeat_fold). Global: verified once for both callers.
+ * The compatible object passes the key's fields as scalars: before 5.12 a global function takes
+ * no pointer (commit e5069b9c23b3, "bpf: Support pointers in global func args"). */
+#if FST_COMPAT
+__noinline __u64 repeat_count_fields(__u64 hash, __u32 tgid, __u32 nr, __s32 err, __u64 kind)
+{
+	struct fst_repeat_val fresh = {}, *v;
+	struct fst_repeat_key k = { .hash = hash, .tgid = tgid, .nr = nr, .err = err };
+	__u32 gen = repeat_gen & 1;
+	__u64 now;
+#define repeat_count(kp, kind) repeat_count_fields((kp)->hash, (kp)->tgid, (kp)->nr, (kp)->err, kind)
+#else
 __noinline __u64 repeat_count(struct fst_repeat_key *kp, __u64 kind)
 {
 	struct fst_repeat_val fresh = {}, *v;
@@ -108,6 +119,7 @@ __noinline __u64 repeat_count(struct fst_repeat_key *kp, __u64 kind)
 	if (!kp)
 		return 0;
 	k = *kp;
+#endif
 	k.hash = repeat_key_hash(k.hash, kind, gen);
 	v = gen ? bpf_map_lookup_elem(&repeats1, &k) : bpf_map_lookup_elem(&repeats0, &k);
 	if (v) {

@@ -84,6 +84,16 @@ int fst_vfs_rmdir(__u64 *ctx)
 	return 0;
 }
 
+/* Where fentry on vfs_rmdir would miss rmdirs (Debian 11's 5.10: gcc split it, and callers call
+ * vfs_rmdir.part.0 directly, see user/load/compat.c): the LSM hook vfs_rmdir calls with the same
+ * dentry, security_inode_rmdir(dir, dentry), whose arguments never changed. Userspace loads one. */
+SEC("fentry/security_inode_rmdir")
+int fst_security_rmdir(__u64 *ctx)
+{
+	note_victim((struct dentry *)CTX_ARG(ctx, 1));
+	return 0;
+}
+
 /*
  * What a rename takes away is the file it replaces, new_dentry's inode (none when the name was
  * free). One struct renamedata holds the arguments since 5.12 (commit 9fe61450972d, "namei:

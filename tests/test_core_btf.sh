@@ -82,4 +82,35 @@ set -e
 	fail "run --btf MISSING said: $(cat "$T/missing.err")"
 [[ ! -s $T/missing.out ]] || fail "run --btf MISSING ran the command: $(cat "$T/missing.out")"
 note "run --btf MISSING: $(cat "$T/missing.err")"
+
+# ...and BTF that is not this kernel's (here a BPF object's own, whose functions the kernel has
+# none of): one line naming the file, exit 1, the command not run, nothing attached.
+foreign=$FST_REPO/build/fstrace.bpf.o
+[[ -f $foreign ]] || fail "no $foreign to use as a foreign BTF (run make)"
+baseline=$(fst_bpf_state)
+set +e
+"$FSTRACE" run --btf "$foreign" -- touch "$T/foreign-ran" >"$T/foreign.out" 2>"$T/foreign.err"
+rc=$?
+set -e
+[[ $rc -eq 1 ]] || fail "run --btf FOREIGN exited $rc, expected 1"
+[[ $(wc -l <"$T/foreign.err") -eq 1 ]] && grep -q "^fstrace: --btf $foreign does not describe the running kernel: " "$T/foreign.err" ||
+	fail "run --btf FOREIGN said: $(cat "$T/foreign.err")"
+[[ ! -e $T/foreign-ran ]] || fail "run --btf FOREIGN ran the command"
+check_detached "$baseline" "run --btf FOREIGN"
+note "run --btf FOREIGN: $(cat "$T/foreign.err")"
+
+# A kernel without BTF (here /sys/kernel/btf hidden under a tmpfs in a private mount namespace):
+# one line that points to --btf and BTFHub, exit 1, the command not run, nothing attached.
+set +e
+unshare -m sh -c 'mount -t tmpfs none /sys/kernel/btf && exec "$0" run -- touch "$1"' "$FSTRACE" "$T/nobtf-ran" \
+	>"$T/nobtf.out" 2>"$T/nobtf.err"
+rc=$?
+set -e
+[[ $rc -eq 1 ]] || fail "run without kernel BTF exited $rc, expected 1: $(cat "$T/nobtf.err")"
+[[ $(wc -l <"$T/nobtf.err") -eq 1 ]] &&
+	grep -q "^fstrace: no kernel BTF at /sys/kernel/btf/vmlinux: .*--btf PATH, e.g. from BTFHub" "$T/nobtf.err" ||
+	fail "run without kernel BTF said: $(cat "$T/nobtf.err")"
+[[ ! -e $T/nobtf-ran ]] || fail "run without kernel BTF ran the command"
+check_detached "$baseline" "run without kernel BTF"
+note "run without kernel BTF: $(cat "$T/nobtf.err")"
 echo "ok"

@@ -5,7 +5,7 @@
 # under fstrace (guest-scenario.sh) and powers off.
 #
 # Verdicts go to the second serial port, /dev/ttyS1, one line each (BOOT, KERNEL, MODULE, BTF,
-# START, ATTACH, ATTACHED, PASS, FAIL, SKIP, END): the kernel's console is ttyS0, so its messages
+# START, ATTACH, ATTACHED, VERIFIED, PASS, FAIL, SKIP, TAINT, END): the kernel's console is ttyS0, so its messages
 # can never land in the middle of a verdict line. The host parses that port only (verdict.sh);
 # whatever goes wrong here (a missing tool, a crash of this script, a hang) shows there as a
 # missing END or a missing PASS, never as a pass.
@@ -31,6 +31,12 @@ say() {
 # Nothing below may end this script: a crashed /init panics the kernel, and the host would only
 # see the verdicts stop. Every failure becomes a FAIL line instead, and the guest still powers off.
 finish() {
+	# fstrace must leave the kernel as it found it: a WARN (a tracing program's map allocating at
+	# run time on 5.7-6.0 prints one) taints it, and panics it under panic_on_warn.
+	local taint
+	taint=$(cat /proc/sys/kernel/tainted 2>/dev/null || echo '?')
+	say "TAINT $taint"
+	[[ $taint == 0 ]] || dmesg | grep -A 20 -m 3 -E 'WARNING|BUG|taint' | sed 's/^/fstrace-guest: dmesg: /'
 	say "END"
 	sync
 	# A tty's close waits for its output to drain; the sleep covers the UART's own FIFO.

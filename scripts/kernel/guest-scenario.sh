@@ -4,8 +4,10 @@
 # the recording must show it (scenario.sh caught), and fstrace's JSON report must match its schema
 # and hold the finding scenario.sh names. Cleanup must leave nothing behind.
 #
-#   guest-scenario.sh NAME      verdict lines to $FSTK_OUT: START, ATTACH..., ATTACHED, NOTE, PASS or FAIL;
-#                               exit 0 on PASS, 3 on FAIL (anything else: it stopped without a verdict)
+#   guest-scenario.sh NAME[:compat]   verdict lines to $FSTK_OUT: START, ATTACH..., ATTACHED, VERIFIED,
+#                               NOTE, PASS or FAIL; exit 0 on PASS, 3 on FAIL (anything else: it
+#                               stopped without a verdict). NAME:compat runs fstrace with --compat, so
+#                               the compatible programs are tested on every kernel, not only old ones.
 #
 # fstrace -v lists the attach mode of each hook ("fstrace:   syscalls    raw_tp"); they are passed on
 # as ATTACH lines. One is judged: Debian's 6.1 allows fentry, so removed_ino must be "fentry" there
@@ -14,7 +16,10 @@
 set -uo pipefail
 
 repo=/opt/fstrace
-name=$1
+label=$1
+name=${label%:compat}
+compat=()
+[[ $label == "$name" ]] || compat=(--compat)
 FSTRACE=$repo/build/fstrace
 SCENARIO=$repo/scripts/scenario.sh
 # shellcheck disable=SC2034 # lib.sh's die and warn name it
@@ -30,7 +35,7 @@ say() {
 start=$SECONDS
 dir=$(fst_mktemp "kernel-$name")
 rec=$dir/rec.jsonl.gz
-say "START $name"
+say "START $label"
 
 # What explains a failure goes to the console (the host shows its tail): the end of what fstrace
 # and the trigger printed.
@@ -50,7 +55,7 @@ verdict() {
 		word=FAIL
 		set -- "cleanup left behind: $left"
 	fi
-	say "$word $name $((SECONDS - start))s $*"
+	say "$word $label $((SECONDS - start))s $*"
 	[[ $word == PASS ]] || exit 3
 	exit 0
 }
@@ -61,7 +66,7 @@ if ! out=$("$SCENARIO" setup "$name" "$dir" 2>&1); then
 fi
 
 rc=0
-env "${FST_TRIGGER_ENV[@]}" "$FSTRACE" run -v --record "$rec" -- \
+env "${FST_TRIGGER_ENV[@]}" "$FSTRACE" run -v "${compat[@]}" --record "$rec" -- \
 	/bin/bash "$SCENARIO" trigger "$name" "$dir" </dev/null >"$dir/run.out" 2>"$dir/run.err" || rc=$?
 
 # An indented "fstrace:   HOOK MODE..." line per hook; MODE may say more ("unavailable (why)").
@@ -73,13 +78,16 @@ done < <(sed -n 's/^fstrace:  \+\([a-z0-9_]\+\) \+\([^ ].*\)$/\1 \2/p' "$dir/run
 [[ $attach -gt 0 ]] || say "ATTACH ? (fstrace -v printed no attach mode)"
 secs=$(sed -n 's/^fstrace: attached in \([0-9.]\+\) s\b.*$/\1/p' "$dir/run.err" | head -n 1)
 [[ -z $secs ]] || say "ATTACHED $secs"
+# The verifier's count for the program every syscall runs (fstrace -v: "verified instructions:").
+verified=$(sed -n 's/^fstrace: verified instructions: \(fst_sys_exit[a-z_]*\) \([0-9]\+\).*$/\1 \2/p' "$dir/run.err" | head -n 1)
+[[ -z $verified ]] || say "VERIFIED $verified"
 
 # A program the kernel refused is worth seeing even when fstrace did without it (an optional hook):
 # a NOTE line names it, and its verifier log goes to the console.
 refused=$(sed -n "s/^libbpf: prog '\([^']*\)': BPF program load failed: \(.*\)$/\1 (\2)/p" "$dir/run.err" |
 	sort -u | tr '\n' ' ')
 if [[ -n $refused ]]; then
-	say "NOTE $name: the kernel refused ${refused}(fstrace run -v's verifier log is in console.log)"
+	say "NOTE $label: the kernel refused ${refused}(fstrace run -v's verifier log is in console.log)"
 	echo "--- fstrace run -v: the verifier's log"
 	sed -n '/BPF program load failed/p; /-- BEGIN PROG LOAD LOG --/,/-- END PROG LOAD LOG --/p' "$dir/run.err" |
 		head -n 200
@@ -108,7 +116,7 @@ elif ! jq -e --arg c "$class" --arg k "$cause" 'any(.findings[]; .class == $c an
 	echo "--- findings: $(jq -c '[.findings[] | {class, cause, path}]' "$dir/report.json")"
 	verdict FAIL "not diagnosed: no $class finding with cause $cause"
 fi
-if ! grep -q '^fstrace:  *removed_ino  *fentry$' "$dir/run.err"; then
+if ! grep -Eq '^fstrace:  *removed_ino  *fentry( \(.*\))?$' "$dir/run.err"; then
 	verdict FAIL "removed_ino is not on fentry, which this kernel allows: $(grep '^fstrace:  *removed_ino' "$dir/run.err")"
 elif [[ $class == enoent_race ]] &&
 	! jq -e 'any(.findings[]; .class == "enoent_race" and (.actor.ino // 0) > 0 and (.actor.dev // "") != "")' \

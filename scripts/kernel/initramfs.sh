@@ -8,6 +8,10 @@
 # dependencies in load order; and guest-init.sh as /init.
 #
 #   scripts/kernel/initramfs.sh KERNEL-DIR FSTRACE OUTPUT SCENARIO...
+#   FSTK_INITRAMFS_BASE   where the part common to every kernel (all but the modules) is kept:
+#                         built there when missing, reused when present (test-kernel.sh builds it
+#                         once per run); the image is that archive followed by one of the modules,
+#                         as the kernel unpacks concatenated cpio archives one after the other.
 #
 # The host's tools rather than busybox's where both exist, because the scenarios are written for
 # them (rm --one-file-system, losetup -O, findmnt, mkfs.ext4 -d) and a fault should be caused the
@@ -37,6 +41,16 @@ MODULES=(overlay loop ext4)
 
 root=$(mktemp -d "${TMPDIR:-/tmp}/fstrace-kernel-initramfs.XXXXXX")
 trap 'rm -rf "$root"' EXIT
+base=${FSTK_INITRAMFS_BASE:-$root.base.gz}
+[[ -n ${FSTK_INITRAMFS_BASE:-} ]] || trap 'rm -rf "$root" "$base"' EXIT
+
+# pack DIR OUT: DIR as a gzip'd newc cpio, owned by root.
+pack() {
+	(cd "$1" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -1 >"$2.part"
+	mv "$2.part" "$2"
+}
+
+if [[ ! -s $base ]]; then
 
 # Merged /usr, as on Debian 12, so that a path copied from the host lands where it is looked up.
 # /var/cache too: fstrace keeps per-kernel files there when it can.
@@ -101,29 +115,8 @@ cp -p "$repo/tests/report_schema.jq" "$root/opt/fstrace/tests/"
 cp -p "$here/guest-scenario.sh" "$root/opt/fstrace/scripts/kernel/"
 install -m 0755 "$here/guest-init.sh" "$root/init"
 
-# Modules in load order (modprobe --show-depends walks the fetched kernel's modules.dep), as plain
-# .ko: busybox insmod does not decompress.
 mkdir -p "$root/etc/fstrace-kernel"
-: >"$root/etc/fstrace-kernel/modules"
-for m in "${MODULES[@]}"; do
-	deps=$(modprobe -d "$kdir" -S "$release" --show-depends "$m") || die "module $m not found in $kdir"
-	while read -r word path _; do
-		[[ $word == insmod ]] || continue # "builtin NAME": nothing to load
-		rel=${path#"$kdir"}
-		dst=$root${rel%.xz}
-		dst=${dst%.zst}
-		[[ -e $dst ]] && continue
-		mkdir -p "$(dirname "$dst")"
-		case $path in
-		*.xz) xz -dc "$path" >"$dst" ;;
-		*.zst) zstd -qdc "$path" >"$dst" ;;
-		*) cp "$path" "$dst" ;;
-		esac
-		echo "${dst#"$root"}" >>"$root/etc/fstrace-kernel/modules"
-	done <<<"$deps"
-done
 printf '%s\n' "$@" >"$root/etc/fstrace-kernel/scenarios"
-
 printf 'root:x:0:0:root:/root:/bin/bash\n' >"$root/etc/passwd"
 printf 'root:x:0:\n' >"$root/etc/group"
 # Every Debian system has a loader cache; without one each program's first openat fails ENOENT,
@@ -144,7 +137,39 @@ missing=$(chroot "$root" /usr/bin/bash -c 'for f; do '"$rtld"' --list "$f" 2>&1;
 	grep 'cannot open shared object file' || true)
 [[ -z $missing ]] || die "libraries missing from the image: $(head -n 5 <<<"$missing" | tr '\n' ' ')"
 
+pack "$root" "$base"
+echo "$FST_PROG: $base: $(du -k "$base" | cut -f1) KiB, $(find "$root" -mindepth 1 | wc -l) files (every kernel's part)" >&2
+rm -rf "$root"
+fi
+
+# The same merged-/usr links as the common part, so that this part's /lib lands where they point.
+mkdir -p "$root"/usr/{bin,sbin,lib,lib64}
+for d in bin sbin lib lib64; do ln -sfn "usr/$d" "$root/$d"; done
+
+# This kernel's part: its modules in load order (modprobe --show-depends walks the fetched kernel's
+# modules.dep), as plain .ko (busybox insmod does not decompress), and their list for /init.
+mkdir -p "$root/etc/fstrace-kernel"
+: >"$root/etc/fstrace-kernel/modules"
+for m in "${MODULES[@]}"; do
+	deps=$(modprobe -d "$kdir" -S "$release" --show-depends "$m") || die "module $m not found in $kdir"
+	while read -r word path _; do
+		[[ $word == insmod ]] || continue # "builtin NAME": nothing to load
+		rel=${path#"$kdir"}
+		dst=$root${rel%.xz}
+		dst=${dst%.zst}
+		[[ -e $dst ]] && continue
+		mkdir -p "$(dirname "$dst")"
+		case $path in
+		*.xz) xz -dc "$path" >"$dst" ;;
+		*.zst) zstd -qdc "$path" >"$dst" ;;
+		*) cp "$path" "$dst" ;;
+		esac
+		echo "${dst#"$root"}" >>"$root/etc/fstrace-kernel/modules"
+	done <<<"$deps"
+done
 mkdir -p "$(dirname "$out")"
-(cd "$root" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -1 >"$out.part"
+pack "$root" "$out.modules"
+cat "$base" "$out.modules" >"$out.part"
+rm -f "$out.modules"
 mv "$out.part" "$out"
-echo "$FST_PROG: $out: $(du -k "$out" | cut -f1) KiB, $(find "$root" -mindepth 1 | wc -l) files" >&2
+echo "$FST_PROG: $out: $(du -k "$out" | cut -f1) KiB ($release's modules added)" >&2

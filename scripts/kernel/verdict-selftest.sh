@@ -9,7 +9,7 @@ set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/fstrace-kernel-verdict.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-names=(nested_overlay racing_deleter ext4_corruption)
+names=(nested_overlay racing_deleter ext4_corruption nested_overlay:compat)
 
 # A complete passing run, as the serial port delivers it (CRLF).
 good() {
@@ -17,7 +17,8 @@ good() {
 		"START nested_overlay" "ATTACH syscalls tp_btf" "ATTACHED 0.6" "PASS nested_overlay 8s overlay_mount/nested_overlay" \
 		"START racing_deleter" "ATTACH syscalls tp_btf" "PASS racing_deleter 15s enoent_race/removed" \
 		"START ext4_corruption" "ATTACH syscalls raw_tp" "PASS ext4_corruption 10s fs_corruption/ext4_errors" \
-		"END"
+		"START nested_overlay:compat" "ATTACH dirwalk unrolled" "VERIFIED fst_sys_exit 30310" \
+		"PASS nested_overlay:compat 9s overlay_mount/nested_overlay" "TAINT 0" "END"
 }
 
 failures=0 broken=0
@@ -65,6 +66,17 @@ good | sed 's/^END/NOTE racing_deleter: the kernel refused fst_x (Permission den
 expect 0 note
 grep -q '^  note: racing_deleter: the kernel refused fst_x' "$tmp/note.out" ||
 	{ echo "verdict-selftest: the note is not in the summary" >&2; failures=$((failures + 1)); }
+
+# The kernel must end untainted (a WARN taints it), and say so.
+good | sed 's/^TAINT 0/TAINT 512/' >"$tmp/tainted.log"
+expect 1 tainted
+good | grep -v '^TAINT' >"$tmp/no_taint.log"
+expect 1 no_taint
+# The compatible path's run counts like any other.
+good | grep -v '^PASS nested_overlay:compat' >"$tmp/no_compat.log"
+expect 1 no_compat
+grep -q '^test-kernel: 6.1.0-test: 4/4 scenarios passed (dirwalk: .*--compat: unrolled.*30310 compat)$' "$tmp/complete.out" ||
+	{ echo "verdict-selftest: no one-line summary of the kernel: $(tail -n 1 "$tmp/complete.out")" >&2; failures=$((failures + 1)); }
 
 [[ $failures -eq 0 ]] || exit 1
 echo "verdict-selftest: verdict.sh passes a complete run and fails $broken broken ones"

@@ -5,7 +5,10 @@
 #   scripts/kernel/verdict.sh VERDICTS SCENARIO...
 #
 # Passes only when the guest reached /init (BOOT), got to the end (END), said PASS exactly once for
-# every scenario asked for, and said nothing else is wrong (no FAIL, no SKIP line of any kind).
+# every scenario asked for (NAME:compat is NAME run with --compat), said nothing else is wrong (no
+# FAIL, no SKIP line of any kind) and found the kernel untainted at the end (TAINT 0). The last line
+# sums the kernel up for CI logs:
+#   test-kernel: <release>: N/N scenarios passed (dirwalk: ..., attach: ...)
 # A guest that crashed, hung or left a scenario out therefore fails: the absence of a FAIL is
 # never taken as a pass.
 set -uo pipefail
@@ -38,6 +41,10 @@ boot=$(field BOOT | head -n 1)
 kernel=$(field KERNEL | head -n 1)
 [[ -n $boot ]] || problems+=("the guest never reached /init (no BOOT line)")
 has END || problems+=("the guest stopped before the end (no END line: a crash, a panic or the time limit)")
+taint=$(field TAINT | head -n 1)
+if has END && [[ $taint != 0 ]]; then
+	problems+=("the kernel is tainted at the end (/proc/sys/kernel/tainted ${taint:-not read}; dmesg in console.log)")
+fi
 # A scenario's FAIL shows in its own line below; any other (a module, BTF) is a problem of its own.
 while read -r l; do
 	[[ -n $l && " $* " != *" ${l%% *} "* ]] && problems+=("FAIL $l")
@@ -75,7 +82,23 @@ attach=$(printf '%s\n' "${lines[@]}" | awk '
 	$1 == "ATTACH" { mode = $0; sub(/^ATTACH [^ ]+ /, "", mode)
 		modes[run] = modes[run] ($2 == "?" ? " (fstrace -v printed no attach mode)" : " " $2 "=" mode) }
 	$1 == "ATTACHED" { secs[run] = " (attached in " $2 " s)" }
+	$1 == "VERIFIED" { secs[run] = secs[run] " (" $3 " verified insns of " $2 ")" }
 	END { for (i = 1; i <= n; i++) if (modes[order[i]] != "") printf "  attach %-18s%s%s\n", order[i], modes[order[i]], secs[order[i]] }')
+
+# The summary: the modes of the first run of each path (the first word of each), and the verifier's
+# count for the syscall-exit program on each path.
+summary=$(printf '%s\n' "${lines[@]}" | awk '
+	$1 == "START" { path = ($2 ~ /:compat$/) ? "compat" : "default" }
+	$1 == "ATTACH" && !((path, $2) in mode) { mode[path, $2] = $3 }
+	$1 == "VERIFIED" && !(path in insns) { insns[path] = $3 }
+	END {
+		d = mode["default", "dirwalk"]; c = mode["compat", "dirwalk"]
+		printf "dirwalk: %s%s, attach: syscalls=%s removed_ino=%s traced_map=%s path=%s, sys_exit verified insns: %s default, %s compat",
+			d == "" ? "?" : d, c == "" || c == d ? "" : " (--compat: " c ")",
+			mode["default", "syscalls"], mode["default", "removed_ino"], mode["default", "traced_map"],
+			mode["default", "path"], insns["default"] == "" ? "?" : insns["default"],
+			insns["compat"] == "" ? "?" : insns["compat"]
+	}')
 
 echo "test-kernel: ${kernel:-unknown kernel} under qemu TCG, /init at ${boot:-?} s of kernel uptime"
 printf '%s\n' "${results[@]}"
@@ -85,5 +108,5 @@ while read -r l; do
 	[[ -n $l ]] && echo "  note: $l"
 done < <(field NOTE)
 for p in "${problems[@]}"; do echo "  problem: $p"; done
-echo "test-kernel: $passed passed, $failed failed"
+echo "test-kernel: ${kernel:-unknown kernel}: $passed/$# scenarios passed ($summary)"
 [[ $failed -eq 0 && ${#problems[@]} -eq 0 ]]

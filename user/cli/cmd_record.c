@@ -29,7 +29,7 @@ static void on_hup(int sig)
 int cmd_record(const struct options *o)
 {
 	struct tracer_options to = { .use_traced = o->pid != 0, .seed_pid = o->pid, .comm = o->comm,
-				     .ringbuf_bytes = o->ringbuf_bytes, .verbose = o->verbose, .btf_path = o->btf_path };
+				     .ringbuf_bytes = o->ringbuf_bytes, .verbose = o->verbose, .btf_path = o->btf_path, .compat = o->compat };
 	struct sigaction sa = { .sa_handler = on_stop };
 	struct node_dir node = { .dir = o->dir, .rotate_bytes = (uint64_t)(o->rotate_mb * 1048576),
 				 .rotate_ns = (uint64_t)(o->rotate_sec * 1e9),

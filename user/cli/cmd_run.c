@@ -228,7 +228,7 @@ static void finish_unrun(struct session *s, FILE *report_out, const struct optio
 int cmd_run(const struct options *o)
 {
 	struct tracer_options to = { .use_traced = true, .ringbuf_bytes = o->ringbuf_bytes,
-				     .verbose = o->verbose, .btf_path = o->btf_path };
+				     .verbose = o->verbose, .btf_path = o->btf_path, .compat = o->compat };
 	struct output_capture capture;
 	struct report_out outs[2];
 	struct bead_capture bead;

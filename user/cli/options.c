@@ -60,6 +60,8 @@ void usage(FILE *out)
 "  --ringbuf-mb N       ring buffer size in MiB, a power of two (default: run 2, record 4)\n"
 "  --btf PATH           the kernel's BTF from PATH (raw BTF or an ELF vmlinux) instead of\n"
 "                       /sys/kernel/btf/vmlinux\n"
+"  --compat             load the compatible programs (no bpf_loop, for 5.10-5.16) even where\n"
+"                       the kernel takes the default ones (also FSTRACE_COMPAT=1)\n"
 "  -v, --verbose        libbpf's messages and attach details\n"
 "  -h, --help           this help;  -V, --version  the version\n"
 "\n"
@@ -70,7 +72,7 @@ void usage(FILE *out)
 
 enum { OPT_RECORD = 256, OPT_FORMAT, OPT_FOLLOW, OPT_FORCE, OPT_DURATION, OPT_PID, OPT_CGROUP, OPT_CONTAINER, OPT_POD,
        OPT_COMM, OPT_RINGBUF, OPT_KUBE, OPT_DIR, OPT_ROTATE_SIZE, OPT_ROTATE_TIME, OPT_MAX_DISK,
-       OPT_BEAD, OPT_PREFIX, OPT_PARENT, OPT_DRY_RUN, OPT_BTF };
+       OPT_BEAD, OPT_PREFIX, OPT_PARENT, OPT_DRY_RUN, OPT_BTF, OPT_COMPAT };
 
 static const struct option long_options[] = {
 	{ "record", required_argument, NULL, OPT_RECORD },
@@ -86,6 +88,7 @@ static const struct option long_options[] = {
 	{ "comm", required_argument, NULL, OPT_COMM },
 	{ "ringbuf-mb", required_argument, NULL, OPT_RINGBUF },
 	{ "btf", required_argument, NULL, OPT_BTF },
+	{ "compat", no_argument, NULL, OPT_COMPAT },
 	{ "kube", no_argument, NULL, OPT_KUBE },
 	{ "dir", required_argument, NULL, OPT_DIR },
 	{ "rotate-size", required_argument, NULL, OPT_ROTATE_SIZE },
@@ -116,7 +119,7 @@ static bool allowed(enum command cmd, int opt)
 		return cmd == CMD_RECORD;
 	case OPT_FORCE:
 		return cmd != CMD_REPORT;
-	case OPT_RINGBUF: case OPT_KUBE: case OPT_BTF:
+	case OPT_RINGBUF: case OPT_KUBE: case OPT_BTF: case OPT_COMPAT:
 		return cmd == CMD_RUN || cmd == CMD_RECORD;
 	case OPT_BEAD:
 		return cmd == CMD_RUN;
@@ -202,6 +205,9 @@ static int parse_option(struct options *o, int opt, const char *arg)
 		if (!*arg)
 			return bad("--btf wants a file%s", "");
 		o->btf_path = arg;
+		break;
+	case OPT_COMPAT:
+		o->compat = true;
 		break;
 	case 'v':
 		o->verbose = true;

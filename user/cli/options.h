@@ -31,6 +31,7 @@ struct options {
 	const char *comm;        /* record --comm */
 	uint32_t ringbuf_bytes;
 	const char *btf_path;    /* run, record --btf: the kernel's BTF from this file */
+	bool compat;             /* run, record --compat: the compatible programs, whatever the kernel */
 	int argc;                /* run: the command */
 	char **argv;
 };

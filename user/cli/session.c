@@ -9,6 +9,19 @@
 
 #define FLUSH_EVERY_NS 1000000000ull
 
+/* One line: the instructions the verifier processed for each program (0: the kernel did not say). */
+static void say_verified(const struct tracer *t)
+{
+	char line[512];
+	size_t n = 0;
+
+	for (int i = 0; i < t->verified_count && n < sizeof(line); i++)
+		n += snprintf(line + n, sizeof(line) - n, "%s%s %u", i ? ", " : "", t->verified[i].prog,
+			      t->verified[i].insns);
+	if (t->verified_count)
+		say("verified instructions: %s", line);
+}
+
 int session_start(struct session *s, const struct options *o, const struct tracer_options *to)
 {
 	const char *mode = o->command == CMD_RUN ? "run" : "record";
@@ -32,6 +45,7 @@ int session_start(struct session *s, const struct options *o, const struct trace
 		    s->tracer.core_btf.path, s->tracer.core_btf.how);
 		for (int i = 0; i < s->tracer.mode_count; i++)
 			say("  %-11s %s", s->tracer.modes[i].hook, s->tracer.modes[i].mode);
+		say_verified(&s->tracer);
 	}
 	if (o->recording &&
 	    !(s->writer = recording_create(o->recording, o->force, &s->header, err, sizeof(err)))) {

@@ -4,9 +4,10 @@
  * attach, and back out of everything on the first error.
  *
  * Every program is a raw tracepoint: on some kernels (this project's CI VM among them) fentry is
- * refused and kprobes are not built in, while raw tracepoints and ring buffers work everywhere
- * since 5.8. A raw tracepoint needs no BTF to load and is cheap to detach. The syscall-exit one is
- * BTF-typed (tp_btf) where the kernel's BTF names it (typed_tp.c), else plain.
+ * refused and kprobes are not built in, while raw tracepoints (4.17) and ring buffers (5.8) work
+ * on every kernel fstrace supports (5.10 and later, two paths: load/compat.h). A raw tracepoint needs
+ * no BTF to load and is cheap to detach. The syscall-exit one is BTF-typed (tp_btf) where the
+ * kernel's BTF names it (typed_tp.c), else plain.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -38,13 +39,89 @@
 
 static bool verbose_libbpf;
 
+/* What the verifier said while an object loaded, taken from libbpf's messages: the program it
+ * refused and its reason in one line (for the fallback's message and the error), and the count
+ * of instructions it processed per program (with -v). */
+static struct {
+	struct tracer *t;
+	char prog[32];
+	char reason[200];
+} load_log;
+
+static bool log_line_is_stats(const char *line)
+{
+	static const char *const stats[] = { "processed ", "verification time", "stack depth", "max_states",
+					     "peak_states", "-- END", "" };
+
+	for (size_t i = 0; i < sizeof(stats) / sizeof(stats[0]); i++)
+		if (!strncmp(line, stats[i], strlen(stats[i])) && (stats[i][0] || !line[0]))
+			return true;
+	return false;
+}
+
+static void note_verified(const char *prog, unsigned int insns)
+{
+	struct tracer *t = load_log.t;
+
+	if (!t)
+		return;
+	for (int i = 0; i < t->verified_count; i++)
+		if (!strcmp(t->verified[i].prog, prog)) {
+			t->verified[i].insns = insns;
+			return;
+		}
+	if (t->verified_count < TRACER_MAX_VERIFIED) {
+		snprintf(t->verified[t->verified_count].prog, sizeof(t->verified[0].prog), "%s", prog);
+		t->verified[t->verified_count++].insns = insns;
+	}
+}
+
+/* "prog 'NAME': -- BEGIN PROG LOAD LOG --\n...-- END PROG LOAD LOG --\n" (libbpf 1.1), after a
+ * refusal or, with a log level set, after a load; "prog 'NAME': BPF program load failed: ..." */
+static void note_load_message(const char *msg)
+{
+	const char *name = strstr(msg, "prog '"), *end, *log, *line, *next;
+	char prog[32];
+	unsigned int insns;
+
+	if (!name || !(end = strchr(name + 6, '\'')) || end - name - 6 >= (long)sizeof(prog))
+		return;
+	snprintf(prog, sizeof(prog), "%.*s", (int)(end - name - 6), name + 6);
+	if (strstr(end, "BPF program load failed: ")) {
+		snprintf(load_log.prog, sizeof(load_log.prog), "%s", prog);
+		snprintf(load_log.reason, sizeof(load_log.reason), "%s", strstr(end, "failed: ") + 8);
+		load_log.reason[strcspn(load_log.reason, "\n")] = '\0';
+		return;
+	}
+	if (!(log = strstr(end, "-- BEGIN PROG LOAD LOG --\n")))
+		return;
+	log += strlen("-- BEGIN PROG LOAD LOG --\n");
+	if ((line = strstr(log, "processed ")) && sscanf(line, "processed %u insns", &insns) == 1)
+		note_verified(prog, insns);
+	if (strcmp(prog, load_log.prog))
+		return; /* a log after a success: statistics only */
+	/* The verifier's last word before its statistics is the reason. */
+	for (line = log; *line && strncmp(line, "-- END PROG LOAD LOG", 20); line = next + (*next == '\n')) {
+		next = line + strcspn(line, "\n");
+		if (!log_line_is_stats(line) && next > line)
+			snprintf(load_log.reason, sizeof(load_log.reason), "%.*s", (int)(next - line), line);
+	}
+}
+
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	if (!verbose_libbpf && level != LIBBPF_WARN)
-		return 0;
-	if (!verbose_libbpf)
-		return 0; /* failures are reported by fstrace itself, as one line */
-	return vfprintf(stderr, fmt, ap);
+	char *msg = NULL;
+	va_list copy;
+	int n;
+
+	va_copy(copy, ap);
+	if (vasprintf(&msg, fmt, copy) >= 0 && strstr(msg, "prog '"))
+		note_load_message(msg);
+	va_end(copy);
+	/* Without -v failures are reported by fstrace itself, as one line. */
+	n = verbose_libbpf && msg ? fputs(msg, stderr) : 0;
+	free(msg);
+	return n;
 }
 
 static bool has_cap(const struct __user_cap_data_struct *data, int cap)
@@ -178,31 +255,42 @@ static int attach_all(struct tracer *t, char *err, size_t errlen)
 	return 0;
 }
 
-/* The fentry programs that note removed inodes (bpf/victims.bpf.h). */
+/* The fentry programs that note removed inodes (bpf/victims.bpf.h): rmdir's on vfs_rmdir, or on
+ * its LSM hook where the kernel's BTF has no vfs_rmdir. */
 #define VICTIM_PROGS 3
-static void victim_progs(struct fstrace_bpf *skel, struct bpf_program *progs[VICTIM_PROGS])
+static void victim_progs(struct fstrace_bpf *skel, const struct kernel_features *f,
+			 struct bpf_program *progs[VICTIM_PROGS])
 {
 	progs[0] = skel->progs.fst_vfs_unlink;
-	progs[1] = skel->progs.fst_vfs_rmdir;
+	progs[1] = f->vfs_rmdir ? skel->progs.fst_vfs_rmdir : skel->progs.fst_security_rmdir;
 	progs[2] = skel->progs.fst_vfs_rename;
 }
 
 static double now_seconds(void);
 
 static void configure(struct fstrace_bpf *skel, const struct tracer_options *o, const struct pidns *ns,
-		      bool victims, bool typed)
+		      const struct kernel_features *f, bool victims, bool typed)
 {
 	struct fstrace_bpf__rodata *ro = skel->rodata;
 	struct bpf_program *fentry[VICTIM_PROGS];
 
 	bpf_program__set_autoload(skel->progs.fst_sys_exit_typed, typed);
 	bpf_program__set_autoload(skel->progs.fst_sys_exit, !typed);
+	/* With -v, the verifier's statistics of the program every syscall runs (its instruction
+	 * count; bpf_prog_info has it only since 5.16). Statistics only: a full log would be large. */
+	if (verbose_libbpf)
+		bpf_program__set_log_level(typed ? skel->progs.fst_sys_exit_typed : skel->progs.fst_sys_exit, 4);
 
 	/* fentry programs only where the kernel takes them: else libbpf would parse its whole BTF to
 	 * name their targets, and the load would fail. */
-	victim_progs(skel, fentry);
+	bpf_program__set_autoload(skel->progs.fst_vfs_rmdir, false);
+	bpf_program__set_autoload(skel->progs.fst_security_rmdir, false);
+	victim_progs(skel, f, fentry);
 	for (int i = 0; i < VICTIM_PROGS; i++)
 		bpf_program__set_autoload(fentry[i], victims);
+	/* Allocating at run time only where the kernel's BPF allocator makes that safe (maps.bpf.h). */
+	if (!f->mem_alloc)
+		bpf_map__set_map_flags(skel->maps.traced, bpf_map__map_flags(skel->maps.traced) & ~BPF_F_NO_PREALLOC);
 	ro->targ_victims = victims;
 	if (!victims) /* unused then: not worth 4096 preallocated entries at every start */
 		bpf_map__set_max_entries(skel->maps.victims, 1);
@@ -253,27 +341,45 @@ static struct btf *open_local_btf(void *ctx)
 	return *scratch ? bpf_object__btf((*scratch)->obj) : NULL;
 }
 
+static struct btf *open_local_compat_btf(void *ctx)
+{
+	struct fstrace_bpf **scratch = ctx;
+
+	*scratch = compat_open(NULL);
+	return *scratch ? bpf_object__btf((*scratch)->obj) : NULL;
+}
+
+/* The extract for the object t->compat names (each object has its own, and its own facts). */
 static int prepare_core_btf(struct tracer *t, const struct tracer_options *o, char *err, size_t errlen)
 {
 	struct fstrace_bpf *scratch = NULL;
 	size_t obj_size;
-	const void *obj = fstrace_bpf__elf_bytes(&obj_size);
-	int ret = core_btf_prepare(&t->core_btf, o->btf_path, obj, obj_size, open_local_btf, &scratch, err, errlen);
+	const void *obj = t->compat ? compat_elf_bytes(&obj_size) : fstrace_bpf__elf_bytes(&obj_size);
+	int ret;
 
+	if (t->core_btf.path[0]) {
+		core_btf_release(&t->core_btf);
+		memset(&t->core_btf, 0, sizeof(t->core_btf));
+		t->core_btf.memfd = -1;
+	}
+	ret = core_btf_prepare(&t->core_btf, o->btf_path, obj, obj_size,
+			       t->compat ? open_local_compat_btf : open_local_btf, &scratch, err, errlen);
 	fstrace_bpf__destroy(scratch);
 	return ret;
 }
 
-/* Opens and loads the object; 0, or the negative error of the load. */
+/* Opens and loads the object, the default or the compatible one (t->compat); 0, or the negative
+ * error of the load. */
 static int open_and_load(struct tracer *t, const struct tracer_options *o, bool victims, bool typed)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = t->core_btf.path);
 
 	fstrace_bpf__destroy(t->skel);
-	t->skel = fstrace_bpf__open_opts(&open_opts);
+	t->skel = t->compat ? compat_open(&open_opts) : fstrace_bpf__open_opts(&open_opts);
 	if (!t->skel)
 		return -errno;
-	configure(t->skel, o, &t->pidns, victims, typed);
+	configure(t->skel, o, &t->pidns, &t->features, victims, typed);
+	load_log.prog[0] = load_log.reason[0] = '\0';
 	return fstrace_bpf__load(t->skel);
 }
 
@@ -283,7 +389,7 @@ static int attach_victims(struct tracer *t, bool victims, const char *why)
 	struct bpf_program *progs[VICTIM_PROGS];
 	int first = t->link_count;
 
-	victim_progs(t->skel, progs);
+	victim_progs(t->skel, &t->features, progs);
 	for (int i = 0; victims && i < VICTIM_PROGS; i++) {
 		struct bpf_link *link = bpf_program__attach(progs[i]);
 
@@ -298,7 +404,7 @@ static int attach_victims(struct tracer *t, bool victims, const char *why)
 		}
 	}
 	if (victims)
-		set_mode(t, "removed_ino", "fentry");
+		set_mode(t, "removed_ino", "fentry%s", t->features.vfs_rmdir ? "" : " (rmdir: security_inode_rmdir)");
 	else
 		set_mode(t, "removed_ino", "unavailable (fentry: %s)", why);
 	return 0;
@@ -344,23 +450,117 @@ static int learn_host_pids(struct tracer *t, char *err, size_t errlen)
 	return 0;
 }
 
+/* Whether the compatible object is the one to load, and why (load/compat.h). */
+static bool choose_compat(struct tracer *t, const struct tracer_options *o)
+{
+	const char *env = getenv("FSTRACE_COMPAT");
+	const char *why = NULL;
+
+	if (o->compat)
+		why = "forced by --compat";
+	else if (env && !strcmp(env, "1"))
+		why = "forced by FSTRACE_COMPAT=1";
+	else if (!t->features.bpf_loop)
+		why = "no bpf_loop: Linux 5.17";
+	else if (o->cgroup_id && !t->features.ancestor_cgroup)
+		why = "no ancestor cgroup helper in tracing programs: Linux 5.14";
+	if (why)
+		snprintf(t->compat_why, sizeof(t->compat_why), "%s", why);
+	return why != NULL;
+}
+
+/*
+ * Loads the object t->compat names with the best the probes allowed, stepping down only on a
+ * refusal, each step for a reason of its own: the typed syscall-exit program (only faster), then
+ * the fentry programs. 0, or the load's negative error.
+ */
+static int load_object(struct tracer *t, const struct tracer_options *o, bool *victims, char *why, size_t whylen)
+{
+	bool typed = t->typed_sys_exit;
+	int ret = open_and_load(t, o, *victims, typed);
+
+	if (ret && typed) { /* the typed program is only faster: the plain one will do */
+		int refused = -ret;
+
+		ret = open_and_load(t, o, *victims, false);
+		if (!ret) {
+			t->typed_sys_exit = false;
+			snprintf(t->typed_why, sizeof(t->typed_why), "refused: %s", strerror(refused));
+			typed_tp_refused(&t->core_btf, refused);
+		}
+	}
+	if (ret && *victims) { /* the probe passed but ours did not load: go on without them */
+		ret = open_and_load(t, o, false, typed && t->typed_sys_exit);
+		if (!ret) {
+			snprintf(why, whylen, "ours refused: %s", strerror(-ret));
+			*victims = false;
+		}
+	}
+	return ret;
+}
+
+/* With -v: the kernel's own count for the programs whose log gave none (5.16 and later). */
+static void note_verified_insns(struct tracer *t)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, t->skel->obj) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+		bool known = false;
+
+		if (fd < 0)
+			continue;
+		for (int i = 0; i < t->verified_count; i++)
+			known |= !strcmp(t->verified[i].prog, bpf_program__name(prog));
+		if (!known && !bpf_obj_get_info_by_fd(fd, &info, &len))
+			note_verified(bpf_program__name(prog), info.verified_insns);
+	}
+}
+
+/* What the hooks share: which object, its directory walk, the traced map, the cgroup filter. */
+static void set_path_modes(struct tracer *t, const struct tracer_options *o)
+{
+	if (t->compat)
+		set_mode(t, "path", "compatible (%s)", t->compat_why);
+	else
+		set_mode(t, "path", "default");
+	set_mode(t, "dirwalk", t->compat ? "unrolled" : "bpf_loop");
+	set_mode(t, "traced_map", t->features.mem_alloc ? "no_prealloc" : "preallocated (no bpf_mem_alloc: Linux 6.1)");
+	set_mode(t, "cgroup_filter", "%s%s", t->compat ? "cgroup ancestors read" : "ancestor helper",
+		 o->cgroup_id ? "" : ", no filter");
+}
+
 int tracer_start(struct tracer *t, const struct tracer_options *o, char *err, size_t errlen)
 {
 	double started = now_seconds();
-	char why[128] = "";
-	bool victims;
+	char why[128] = "", refused[300] = "";
+	bool victims, tried_default = false;
 	int ret, typed_id;
 
 	memset(t, 0, sizeof(*t));
 	t->core_btf.memfd = -1;
 	verbose_libbpf = o->verbose;
+	load_log.t = t;
 	libbpf_set_print(libbpf_print);
-	if (check_privileges(err, errlen) || prepare_core_btf(t, o, err, errlen))
+	if (check_privileges(err, errlen))
 		return -1;
+	if (prepare_core_btf(t, o, err, errlen)) {
+		/* A kernel too old for any fstrace says so first: BTF would not be enough there. */
+		kernel_basics_check(err, errlen);
+		goto fail;
+	}
+	if (kernel_features_get(&t->core_btf, &t->features, err, errlen) ||
+	    (o->btf_path && btf_check_kernel(&t->core_btf, o->btf_path, err, errlen)))
+		goto fail;
 	if (pidns_detect(&t->pidns)) {
 		snprintf(err, errlen, "cannot read /proc/self/ns/pid: %s", strerror(errno));
 		goto fail;
 	}
+	if ((t->compat = choose_compat(t, o)) && prepare_core_btf(t, o, err, errlen))
+		goto fail;
+again:
 	victims = fentry_usable(&t->core_btf, o->btf_path != NULL, why, sizeof(why));
 	typed_id = typed_tp_sys_exit_id(&t->core_btf, o->btf_path != NULL, t->typed_why, sizeof(t->typed_why));
 	if (!pidns_is_host(&t->pidns) && start_in_pidns(t, o, err, errlen))
@@ -369,26 +569,34 @@ int tracer_start(struct tracer *t, const struct tracer_options *o, char *err, si
 	t->typed_sys_exit = typed_id > 0 && typed_tp_register(typed_id) == 0;
 	if (typed_id > 0 && !t->typed_sys_exit)
 		snprintf(t->typed_why, sizeof(t->typed_why), "no section handler");
-	ret = open_and_load(t, o, victims, t->typed_sys_exit);
-	if (ret && t->typed_sys_exit) { /* the typed program is only faster: the plain one will do */
-		int refused = -ret;
-
-		t->typed_sys_exit = false;
-		snprintf(t->typed_why, sizeof(t->typed_why), "refused: %s", strerror(refused));
-		ret = open_and_load(t, o, victims, false);
-		if (!ret)
-			typed_tp_refused(&t->core_btf, refused);
-	}
-	if (ret && victims) { /* the probe passed but ours did not load: go on without them */
-		snprintf(why, sizeof(why), "ours refused: %s", strerror(-ret));
-		victims = false;
-		ret = open_and_load(t, o, false, false);
+	ret = load_object(t, o, &victims, why, sizeof(why));
+	if (ret && !t->compat) {
+		/* The probes said the default object would do and the verifier disagreed: the
+		 * compatible one, once, with the reason under -v. */
+		snprintf(refused, sizeof(refused), "%s%s%s", load_log.prog, load_log.prog[0] ? ": " : "",
+			 load_log.reason[0] ? load_log.reason : strerror(-ret));
+		if (o->verbose)
+			fprintf(stderr, "fstrace: the default programs were refused (%s); loading the compatible ones\n",
+				refused);
+		snprintf(t->compat_why, sizeof(t->compat_why), "the default refused: %.120s", refused);
+		t->compat = tried_default = true;
+		if (prepare_core_btf(t, o, err, errlen))
+			goto fail;
+		goto again;
 	}
 	if (ret) {
-		snprintf(err, errlen, "%s the BPF programs failed: %s (run with -v for the verifier log)",
-			 t->skel ? "loading" : "opening", strerror(-ret));
+		if (!t->skel)
+			snprintf(err, errlen, "opening the BPF programs failed: %s", strerror(-ret));
+		else
+			snprintf(err, errlen, "the kernel's verifier refused %s: %s%s%s (run with -v for the verifier log)",
+				 tried_default ? "both the default and the compatible programs" :
+				 t->compat ? "the compatible programs" : "the programs",
+				 load_log.prog[0] ? load_log.prog : "", load_log.prog[0] ? ": " : "",
+				 load_log.reason[0] ? load_log.reason : strerror(-ret));
 		goto fail;
 	}
+	if (o->verbose)
+		note_verified_insns(t);
 	if (learn_host_pids(t, err, errlen))
 		goto fail;
 	if (o->seed_pid && tracer_trace_pid(t, o->seed_pid)) {
@@ -397,9 +605,12 @@ int tracer_start(struct tracer *t, const struct tracer_options *o, char *err, si
 	}
 	if (attach_all(t, err, errlen) || attach_victims(t, victims, why))
 		goto fail;
+	set_path_modes(t, o);
 	t->attach_seconds = now_seconds() - started;
+	load_log.t = NULL;
 	return 0;
 fail:
+	load_log.t = NULL;
 	tracer_stop(t);
 	return -1;
 }

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "load/compat.h"
 #include "load/core_btf.h"
 #include "host/pidns.h"
 #include "collect/repeats.h"
@@ -19,9 +20,11 @@ struct tracer_options {
 	uint32_t ringbuf_bytes; /* power of two */
 	bool verbose;           /* libbpf's own messages */
 	const char *btf_path;   /* --btf: the kernel's BTF from this file, NULL = the running kernel's */
+	bool compat;            /* --compat: the compatible object whatever the probes say */
 };
 
-#define TRACER_MAX_HOOKS 8
+#define TRACER_MAX_HOOKS 12
+#define TRACER_MAX_VERIFIED 16
 
 struct hook_mode {
 	const char *hook; /* "syscalls", "ext4_error", "kmsg", "block_error", "proc" */
@@ -38,6 +41,17 @@ struct tracer {
 	bool typed_sys_exit; /* fst_sys_exit_typed loaded (tp_btf), not fst_sys_exit (raw_tp) */
 	char typed_why[128]; /* else why not, for -v and the recording's header */
 	double attach_seconds; /* from open to the last attach */
+	struct kernel_features features;
+	bool compat;           /* the compatible object was loaded (load/compat.h) */
+	char compat_why[160];  /* why: forced, a feature missing, or the default one refused */
+	/* With -v: the verifier's count of instructions it processed, per loaded program (the
+	 * syscall-exit programs from the verifier's statistics, the rest from the kernel's
+	 * bpf_prog_info.verified_insns, 5.16 and later; 0 when neither says). */
+	struct {
+		char prog[32];
+		unsigned int insns;
+	} verified[TRACER_MAX_VERIFIED];
+	int verified_count;
 	struct pidns pidns;    /* fstrace's pid namespace and, inside one, the host pids of its processes */
 };
 

@@ -32,7 +32,8 @@ static int cache_key(const char *source, bool running_kernel, const void *obj, s
 	if (stat(source, &st)) {
 		snprintf(err, errlen, "no kernel BTF at %s: %s%s", source, strerror(errno),
 			 running_kernel ? " (in a container: mount the host's /sys/kernel/btf read-only; a kernel "
-			 "built without CONFIG_DEBUG_INFO_BTF: give one with --btf PATH)" : "");
+			 "built without CONFIG_DEBUG_INFO_BTF: give its BTF with --btf PATH, e.g. from BTFHub, "
+			 "https://github.com/aquasecurity/btfhub-archive)" : "");
 		return -1;
 	}
 	if (running_kernel) {
