@@ -64,8 +64,9 @@ static int render_text(const struct preflight *p, FILE *out)
 
 		fprintf(out, "\n[%zu] %s %s (%s)\n    %s\n", i + 1, upper(x->severity, sev, sizeof(sev)), x->class,
 			x->cause, x->title);
-		if (x->mountpoint)
-			fprintf(out, "    on: %s %s mounted at %s%s%s\n", x->fstype, x->source, x->mountpoint,
+		/* A data root's item says its mount in its mount stack. */
+		if (x->mountpoint && strcmp(x->class, "overlay_mount"))
+			fprintf(out, "    mount: %s at %s (source %s%s%s)\n", x->fstype, x->mountpoint, x->source,
 				x->device ? ", device " : "", x->device ? x->device : "");
 		for (size_t j = 0; j < x->ndetails; j++)
 			fprintf(out, "    %s\n", x->details[j]);
