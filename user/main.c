@@ -2,8 +2,8 @@
 /* fstrace: capture (bpf/) -> collect (collector.c) -> correlate and report (report.c). */
 #include <stdbool.h>
 #include <string.h>
-#include "commands.h"
-#include "options.h"
+#include "cli/commands.h"
+#include "cli/options.h"
 
 int main(int argc, char **argv)
 {

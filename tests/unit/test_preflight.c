@@ -10,8 +10,8 @@
 #include <ftw.h>
 #include <stdarg.h>
 #include "check.h"
-#include "json.h"
-#include "preflight.h"
+#include "lib/json.h"
+#include "preflight/preflight.h"
 #include "scratch.h"
 
 static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
