@@ -143,6 +143,19 @@ jq -e '.severity == "high" and (.title | test("has 5 free inodes of [0-9]+"))' <
 check few2 --min-free-inodes 5 --max-used 100 "$T/few/mnt"
 [[ $RC -eq 0 ]] || fail "--min-free-inodes 5 --max-used 100 on 5 free inodes: exit $RC, expected 0"
 
+echo "== no PATH: every mounted filesystem, the damaged ones found without being named"
+check all
+[[ $RC -eq 1 ]] || fail "check with no PATH, with this test's damaged ext4s mounted: exit $RC"
+for m in good errs ero few; do
+	jq -e --arg m "$T/$m/mnt" 'any(.filesystems[]; .mountpoint == $m)' "$T/all.json" >/dev/null ||
+		fail "check with no PATH did not look at $T/$m/mnt"
+done
+jq -e --arg m "$T/ero/mnt" 'any(.findings[]; .cause == "emergency_ro" and .mountpoint == $m)' "$T/all.json" >/dev/null ||
+	fail "check with no PATH missed the emergency_ro ext4"
+jq -e --arg m "$T/few/mnt" 'any(.findings[]; .cause == "inodes" and .mountpoint == $m)' "$T/all.json" >/dev/null ||
+	fail "check with no PATH missed the ext4 with 5 free inodes"
+jq -e '.data_roots | length >= 6' "$T/all.json" >/dev/null || fail "the usual data roots were not looked at"
+
 echo "== bad usage: exit 2, one line"
 for args in "$T/nonexistent" "--max-used abc $T" "--max-used 0 $T" "--format bead $T" "--min-free-inodes -1 $T" \
 	"--docker-config $T/none.json $T" "--bogus"; do
@@ -155,7 +168,9 @@ done
 echo '{"data-root": ' >"$T/broken.json"
 rc=0
 "$FSTRACE" check --docker-config "$T/broken.json" "$T" 2>"$T/bad.err" >/dev/null || rc=$?
-[[ $rc -eq 2 ]] && grep -q 'not a JSON object' "$T/bad.err" || fail "a broken daemon.json: exit $rc, '$(head -c 200 "$T/bad.err")'"
+if [[ $rc -ne 2 ]] || ! grep -q 'not a JSON object' "$T/bad.err"; then
+	fail "a broken daemon.json: exit $rc, '$(head -c 200 "$T/bad.err")'"
+fi
 
 echo "== not root: what it cannot see, it says"
 rc=0

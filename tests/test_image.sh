@@ -55,7 +55,8 @@ jq -e '.spec.template.spec.containers[0].command[0] == "/usr/local/sbin/fstrace"
 # Bad input: a dynamically linked binary would not start in a scratch image.
 rc=0
 bash "$FST_REPO/scripts/image.sh" /bin/true "$T/bad.oci.tar" >"$T/bad.out" 2>&1 || rc=$?
-[[ $rc -ne 0 && $(wc -l <"$T/bad.out") -eq 1 ]] && grep -q 'is not statically linked' "$T/bad.out" ||
+if [[ $rc -eq 0 || $(wc -l <"$T/bad.out") -ne 1 ]] || ! grep -q 'is not statically linked' "$T/bad.out"; then
 	fail "a dynamic binary: exit $rc, said '$(head -c 300 "$T/bad.out")'"
+fi
 [[ ! -e $T/bad.oci.tar ]] || fail "a refused binary still left an archive"
 echo "ok"
