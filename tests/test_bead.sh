@@ -74,6 +74,7 @@ FST_REC=$rec
 run_trigger "$WITH_BD" --record "$rec" --bead --parent fs-0
 check_recording "$rec"
 [[ $(calls) -eq 1 ]] || fail "run --bead called bd $(calls) times, expected once"
+[[ -f $log/list.0 ]] || fail "run --bead did not ask bd what it has filed before filing"
 grep -qx 'fstrace: filed bead ticket fs-1a2b' "$T/run.err" ||
 	fail "run --bead did not say which ticket it filed: $(grep '^fstrace:' "$T/run.err" | head -n 3)"
 [[ ! -s $T/run.out ]] || fail "run --bead wrote to stdout, which is the command's: $(head -n 2 "$T/run.out")"

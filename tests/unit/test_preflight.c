@@ -249,6 +249,35 @@ static void test_kernel(void)
 	free(paths[0]);
 }
 
+/* Before 6.15 errors=remount-ro set the superblock itself read-only: "ro" in its options, the
+ * mount's own still "rw". With errors logged, that is emergency_ro; without, a plain ro superblock
+ * (mount -o remount,ro of another mount of the device) is not. */
+static void test_old_emergency_ro(void)
+{
+	struct preflight_host h = host;
+	char *paths[] = { strdup(at("ok")) }, text[1200];
+	struct preflight_options o = opts(paths, 1);
+	struct preflight p;
+
+	snprintf(text, sizeof(text), "10 0 8:1 / / rw - ext4 /dev/sda1 rw\n"
+		 "20 10 7:3 / %s rw,relatime - ext4 /dev/loop3 ro,errors=remount-ro\n", at("ok"));
+	put(at("mountinfo-old"), text);
+	h.roots.mountinfo = at("mountinfo-old");
+	REQUIRE(preflight_run(&p, &o, &h) == 0);
+	REQUIRE(p.n == 2);
+	CHECK(!strcmp(p.items[0].cause, "emergency_ro") && p.items[0].severity == SEV_CRITICAL);
+	CHECK(!strcmp(p.items[1].cause, "ext4_errors"));
+	preflight_free(&p);
+
+	snprintf(text, sizeof(text), "10 0 8:1 / / rw - ext4 /dev/sda1 rw\n"
+		 "50 10 7:4 / %s rw,relatime - ext4 /dev/loop4 ro\n", at("ok"));
+	put(at("mountinfo-old"), text);
+	REQUIRE(preflight_run(&p, &o, &h) == 0);
+	CHECK(p.n == 0);
+	preflight_free(&p);
+	free(paths[0]);
+}
+
 static void test_json(void)
 {
 	char *paths[] = { strdup(at("docker")) }, *buf = NULL, err[128];
@@ -283,6 +312,7 @@ int main(void)
 	test_healthy_and_thresholds();
 	test_not_seen();
 	test_kernel();
+	test_old_emergency_ro();
 	test_json();
 	return CHECK_RESULT();
 }
