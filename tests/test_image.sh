@@ -9,6 +9,22 @@ command -v skopeo >/dev/null || fail "skopeo is missing (make deps installs it)"
 version=$(sed -n 's/^VERSION := //p' "$FST_REPO/Makefile")
 archive=$T/fstrace.oci.tar
 
+# Bad input: a dynamically linked binary would not start in a scratch image.
+rc=0
+bash "$FST_REPO/scripts/image.sh" /bin/true "$T/bad.oci.tar" >"$T/bad.out" 2>&1 || rc=$?
+if [[ $rc -eq 0 || $(wc -l <"$T/bad.out") -ne 1 ]] || ! grep -q 'is not statically linked' "$T/bad.out"; then
+	fail "a dynamic binary: exit $rc, said '$(head -c 300 "$T/bad.out")'"
+fi
+[[ ! -e $T/bad.oci.tar ]] || fail "a refused binary still left an archive"
+
+# make check holds the default build to being static; a build asked to be dynamic (make SANITIZE=1
+# test, in CI) cannot go in a scratch image, as the check above shows.
+if LC_ALL=C readelf -lW "$FSTRACE" | grep -q 'program interpreter'; then
+	note "a dynamic build (make SANITIZE=1 or STATIC=0): no image of it"
+	echo "ok"
+	exit 0
+fi
+
 note "scripts/image.sh $FSTRACE $archive"
 bash "$FST_REPO/scripts/image.sh" "$FSTRACE" "$archive" >"$T/image.out" 2>&1 ||
 	fail "scripts/image.sh failed: $(tail -n 3 "$T/image.out")"
@@ -52,11 +68,4 @@ image=$(jq -r '.spec.template.spec.containers[0].image' "$T/manifest.json")
 jq -e '.spec.template.spec.containers[0].command[0] == "/usr/local/sbin/fstrace"' "$T/manifest.json" >/dev/null ||
 	fail "the DaemonSet's command is not the image's /usr/local/sbin/fstrace"
 
-# Bad input: a dynamically linked binary would not start in a scratch image.
-rc=0
-bash "$FST_REPO/scripts/image.sh" /bin/true "$T/bad.oci.tar" >"$T/bad.out" 2>&1 || rc=$?
-if [[ $rc -eq 0 || $(wc -l <"$T/bad.out") -ne 1 ]] || ! grep -q 'is not statically linked' "$T/bad.out"; then
-	fail "a dynamic binary: exit $rc, said '$(head -c 300 "$T/bad.out")'"
-fi
-[[ ! -e $T/bad.oci.tar ]] || fail "a refused binary still left an archive"
 echo "ok"
