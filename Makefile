@@ -56,7 +56,7 @@ UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/unit/%,$(UNIT_SRCS))
 
 .DELETE_ON_ERROR:
-.PHONY: FORCE all deps demo check lint format golden-update bench-report test test-kernel unit-test install clean vmlinux fuzz fuzz-run bench
+.PHONY: FORCE all deps demo image check lint format golden-update bench-report test test-kernel unit-test install clean vmlinux fuzz fuzz-run bench
 
 all: $(OUT)/fstrace
 
@@ -189,6 +189,13 @@ test-kernel: deps
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)FSTRACE=$(CURDIR)/$(OUT)/fstrace bash scripts/demo.sh
+
+# An OCI image FROM scratch holding the static binary, as an archive: build/fstrace-image.oci.tar,
+# named fstrace:$(VERSION) (buildah, vfs storage of its own, no registry, no daemon; as root). Push:
+# skopeo copy oci-archive:build/fstrace-image.oci.tar docker://REGISTRY/fstrace:$(VERSION)
+image: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)VERSION=$(VERSION) bash scripts/image.sh $(OUT)/fstrace $(OUT)/fstrace-image.oci.tar fstrace:$(VERSION)
 
 # Overhead, storm accounting, attach time, memory against strace, perf trace and bpftrace: a table,
 # a dated section in bench/RESULTS.md and bench/overhead.png. BENCH_QUICK=1: a ~2 minute smoke run.

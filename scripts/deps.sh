@@ -13,6 +13,7 @@ PACKAGES=(
 	valgrind libclang-rt-14-dev                                  # tests: the report path under valgrind; make fuzz
 	containerd runc                                              # test_devpod: a real container (overlayfs snapshotter, runc)
 	shellcheck clang-format universal-ctags                      # make lint: scripts, C style, the include graph
+	buildah skopeo file                                          # make image: an OCI archive FROM scratch; test_image reads it
 )
 [[ $# -eq 0 ]] || PACKAGES=("$@")
 

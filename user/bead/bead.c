@@ -140,6 +140,46 @@ static int save_jsonl(const struct ticket *v, size_t n, const struct bead_target
 	return ret;
 }
 
+/*
+ * What bd already holds of fstrace's tickets: `bd list --json --all --limit 0 --label fstrace`
+ * prints one JSON array of issues (cmd/bd/list.go: each an IssueWithCounts, the Issue's fields
+ * inline, "external_ref" among them; --all takes the closed ones too, so a failure whose ticket
+ * was closed is not filed again; --limit 0 lifts the default of 50). NULL after one line when bd
+ * cannot tell: the ticket is filed anyway, as a duplicate costs less than a lost failure.
+ */
+static struct jval *bd_filed(void)
+{
+	const char *argv[] = { "bd", "list", "--json", "--all", "--limit", "0", "--label", "fstrace", NULL };
+	struct jval *list = NULL;
+	char *out = NULL, err[128];
+	int status = bd_run(argv, "", &out);
+
+	if (status != 0)
+		say("bd list failed (exit %d): cannot tell what is filed already; filing anyway", status);
+	else if (!(list = json_parse(out, strlen(out), err, sizeof(err))) ||
+		 (list->type != JSON_ARR && list->type != JSON_NULL)) /* Go's nil slice: null */
+		say("bd list --json printed no issue list (%s); filing anyway", list ? "not an array" : err);
+	if (list && list->type != JSON_ARR && list->type != JSON_NULL) {
+		jval_free(list);
+		list = NULL;
+	}
+	free(out);
+	return list;
+}
+
+/* The id of the issue in list whose external_ref is ref, or NULL. */
+static const char *filed_as(const struct jval *list, const char *ref)
+{
+	for (size_t i = 0; ref && list && list->type == JSON_ARR && i < list->arr.n; i++) {
+		const char *r = jval_str(jval_get(&list->arr.v[i], "external_ref"));
+		const char *id = jval_str(jval_get(&list->arr.v[i], "id"));
+
+		if (r && !strcmp(r, ref))
+			return id ? id : "?";
+	}
+	return NULL;
+}
+
 static void dry_run(const struct ticket *t, const char **argv)
 {
 	for (int i = 0; argv[i]; i++) {
@@ -155,6 +195,7 @@ enum bead_result bead_file(const char *jsonl, size_t len, const struct bead_targ
 	char deps[256], saved[4096], id[256];
 	const char *argv[20], *path = bt->jsonl_path;
 	size_t n = 0, i, lines = 1;
+	struct jval *filed = NULL;
 	struct ticket *v, t;
 
 	for (i = 0; i < len; i++)
@@ -183,6 +224,8 @@ enum bead_result bead_file(const char *jsonl, size_t len, const struct bead_targ
 		say("out of memory");
 		return BEAD_ERROR;
 	}
+	if (!n && res != BEAD_ERROR)
+		say("no finding: no bead ticket filed");
 	if (res == BEAD_ERROR || !n)
 		goto out;
 	if (!path) {
@@ -197,13 +240,22 @@ enum bead_result bead_file(const char *jsonl, size_t len, const struct bead_targ
 		goto out;
 	}
 	res = BEAD_FILED;
+	if (!bt->dry_run)
+		filed = bd_filed();
 	for (i = 0; i < n; i++) {
+		const char *dup = filed_as(filed, v[i].ref);
 		char *out = NULL;
 		int status;
 
 		ticket_argv(&v[i], bt, deps, sizeof(deps), argv);
 		if (bt->dry_run) {
 			dry_run(&v[i], argv);
+			continue;
+		}
+		/* The same run's failure, reported again (a second `fstrace bead`, a node's report read
+		 * twice): bd create would add a second ticket, as external_ref is not unique to it. */
+		if (dup) {
+			say("already filed as %s (external_ref %s): not filed again", dup, v[i].ref);
 			continue;
 		}
 		status = bd_run(argv, v[i].body, &out);
@@ -226,6 +278,7 @@ enum bead_result bead_file(const char *jsonl, size_t len, const struct bead_targ
 	}
 	fflush(stdout);
 out:
+	jval_free(filed);
 	for (i = 0; v && i < n; i++)
 		jval_free(v[i].v);
 	free(v);

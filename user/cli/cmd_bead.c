@@ -41,10 +41,7 @@ int cmd_bead(const struct options *o)
 	}
 	bt.jsonl_path = path;
 	switch (bead_file(jsonl, len, &bt)) {
-	case BEAD_NOTHING:
-		printf("no findings: no ticket filed\n");
-		status = 0;
-		break;
+	case BEAD_NOTHING: /* bead_file said so */
 	case BEAD_FILED:
 		status = 0;
 		break;

@@ -17,6 +17,8 @@ int cmd_report(const struct options *o)
 		return EXIT_FAILURE_FSTRACE;
 	if (report_write(rep, stdout, o->format))
 		status = EXIT_FAILURE_FSTRACE;
+	else if (o->format == REPORT_BEAD && !report_nfindings(rep))
+		say("no finding: no bead ticket");
 	/* What was read is worth its report (a recorder killed mid-way), but a script must not take
 	 * it for the whole story: one line, and a non-zero exit. */
 	if (cut_after != UINT64_MAX) {

@@ -10,5 +10,7 @@ int cmd_run(const struct options *o);
 int cmd_record(const struct options *o);
 int cmd_report(const struct options *o);
 int cmd_bead(const struct options *o);
+/* fstrace check: parses its own options (argv[0] is "check"); cmd_check.c. */
+int cmd_check(int argc, char **argv);
 
 #endif

@@ -15,6 +15,7 @@ void usage(FILE *out)
 "       fstrace record (-o FILE | --dir DIR) [OPTIONS]\n"
 "       fstrace report [--format text|json|md|bead] FILE\n"
 "       fstrace bead [--prefix P] [--parent ID] [--dry-run] [--force] FILE\n"
+"       fstrace check [--format text|json|md] [OPTIONS] [PATH...]\n"
 "\n"
 "Traces filesystem failures with eBPF: failing file syscalls, the mounts, ext4 errors, the\n"
 "kernel's own messages, and who removed a path that a later call could not find.\n"
@@ -27,7 +28,8 @@ void usage(FILE *out)
 "  -o, --output REPORT  write the report to REPORT instead of stderr\n"
 "  --format text|json|md|bead  report format (default text; md: a Markdown ticket)\n"
 "  --follow             print each event to stderr as it happens\n"
-"  --kube               read the Longhorn volume behind a device with kubectl (run, record)\n"
+"  --kube               read the Longhorn volume behind a device with kubectl (run, record,\n"
+"                       check)\n"
 "  --bead [--prefix P] [--parent ID]  file a bead ticket (see bead) if something was found\n"
 "\n"
 "record: system-wide until SIGINT/SIGTERM or --duration; a complete file either way.\n"
@@ -54,6 +56,15 @@ void usage(FILE *out)
 "prints the new id; without bd on PATH writes FILE.bead.jsonl for `bd import -i` (exit 1).\n"
 "  --prefix P, --parent ID  bd create --prefix P, --deps discovered-from:ID\n"
 "  --dry-run            print bd's arguments (one a line, shell-quoted) and the body\n"
+"\n"
+"check: a preflight, no BPF: container data roots on overlayfs (a nested overlay to come), ext4\n"
+"that has logged errors or sits in emergency_ro, filesystems near the end of their space or\n"
+"inodes, fstrace's kernel features. PATHs: these data roots and their filesystems only; none: the\n"
+"usual data roots and every mounted filesystem. Exit 1 when something is found, 0 when clean.\n"
+"  --docker-config FILE  Docker's daemon.json, for its data-root (default /etc/docker/daemon.json)\n"
+"  --max-used PCT       space or inodes used at or above PCT is a finding (default 90)\n"
+"  --min-free-inodes N  fewer free inodes than N is a finding (default 1000)\n"
+"  --kube               read Longhorn volumes' replica counts with kubectl\n"
 "\n"
 "Common options:\n"
 "  --force              replace an existing output file (never through a symlink)\n"
@@ -257,7 +268,7 @@ int options_parse(int argc, char **argv, struct options *o, bool *done)
 	o->max_disk_mb = 1024; /* mapped into the collector: counts in its RSS */
 	*done = false;
 	if (!name)
-		return bad("%s", "missing command: run, record, report or bead");
+		return bad("%s", "missing command: run, record, report, bead or check");
 	if (!strcmp(name, "-h") || !strcmp(name, "--help") || !strcmp(name, "help")) {
 		usage(stdout);
 		*done = true;
@@ -281,7 +292,7 @@ int options_parse(int argc, char **argv, struct options *o, bool *done)
 	} else if (!strcmp(name, "bead")) {
 		o->command = CMD_BEAD;
 	} else {
-		return bad("unknown command '%s': use run, record, report or bead", name);
+		return bad("unknown command '%s': use run, record, report, bead or check", name);
 	}
 
 	argc--;

@@ -16,22 +16,6 @@
 #include "host/pidns.h"
 #include "collect/state.h"
 
-/* Whether opt is one of the comma-separated options in list. */
-static bool has_option(const char *list, const char *opt)
-{
-	size_t n = strlen(opt);
-
-	for (const char *p = list; p && *p;) {
-		const char *end = strchr(p, ',');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-
-		if (len == n && !strncmp(p, opt, n))
-			return true;
-		p = end ? end + 1 : p + len;
-	}
-	return false;
-}
-
 /* An overlay writes into its upper layer: the mount that layer sits on is the one that fills up
  * (overlay's statfs is that filesystem's). Its path is as the overlay's mounter saw it. */
 static void upper_of(const struct mount_table *mt, const struct mount_entry *e, struct jbuf *b)
@@ -104,8 +88,8 @@ int state_gather_mount(const struct record *failure, struct record *out)
 	state_put_str(&b, "opts", e->options);
 	state_put_str(&b, "super", e->super_options);
 	state_put_u64(&b, "ro", e->readonly);
-	state_put_u64(&b, "sb_ro", has_option(e->super_options, "ro"));
-	state_put_u64(&b, "emergency_ro", has_option(e->super_options, "emergency_ro"));
+	state_put_u64(&b, "sb_ro", mount_has_option(e->super_options, "ro"));
+	state_put_u64(&b, "emergency_ro", mount_has_option(e->super_options, "emergency_ro"));
 	upper_of(&mt, e, &b);
 	if (failure->path2 && failure->path2[0] == '/')
 		state_put_mount(failure, failure->path2, "to_", &b);

@@ -219,3 +219,18 @@ const struct mount_entry *mount_table_find_dev(const struct mount_table *t, uint
 			return &t->m[k];
 	return NULL;
 }
+
+bool mount_has_option(const char *list, const char *opt)
+{
+	size_t n = strlen(opt);
+
+	for (const char *p = list; p && *p;) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+
+		if (len == n && !strncmp(p, opt, n))
+			return true;
+		p = end ? end + 1 : p + len;
+	}
+	return false;
+}

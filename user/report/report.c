@@ -68,6 +68,18 @@ int report_write(const struct report *rep, FILE *out, enum report_format fmt)
 	return ret || ferror(out) ? -1 : 0;
 }
 
+size_t report_nfindings(const struct report *rep)
+{
+	struct findings f;
+	size_t n;
+
+	if (findings_build(rep->a, &f))
+		return 0;
+	n = f.n;
+	findings_free(&f);
+	return n;
+}
+
 void report_free(struct report *rep)
 {
 	if (!rep)

@@ -10,6 +10,7 @@
 #define FSTRACE_REPORT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include "recording/record.h"
@@ -29,6 +30,8 @@ void report_end(struct report *rep, uint64_t events, uint64_t lost, int exit_cod
 		bool truncated);
 /* Colour only when out is a terminal and NO_COLOR is unset. 0, or -1 when writing failed. */
 int report_write(const struct report *rep, FILE *out, enum report_format fmt);
+/* How many findings the report has (REPORT_BEAD writes nothing without one). */
+size_t report_nfindings(const struct report *rep);
 void report_free(struct report *rep);
 
 /* A recording read whole into a report (report_load.c), as `report`, `bead` and node mode's

@@ -65,19 +65,16 @@ static void cut_title(char *t)
 
 static char *ticket_title(const struct render *r)
 {
-	const struct finding *top = r->f->n ? &r->f->v[0] : NULL;
-	char *cmd = render_command(r->a), *t = NULL;
+	const struct finding *top = &r->f->v[0]; /* render_bead files nothing without one */
+	char *t = NULL;
 	char more[48] = "";
 
 	if (r->f->n > 1)
 		snprintf(more, sizeof(more), " (+%zu more)", r->f->n - 1);
 	/* Findings are sorted most severe first; the top one's title already names its path or mount. */
-	if (top && asprintf(&t, "fstrace: %s/%s: %s%s", top->class, top->cause,
-			    top->title ? shown(top->title) : "?", more) < 0)
+	if (asprintf(&t, "fstrace: %s/%s: %s%s", top->class, top->cause, top->title ? shown(top->title) : "?",
+		     more) < 0)
 		t = NULL;
-	if (!top && asprintf(&t, "fstrace: no filesystem failure found%s%s", *cmd ? " in " : "", shown(cmd)) < 0)
-		t = NULL;
-	free(cmd);
 	if (t)
 		cut_title(t);
 	return t;
@@ -125,12 +122,17 @@ static const char *rfc3339(const char *s)
 int render_bead(const struct render *r)
 {
 	const struct analysis *a = r->a;
-	char *title = ticket_title(r), *md = NULL, *report = NULL, ref[40], id[40];
+	char *title, *md = NULL, *report = NULL, ref[40], id[40];
 	size_t mdlen = 0, replen = 0;
 	uint64_t h = run_hash(a);
 	struct jbuf b = {};
 	int ret = -1;
 
+	/* No finding, no ticket: a "nothing found" ticket is noise in a tracker, and a clean node would
+	 * file one per rotation. The caller says so on stderr (report_cmd.c, bead.c). */
+	if (!r->f->n)
+		return 0;
+	title = ticket_title(r);
 	md = rendered(r, render_md, &mdlen);
 	report = rendered(r, render_json, &replen);
 	if (!title || !md || !report)
