@@ -75,6 +75,11 @@ int report_write(const struct report *rep, FILE *out, enum report_format fmt)
 	return ret || ferror(out) ? -1 : 0;
 }
 
+const struct analysis *report_analysis(const struct report *rep)
+{
+	return rep ? rep->a : NULL;
+}
+
 void report_free(struct report *rep)
 {
 	if (!rep)

@@ -21,6 +21,7 @@ enum report_format { REPORT_TEXT, REPORT_JSON, REPORT_MD, REPORT_BEAD };
 int report_format_parse(const char *name, enum report_format *f);
 
 struct report;
+struct analysis;
 
 struct report *report_new(const struct recording_header *h);
 void report_add(struct report *rep, const struct record *r);
@@ -30,5 +31,7 @@ void report_end(struct report *rep, uint64_t events, uint64_t lost, int exit_cod
 /* Colour only when out is a terminal and NO_COLOR is unset. 0, or -1 when writing failed. */
 int report_write(const struct report *rep, FILE *out, enum report_format fmt);
 void report_free(struct report *rep);
+/* What the report is drawn from (node mode's live findings diagnose it as it grows). */
+const struct analysis *report_analysis(const struct report *rep);
 
 #endif

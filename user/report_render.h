@@ -21,6 +21,8 @@ int render_md(const struct render *r);
 /* A bead ticket for `bd import`: built from render_md and render_json (report_bead.c). */
 int render_bead(const struct render *r);
 
+/* One finding as the JSON report's findings[] has it (also node mode's live lines, live.c). */
+void render_finding_json(struct jbuf *b, const struct analysis *a, const struct finding *x);
 /* The traced command as one line ("" in record mode); free() it. */
 char *render_command(const struct analysis *a);
 /* "Longhorn volume pvc-1 (/dev/longhorn/pvc-1, loop0, 7:0)" or "loop0 (7:0)". */
