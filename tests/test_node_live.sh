@@ -64,8 +64,9 @@ seen_at=$(date +%s.%N)
 delay=$(awk -v a="$fault_at" -v b="$seen_at" 'BEGIN { printf "%.1f", b - a }')
 note "live line after ${delay}s: $(head -c 400 <<<"$line")..."
 kill -0 "$rec_pid" 2>/dev/null || fail "the line came after the recorder exited, not live"
-# The settling waits 1 s past the failure, then a second build to agree: 2-3 s, 5 on a busy machine.
-holds "$delay < 5" || fail "the live line came ${delay}s after the fault, not within seconds"
+# Settled 1 s past the failure, printed at the next diagnosis (each second, or 25 times its CPU
+# time when that is longer): 1-3 s here, 8 at most on a loaded machine.
+holds "$delay < 8" || fail "the live line came ${delay}s after the fault, not within seconds"
 cp "$T/live.out" "$T/live.while-running"
 
 echo "== the line's schema and fields"

@@ -21,7 +21,6 @@ void live_init(struct live *l, FILE *out)
 	memset(l, 0, sizeof(*l));
 	l->out = out;
 	l->node = node && *node ? node : NULL;
-	l->next_build_ns = boottime_ns() + LIVE_BUILD_NS;
 }
 
 void live_free(struct live *l)
@@ -203,7 +202,7 @@ static void print(struct live *l, const struct analysis *a, const struct finding
  * severity on how the process exited. missing_path alone rests on the whole window (a name missed
  * in a second directory turns it into a search), so it waits for the window's report.
  */
-static bool settled(const struct analysis *a, const struct finding *x, uint64_t now_ns)
+static bool settled(const struct analysis *a, const struct finding *x, bool again, uint64_t now_ns)
 {
 	const struct record *r = x->failure;
 	uint64_t age;
@@ -211,7 +210,7 @@ static bool settled(const struct analysis *a, const struct finding *x, uint64_t 
 	if (!strcmp(x->class, "missing_path"))
 		return false;
 	if (!r)
-		return true; /* ext4 errors on their own: facts already, confirmed by two builds */
+		return again; /* ext4 errors alone: no time of their own here; made twice in a row */
 	age = now_ns > r->ts_ns ? now_ns - r->ts_ns : 0;
 	if (age < LIVE_SETTLE_NS)
 		return false;
@@ -226,21 +225,30 @@ static uint64_t thread_cpu_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-void live_poll(struct live *l, const struct analysis *a, const char *recording, uint64_t kept, uint64_t now_ns)
+void live_poll(struct live *l, const struct analysis *a, const char *recording, uint64_t news, uint64_t now_ns)
 {
 	struct findings f;
-	uint64_t cpu;
-	bool pending = false;
+	uint64_t cpu, spent;
+	bool pending = false, printed = false;
 
-	if (!l->out || !a || now_ns < l->next_build_ns)
+	if (!l->out || !a)
 		return;
-	l->next_build_ns = now_ns + LIVE_BUILD_NS;
-	for (size_t i = 0; i < l->nseen && !pending; i++)
-		pending = !l->seen[i].printed || l->seen[i].changed;
-	/* Nothing new and nothing waiting to settle: the same findings again, spared. */
-	if (kept == l->last_kept && !pending && l->gen)
+	if (news != l->last_news) {
+		l->last_news = news;
+		l->hot_until_ns = now_ns + LIVE_EXIT_WAIT_NS + LIVE_SETTLE_NS;
+	}
+	if (now_ns < l->next_build_ns)
 		return;
-	l->last_kept = kept;
+	for (size_t i = 0; i < l->nseen; i++) {
+		pending |= !l->seen[i].printed && !l->seen[i].held;
+		printed |= l->seen[i].printed;
+	}
+	/* Nothing that can make or settle a finding since: the same findings again, spared. */
+	if (!pending && now_ns >= l->hot_until_ns && !(printed && now_ns >= l->next_update_ns)) {
+		l->next_build_ns = now_ns + LIVE_BUILD_NS;
+		return;
+	}
+	l->next_update_ns = now_ns + LIVE_UPDATE_NS;
 	cpu = thread_cpu_ns();
 	if (findings_build(a, &f))
 		return;
@@ -255,9 +263,9 @@ void live_poll(struct live *l, const struct analysis *a, const char *recording, 
 		if (!s && !(s = seen_add(l, id)))
 			continue;
 		s->build = l->gen;
+		s->held = !strcmp(x->class, "missing_path");
 		if (!s->printed) {
-			/* Two builds a second apart agree on it (the id holds class and cause). */
-			if (again && settled(a, x, now_ns)) {
+			if (settled(a, x, again, now_ns)) {
 				print(l, a, x, "established", id, recording);
 				s->printed = true;
 				s->printed_ns = now_ns;
@@ -276,7 +284,9 @@ void live_poll(struct live *l, const struct analysis *a, const char *recording, 
 		}
 	}
 	findings_free(&f);
-	l->build_ns += thread_cpu_ns() - cpu;
+	spent = thread_cpu_ns() - cpu;
+	l->build_ns += spent;
+	l->next_build_ns = now_ns + (spent * LIVE_COST_FACTOR > LIVE_BUILD_NS ? spent * LIVE_COST_FACTOR : LIVE_BUILD_NS);
 }
 
 void live_window_end(struct live *l, const struct analysis *a, const char *recording)
@@ -309,6 +319,5 @@ void live_window_end(struct live *l, const struct analysis *a, const char *recor
 		findings_free(&f);
 	}
 	l->nseen = 0;
-	l->last_kept = 0;
 	l->gen++; /* the next window's first diagnosis agrees with none before it */
 }

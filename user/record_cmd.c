@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include "cgroups.h"
 #include "commands.h"
+#include "analysis.h"
 #include "live.h"
 #include "metrics.h"
 #include "node.h"
@@ -47,6 +48,18 @@ static double unix_now(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* What can make a live finding: failures but misses, races, ext4 errors and kernel messages. */
+static uint64_t live_news(const struct session *s)
+{
+	const struct analysis *a = report_analysis(s->report);
+	uint64_t n = s->collector.by_type[REC_EXT4_ERROR] + s->collector.by_type[REC_KMSG];
+
+	for (int e = 1; e < 256; e++)
+		if (e != ENOENT)
+			n += s->collector.by_errno[e];
+	return n + (a ? a->races.count : 0);
 }
 
 static void window_end(void *ctx, const struct analysis *a)
@@ -132,7 +145,7 @@ int cmd_record(const struct options *o)
 		session_poll(&s, 100);
 		if (!node.dir)
 			continue;
-		live_poll(&out.live, report_analysis(s.report), out.window, s.collector.kept, boottime_ns());
+		live_poll(&out.live, report_analysis(s.report), out.window, live_news(&s), boottime_ns());
 		if (rotate || node_due(&node)) {
 			rotate = 0;
 			if (node_rotate(&node, &s))

@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * Node mode's outputs without root: the fstrace.finding/1 line (its keys, its id), the settling of
+ * live findings replayed over real recordings (tests/golden: nothing printed live that the
+ * window's report does not make, nothing printed before its failure settled, nothing twice), and
+ * the Prometheus text of --metrics (HELP and TYPE, label escaping, the atomic write).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include "check.h"
+#include "analysis.h"
+#include "findings.h"
+#include "json.h"
+#include "live.h"
+#include "metrics.h"
+#include "recording.h"
+
+static const struct jval *member(const struct jval *o, const char *key)
+{
+	for (size_t i = 0; o && o->type == JSON_OBJ && i < o->obj.n; i++)
+		if (!strcmp(o->obj.m[i].key, key))
+			return &o->obj.m[i].val;
+	return NULL;
+}
+
+static const char *str(const struct jval *o, const char *key)
+{
+	const struct jval *v = member(o, key);
+
+	return v && v->type == JSON_STR ? v->str.s : NULL;
+}
+
+/* The lines a replay printed, parsed: an array of objects. */
+struct lines {
+	struct jval *v[256];
+	uint64_t at[256]; /* the replay's clock when printed */
+	size_t n;
+};
+
+static void parse_lines(char *buf, size_t len, struct lines *out, uint64_t at)
+{
+	char err[256];
+	char *p = buf, *end = buf + len;
+
+	while (p < end) {
+		char *nl = memchr(p, '\n', (size_t)(end - p));
+		struct jval *v;
+
+		REQUIRE(nl); /* every line ends: a log collector never sees half a finding */
+		v = json_parse(p, (size_t)(nl - p), err, sizeof(err));
+		if (!v)
+			fprintf(stderr, "not JSON (%s): %.*s\n", err, (int)(nl - p), p);
+		REQUIRE(v);
+		REQUIRE(out->n < 256);
+		out->at[out->n] = at;
+		out->v[out->n++] = v;
+		p = nl + 1;
+	}
+}
+
+/* Drains what live printed into f since the last call. */
+static void take_output(FILE *f, char **buf, size_t *len, size_t *done, struct lines *out, uint64_t at)
+{
+	fflush(f);
+	if (*len > *done)
+		parse_lines(*buf + *done, *len - *done, out, at);
+	*done = *len;
+}
+
+/*
+ * Replays a recording through live as the recorder would run it: each event added at its own
+ * time, live_poll on a clock that follows the events (and a few seconds past the last), then the
+ * window's end. Returns the final findings' count; the lines in *out.
+ */
+static size_t replay(const char *path, struct lines *out, struct findings *final, struct analysis **ap)
+{
+	struct recording_header h = {};
+	struct recording_reader *rd;
+	struct analysis *a;
+	struct live l;
+	struct record r;
+	char err[512], *buf = NULL;
+	size_t len = 0, done = 0;
+	uint64_t now = 0, news = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	REQUIRE(f);
+	rd = recording_open(path, &h, err, sizeof(err));
+	if (!rd)
+		fprintf(stderr, "%s\n", err);
+	REQUIRE(rd);
+	REQUIRE((a = analysis_new(&h)));
+	setenv("NODE_NAME", "node-1", 1);
+	live_init(&l, f);
+	while (recording_next(rd, &r) == 1) {
+		/* A diagnosis 0.9 s before the first event, as the recorder's last one: the next then
+		 * comes while the failure is fresh, and must not print it yet. */
+		if (!now)
+			live_poll(&l, a, "/var/log/fstrace/fstrace-x.jsonl.gz", ++news, r.ts_ns - 900000000ull);
+		if (r.ts_ns > now)
+			now = r.ts_ns;
+		analysis_add(a, &r);
+		/* as the recorder counts them (record_cmd.c), and every event besides: a busy node,
+		 * diagnosed each second whatever this window holds */
+		news++;
+		record_free(&r);
+		live_poll(&l, a, "/var/log/fstrace/fstrace-x.jsonl.gz", news + a->races.count, now);
+		take_output(f, &buf, &len, &done, out, now);
+	}
+	/* The recorder goes on after the last event: time passes, nothing comes. */
+	for (int i = 0; i < 150; i++) {
+		now += 100000000ull;
+		live_poll(&l, a, "/var/log/fstrace/fstrace-x.jsonl.gz", news + a->races.count, now);
+		take_output(f, &buf, &len, &done, out, now);
+	}
+	analysis_end(a, 0, 0, -1, "2026-12-03T00:00:00Z", false);
+	live_window_end(&l, a, "/var/log/fstrace/fstrace-x.jsonl.gz");
+	take_output(f, &buf, &len, &done, out, UINT64_MAX);
+	REQUIRE(findings_build(a, final) == 0);
+	CHECK(l.withdrawn == 0);
+	live_free(&l);
+	fclose(f);
+	free(buf);
+	recording_close_reader(rd);
+	recording_header_free(&h);
+	*ap = a;
+	return final->n;
+}
+
+static void check_replay(const char *name, const char *class, bool live_expected)
+{
+	char path[256];
+	struct lines out = {};
+	struct findings final;
+	struct analysis *a;
+	size_t established_live = 0;
+
+	snprintf(path, sizeof(path), "tests/golden/%s/recording.jsonl.gz", name);
+	replay(path, &out, &final, &a);
+	/* Every final finding has exactly one established line, with its id. */
+	for (size_t i = 0; i < final.n; i++) {
+		char id[17];
+		int n = 0;
+
+		snprintf(id, sizeof(id), "%016llx", (unsigned long long)live_id(a, &final.v[i], "node-1"));
+		for (size_t j = 0; j < out.n; j++)
+			if (!strcmp(str(out.v[j], "event"), "established") && !strcmp(str(out.v[j], "id"), id))
+				n++;
+		if (n != 1)
+			fprintf(stderr, "%s: finding %s/%s established %d times\n", name, final.v[i].class, final.v[i].cause, n);
+		CHECK(n == 1);
+	}
+	for (size_t j = 0; j < out.n; j++) {
+		const struct jval *v = out.v[j];
+		bool found = false;
+
+		CHECK(!strcmp(str(v, "schema"), "fstrace.finding/1"));
+		CHECK(!strcmp(str(v, "node"), "node-1"));
+		CHECK(strlen(str(v, "id")) == 16);
+		CHECK(member(v, "pod") && member(v, "container"));
+		CHECK(strcmp(str(v, "event"), "withdrawn") != 0);
+		/* A line printed while the recorder ran names a finding the report makes, with the
+		 * same class and cause, and only once its failure settled. */
+		for (size_t i = 0; i < final.n && !found; i++) {
+			char id[17];
+
+			snprintf(id, sizeof(id), "%016llx", (unsigned long long)live_id(a, &final.v[i], "node-1"));
+			if (strcmp(str(v, "id"), id))
+				continue;
+			found = true;
+			CHECK(!strcmp(str(v, "class"), final.v[i].class) && !strcmp(str(v, "cause"), final.v[i].cause));
+			if (out.at[j] != UINT64_MAX && final.v[i].failure)
+				CHECK(out.at[j] >= final.v[i].failure->ts_ns + LIVE_SETTLE_NS);
+		}
+		CHECK(found);
+		if (!strcmp(str(v, "event"), "established")) {
+			const struct jval *x = member(v, "finding");
+
+			CHECK(x && x->type == JSON_OBJ);
+			CHECK(!strcmp(str(x, "class"), str(v, "class")));
+			CHECK(member(x, "evidence") && member(x, "remedy"));
+			if (out.at[j] != UINT64_MAX && !strcmp(str(v, "class"), class))
+				established_live++;
+			CHECK(strcmp(str(v, "class"), "missing_path") || out.at[j] == UINT64_MAX);
+		} else {
+			CHECK(!member(v, "finding")); /* updates are short */
+		}
+	}
+	if (live_expected && !established_live)
+		fprintf(stderr, "%s: no %s finding printed live\n", name, class);
+	CHECK(!live_expected || established_live == 1);
+	for (size_t j = 0; j < out.n; j++)
+		jval_free(out.v[j]);
+	findings_free(&final);
+	analysis_free(a);
+}
+
+static void check_metrics(void)
+{
+	uint64_t types[REC_TYPES] = { [REC_SYSCALL] = 12, [REC_MOUNT] = 2 }, lost[8] = { [REC_SYSCALL] = 3 };
+	uint64_t errnos[METRICS_ERRNOS] = { [ENOENT] = 40, [EINVAL] = 2 };
+	struct live_tally tally[1] = { { "overlay_mount", "nested_overlay", SEV_HIGH, 1 } };
+	struct recording_attach attach[2] = { { "syscalls", "tp_btf" }, { "odd", "a\"b\\c\nd" } };
+	struct metrics_values v = { .events_by_type = types, .lost_by_type = lost, .lost_types = 8,
+				    .failing_by_errno = errnos, .tally = tally, .ntally = 1, .attach = attach,
+				    .nattach = 2, .started_unix = 1764720000.5, .last_report_unix = 0 };
+	char *buf = NULL, dir[] = "/tmp/fstrace-unit-metrics.XXXXXX", path[128], line[512];
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct stat st;
+
+	REQUIRE(f);
+	CHECK(metrics_render(f, &v) == 0);
+	fclose(f);
+	CHECK(strstr(buf, "# HELP fstrace_events_total ") && strstr(buf, "# TYPE fstrace_events_total counter\n"));
+	CHECK(strstr(buf, "\nfstrace_events_total{type=\"syscall\"} 12\n"));
+	CHECK(strstr(buf, "\nfstrace_events_lost_total{type=\"syscall\"} 3\n"));
+	CHECK(strstr(buf, "\nfstrace_failing_calls_total{errno=\"ENOENT\"} 40\n"));
+	CHECK(strstr(buf, "\nfstrace_failing_calls_total{errno=\"EINVAL\"} 2\n"));
+	CHECK(!strstr(buf, "errno=\"EPERM\"")); /* none: no sample */
+	CHECK(strstr(buf, "\nfstrace_findings_total{class=\"overlay_mount\",cause=\"nested_overlay\",severity=\"high\"} 1\n"));
+	CHECK(strstr(buf, "\nfstrace_attach_info{hook=\"syscalls\",mode=\"tp_btf\"} 1\n"));
+	CHECK(strstr(buf, "\nfstrace_attach_info{hook=\"odd\",mode=\"a\\\"b\\\\c\\nd\"} 1\n"));
+	CHECK(strstr(buf, "\nfstrace_last_report_timestamp_seconds 0.000\n"));
+	CHECK(strstr(buf, "\nfstrace_start_time_seconds 1764720000.500\n"));
+	CHECK(strstr(buf, "# TYPE fstrace_last_report_timestamp_seconds gauge\n"));
+	/* Every sample's metric has its HELP and TYPE before it; each line is a comment or a sample. */
+	for (char *p = buf, *nl; (nl = strchr(p, '\n')); p = nl + 1) {
+		char name[128], help[160];
+
+		snprintf(line, sizeof(line), "%.*s", (int)(nl - p), p);
+		if (line[0] == '#') {
+			CHECK(!strncmp(line, "# HELP fstrace_", 15) || !strncmp(line, "# TYPE fstrace_", 15));
+			continue;
+		}
+		CHECK(sscanf(line, "%127[a-z_]", name) == 1 && !strncmp(name, "fstrace_", 8));
+		snprintf(help, sizeof(help), "# TYPE %s ", name);
+		CHECK(strstr(buf, help) && strstr(buf, help) < p);
+		CHECK(strrchr(line, ' ') && strspn(strrchr(line, ' ') + 1, "0123456789.") == strlen(strrchr(line, ' ') + 1));
+	}
+	free(buf);
+
+	/* The atomic write: the file whole, 0644, nothing else left in its directory. */
+	REQUIRE(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/fstrace.prom", dir);
+	CHECK(metrics_write(path, &v) == 0);
+	CHECK(metrics_write(path, &v) == 0);
+	CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0644 && st.st_size > 500);
+	snprintf(line, sizeof(line), "ls -A %s | grep -qv '^fstrace.prom$'", dir);
+	CHECK(system(line) != 0);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/no/such/dir.prom", dir);
+	CHECK(metrics_write(path, &v) == -1 && errno == ENOENT);
+	rmdir(dir);
+}
+
+int main(void)
+{
+	/* Printed live, settled: an overlay mount with the kernel's reason; a race with its remover. */
+	check_replay("nested_overlay", "overlay_mount", true);
+	check_replay("racing_deleter", "enoent_race", true);
+	check_replay("read_only_emergency", "read_only", true);
+	/* Held for the window's report: a missing path. */
+	check_replay("missing_path", "missing_path", false);
+	check_replay("failure_storm", "missing_path", false);
+	check_metrics();
+	return CHECK_RESULT();
+}
