@@ -12,6 +12,7 @@ PACKAGES=(
 	qemu-system-x86 busybox-static cpio                          # test-kernel: a second kernel under TCG, its initramfs
 	valgrind libclang-rt-14-dev                                  # tests: the report path under valgrind; make fuzz
 	containerd runc                                              # test_devpod: a real container (overlayfs snapshotter, runc)
+	prometheus-node-exporter curl                                # test_node_live: a real node_exporter serving --metrics, scraped
 )
 [[ $# -eq 0 ]] || PACKAGES=("$@")
 

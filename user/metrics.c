@@ -10,6 +10,7 @@
 #include "errnames.h"
 #include "findings.h"
 #include "metrics.h"
+#include "util.h"
 
 /* A label value: backslash, double quote and newline escaped, as the format wants. */
 static void label(FILE *out, const char *s)
@@ -88,6 +89,22 @@ int metrics_render(FILE *out, const struct metrics_values *v)
 	head(out, "fstrace_live_diagnosis_cpu_seconds_total", "counter", "CPU time those diagnoses took.");
 	fprintf(out, "fstrace_live_diagnosis_cpu_seconds_total %.6f\n", v->diagnosis_seconds);
 	return ferror(out) ? -1 : 0;
+}
+
+int metrics_dir_usable(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[PATH_MAX];
+	struct stat st;
+
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) + (slash == path) : 1, slash ? path : ".");
+	if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode))
+		errno = ENOTDIR;
+	else if (stat(dir, &st) == 0 && access(dir, W_OK | X_OK) == 0)
+		return 0;
+	say("--metrics %s: %s: %s", path, dir, strerror(errno));
+	return -1;
+	return 0;
 }
 
 int metrics_write(const char *path, const struct metrics_values *v)

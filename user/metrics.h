@@ -34,6 +34,9 @@ struct metrics_values {
 
 /* The text exposition of v. 0, or -1 when writing failed. */
 int metrics_render(FILE *out, const struct metrics_values *v);
+/* Whether path's directory exists and is writable: 0, or -1 after saying why (before attaching,
+ * rather than at the first write). */
+int metrics_dir_usable(const char *path);
 /* Renders v into a temporary file beside path, then renames it to path. 0, or -1 (errno set). */
 int metrics_write(const char *path, const struct metrics_values *v);
 

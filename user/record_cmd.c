@@ -124,6 +124,8 @@ int cmd_record(const struct options *o)
 	sa.sa_handler = on_hup;
 	sigaction(SIGHUP, &sa, NULL);
 	sigpipe_ignore();
+	if (o->metrics && metrics_dir_usable(o->metrics))
+		return EXIT_FAILURE_FSTRACE;
 	if (node.dir) {
 		if (node_prepare(&node))
 			return EXIT_FAILURE_FSTRACE;
