@@ -46,7 +46,8 @@ else
 FSTRACE_LDLIBS := $(LDLIBS)
 endif
 
-USER_SRCS := $(wildcard user/*.c)
+# user/main.c and one folder per concern (user/README.md); includes are written from user/.
+USER_SRCS := user/main.c $(sort $(wildcard user/*/*.c))
 LIB_SRCS := $(filter-out user/main.c,$(USER_SRCS))
 USER_OBJS := $(patsubst user/%.c,$(OUT)/%.o,$(USER_SRCS))
 LIB_OBJS := $(patsubst user/%.c,$(OUT)/%.o,$(LIB_SRCS))
@@ -76,9 +77,14 @@ $(OUT)/fstrace.skel.h: $(OUT)/fstrace.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name fstrace_bpf > $@
 
-$(OUT)/%.o: user/%.c $(wildcard user/*.h) $(BPF_HDRS) $(OUT)/fstrace.skel.h | $(OUT)
+# Each object depends on the headers it includes (-MMD -MP writes them to its .d file); the
+# skeleton is generated, so every object waits for it.
+$(OUT)/%.o: user/%.c $(OUT)/fstrace.skel.h | $(OUT)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+-include $(USER_OBJS:.o=.d)
 
 # The link's flags in a file rewritten only when they change, so that a build/ from before the
 # static link, or a STATIC=0 build, is relinked rather than left as it was.
@@ -93,9 +99,11 @@ $(OUT)/fstrace-dynamic: $(USER_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(OUT)/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(LIB_OBJS) | $(OUT)/unit
+$(OUT)/unit/%: tests/unit/%.c $(LIB_OBJS) | $(OUT)/unit
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIB_OBJS) $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) -MMD -MP $(LDFLAGS) $< $(LIB_OBJS) $(LDLIBS) -o $@
+
+-include $(UNIT_BINS:=.d)
 
 deps:
 	$(Q)bash scripts/deps.sh

@@ -5,7 +5,7 @@
 #
 # Required keys must be there with their types; optional ones (a finding's syscall, device, actor,
 # ...) are checked only when present. class, cause, severity and event types come from fixed sets:
-# a new cause in user/find_*.c is added here too.
+# a new cause in user/diagnose/find_*.c is added here too.
 
 def classes: {
 	"overlay_mount": ["nested_overlay", "layer_not_found", "upper_work_different_mounts",

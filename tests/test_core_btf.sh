@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The kernel-type extract (user/core_btf.c) that spares every start a 5 MB BTF parse: it must give
+# The kernel-type extract (user/load/core_btf.c) that spares every start a 5 MB BTF parse: it must give
 # libbpf the very offsets the whole BTF gives, be built once and then read from the cache, survive a
 # damaged or foreign cache file, work without a usable cache directory, and --btf PATH must work
 # with a real BTF file and refuse a missing one in one line.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The syscall-exit program as a BTF-typed raw tracepoint (user/typed_tp.c): with the kernel's BTF in
+# The syscall-exit program as a BTF-typed raw tracepoint (user/load/typed_tp.c): with the kernel's BTF in
 # sysfs it is the one loaded, with the type id the kernel's BTF gives btf_trace_sys_exit, cached;
 # a refusal (a wrong cached id here, which the kernel really rejects) falls back to the plain
 # raw_tp program and is remembered; --btf FILE means plain. Each way, failing calls are recorded.

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* fstrace: capture (bpf/) -> collect (collector.c) -> correlate and report (report.c). */
 #include <stdbool.h>
-#include "commands.h"
-#include "options.h"
+#include "cli/commands.h"
+#include "cli/options.h"
 
 int main(int argc, char **argv)
 {

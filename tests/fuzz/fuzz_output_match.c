@@ -3,12 +3,12 @@
  * libFuzzer harness for the output line matcher: a line is whatever the traced command printed.
  * The buffer is passed without a terminating NUL, so ASan catches any read past len.
  * clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Ibpf -Iuser \
- *	tests/fuzz/fuzz_output_match.c user/output_match.c user/errnames.c -o fuzz_output_match
+ *	tests/fuzz/fuzz_output_match.c user/diagnose/output_match.c user/lib/errnames.c -o fuzz_output_match
  */
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "output_match.h"
+#include "diagnose/output_match.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *buf, size_t len)
 {

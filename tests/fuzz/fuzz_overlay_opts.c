@@ -5,13 +5,13 @@
  *   even: a mount(2) data string, bit 1 set: with a cwd for relative layers;
  *   odd:  fsconfig calls, one "key=value" (or bare "key") per '\n'-separated line.
  * clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Ibpf -Iuser \
- *	tests/fuzz/fuzz_overlay_opts.c user/overlay_opts.c user/paths.c -o fuzz_overlay_opts
+ *	tests/fuzz/fuzz_overlay_opts.c user/host/overlay_opts.c user/host/paths.c -o fuzz_overlay_opts
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "overlay_opts.h"
+#include "host/overlay_opts.h"
 
 static void check(const struct overlay_opts *o)
 {

@@ -18,8 +18,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "commands.h"
-#include "report.h"
+#include "cli/commands.h"
+#include "report/report.h"
 
 static int fd = -1;
 static char path[64];

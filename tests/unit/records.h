@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "record.h"
+#include "recording/record.h"
 
 static inline bool str_eq(const char *a, const char *b)
 {

@@ -11,7 +11,7 @@
 #include <zlib.h>
 
 #include "check.h"
-#include "recording.h"
+#include "recording/recording.h"
 
 static char dir[256];
 

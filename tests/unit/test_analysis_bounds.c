@@ -8,9 +8,9 @@
 #include <errno.h>
 #include <string.h>
 
-#include "analysis.h"
+#include "diagnose/analysis.h"
 #include "check.h"
-#include "findings.h"
+#include "diagnose/findings.h"
 
 #define MISSES (ANALYSIS_MAX_CALLS * 3)
 #define MS 1000000ull

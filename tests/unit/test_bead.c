@@ -2,7 +2,7 @@
 /* Filing bead tickets without bd: the id read back from what bd prints, and --dry-run's argv. */
 #include <string.h>
 #include <unistd.h>
-#include "bead.h"
+#include "bead/bead.h"
 #include "check.h"
 
 static void test_created_id(void)

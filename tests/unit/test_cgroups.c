@@ -7,10 +7,10 @@
 #include <errno.h>
 #include <ftw.h>
 #include <sys/stat.h>
-#include "cgroups.h"
+#include "host/cgroups.h"
 #include "check.h"
-#include "event_json.h"
-#include "json.h"
+#include "recording/event_json.h"
+#include "lib/json.h"
 #include "scratch.h"
 
 #define CID "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"

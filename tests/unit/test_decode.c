@@ -3,9 +3,9 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include "check.h"
-#include "decode.h"
+#include "collect/decode.h"
 #include "fstrace.h"
-#include "paths.h"
+#include "host/paths.h"
 
 struct builder {
 	unsigned char buf[FST_SCRATCH_SIZE];

@@ -10,7 +10,7 @@
 #include <sys/sysmacros.h>
 #include <time.h>
 #include "check.h"
-#include "devices.h"
+#include "host/devices.h"
 #include "scratch.h"
 
 #define PVC "pvc-8260aa67-c0ae-49aa-a08e-54fbf98c32c1"

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "display.h"
+#include "report/display.h"
 
 #define SHOWN(in, want) CHECK(strcmp(shown(in), want) == 0)
 

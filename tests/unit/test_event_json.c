@@ -2,8 +2,8 @@
 /* event_json.h: record -> JSON -> record is exact, absent fields stay absent, bad fields are named. */
 #include <limits.h>
 
-#include "errnames.h"
-#include "event_json.h"
+#include "lib/errnames.h"
+#include "recording/event_json.h"
 #include "records.h"
 
 /* record -> JSON text -> parse -> record; the JSON text is left in b. */

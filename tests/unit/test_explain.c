@@ -3,8 +3,8 @@
 #include <errno.h>
 #include <string.h>
 #include "check.h"
-#include "explain.h"
-#include "record.h"
+#include "collect/explain.h"
+#include "recording/record.h"
 
 static int kept;
 

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "check.h"
-#include "groups.h"
+#include "diagnose/groups.h"
 
 #define KEYS 3000
 

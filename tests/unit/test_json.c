@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "json.h"
+#include "lib/json.h"
 
 /* Parses an exact-size heap copy, so ASan/valgrind catch any read past the end. */
 static struct jval *parse(const char *s, size_t len)

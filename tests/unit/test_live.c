@@ -12,12 +12,12 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include "check.h"
-#include "analysis.h"
-#include "findings.h"
-#include "json.h"
-#include "live.h"
-#include "metrics.h"
-#include "recording.h"
+#include "diagnose/analysis.h"
+#include "diagnose/findings.h"
+#include "lib/json.h"
+#include "report/live.h"
+#include "report/metrics.h"
+#include "recording/recording.h"
 
 static const struct jval *member(const struct jval *o, const char *key)
 {

@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <string.h>
 #include "check.h"
-#include "mountinfo.h"
+#include "host/mountinfo.h"
 #include "scratch.h"
 
 static void load(struct mount_table *t, const char *text)

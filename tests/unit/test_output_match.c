@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <string.h>
 #include "check.h"
-#include "output_match.h"
+#include "diagnose/output_match.h"
 
 static int match(const char *line, struct output_match *m)
 {

@@ -2,7 +2,7 @@
 /* Overlay options as fs/overlayfs/params.c splits and unescapes them. */
 #include <string.h>
 #include "check.h"
-#include "overlay_opts.h"
+#include "host/overlay_opts.h"
 
 #define SNAPS "/var/lib/containerd/io.containerd.snapshotter.v1.overlayfs/snapshots"
 

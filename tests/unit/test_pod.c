@@ -8,12 +8,12 @@
  */
 #include <ftw.h>
 #include <sys/stat.h>
-#include "analysis.h"
+#include "diagnose/analysis.h"
 #include "check.h"
-#include "context_env.h"
-#include "event_json.h"
-#include "pod.h"
-#include "report_render.h"
+#include "collect/context_env.h"
+#include "recording/event_json.h"
+#include "host/pod.h"
+#include "report/render.h"
 #include "scratch.h"
 
 #define UID "5f1b5d2a-6c1e-4b8a-9a41-3c6f0e7d2b11"

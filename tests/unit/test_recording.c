@@ -5,7 +5,7 @@
  */
 #include <glob.h>
 
-#include "event_json.h"
+#include "recording/event_json.h"
 #include "records.h"
 #include "scratch.h"
 

@@ -8,8 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "check.h"
-#include "record.h"
-#include "state.h"
+#include "recording/record.h"
+#include "collect/state.h"
 
 static char top[256];
 

@@ -1,0 +1,474 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * The skeleton's lifecycle in one order: privileges -> kernel types -> open -> rodata -> load ->
+ * attach, and back out of everything on the first error.
+ *
+ * Every program is a raw tracepoint: on some kernels (this project's CI VM among them) fentry is
+ * refused and kprobes are not built in, while raw tracepoints and ring buffers work everywhere
+ * since 5.8. A raw tracepoint needs no BTF to load and is cheap to detach. The syscall-exit one is
+ * BTF-typed (tp_btf) where the kernel's BTF names it (typed_tp.c), else plain.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/capability.h>
+#include <sys/random.h>
+#include <sys/syscall.h>
+#include <bpf/libbpf.h>
+#include <bpf/bpf.h>
+#include "fstrace.h" /* before the skeleton: its rodata holds fst_syscall_layout */
+#include "fstrace.skel.h"
+#include "load/attach.h"
+#include "load/core_btf.h"
+#include "load/fentry_probe.h"
+#include "host/pidns.h"
+#include "load/syscalls.h"
+#include "load/typed_tp.h"
+
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+
+static bool verbose_libbpf;
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (!verbose_libbpf && level != LIBBPF_WARN)
+		return 0;
+	if (!verbose_libbpf)
+		return 0; /* failures are reported by fstrace itself, as one line */
+	return vfprintf(stderr, fmt, ap);
+}
+
+static bool has_cap(const struct __user_cap_data_struct *data, int cap)
+{
+	return data[cap / 32].effective & (1u << (cap % 32));
+}
+
+/* Loading BPF needs CAP_BPF + CAP_PERFMON (or CAP_SYS_ADMIN on older kernels). */
+static int check_privileges(char *err, size_t errlen)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2] = {};
+
+	bool got = syscall(SYS_capget, &hdr, data) == 0, bpf = got && has_cap(data, CAP_BPF),
+	     perfmon = got && has_cap(data, CAP_PERFMON);
+
+	if (got && (has_cap(data, CAP_SYS_ADMIN) || (bpf && perfmon)))
+		return 0;
+	/* A container's default capabilities have neither: say what the pod spec must add. */
+	snprintf(err, errlen, "needs root: CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN) to load BPF programs; "
+		 "missing %s; in a container: securityContext: {capabilities: {add: [BPF, PERFMON]}}, or "
+		 "privileged: true", bpf ? "CAP_PERFMON" : perfmon ? "CAP_BPF" : "CAP_BPF and CAP_PERFMON");
+	return -1;
+}
+
+static void set_mode(struct tracer *t, const char *hook, const char *fmt, ...)
+{
+	struct hook_mode *m = &t->modes[t->mode_count++];
+	va_list ap;
+
+	m->hook = hook;
+	va_start(ap, fmt);
+	vsnprintf(m->mode, sizeof(m->mode), fmt, ap);
+	va_end(ap);
+}
+
+static int keep_link(struct tracer *t, struct bpf_link *link)
+{
+	if (t->link_count == t->link_cap) {
+		int cap = t->link_cap ? t->link_cap * 2 : 128;
+		struct bpf_link **links = realloc(t->links, cap * sizeof(*links));
+
+		if (!links)
+			return -ENOMEM;
+		t->links = links;
+		t->link_cap = cap;
+	}
+	t->links[t->link_count++] = link;
+	return 0;
+}
+
+/* Attaches one program by its section and keeps the link for tracer_detach. */
+static int attach_one(struct tracer *t, struct bpf_program *prog, char *err, size_t errlen)
+{
+	struct bpf_link *link = bpf_program__attach(prog);
+
+	if (!link || keep_link(t, link)) {
+		int e = errno;
+
+		bpf_link__destroy(link);
+		snprintf(err, errlen, "attaching %s failed: %s", bpf_program__name(prog), strerror(e));
+		return -1;
+	}
+	return 0;
+}
+
+/* Hooks every run needs: a failure to attach is fatal. */
+static int attach_required(struct tracer *t, const char *hook, struct bpf_program **progs, int count,
+			   char *err, size_t errlen)
+{
+	for (int i = 0; i < count; i++)
+		if (attach_one(t, progs[i], err, errlen))
+			return -1;
+	set_mode(t, hook, "raw_tp");
+	return 0;
+}
+
+/* A hook whose tracepoint may be missing (ext4 a module not loaded yet): then it is off, said so. */
+static int attach_optional(struct tracer *t, const char *hook, struct bpf_program *prog, const char *tp)
+{
+	struct bpf_link *link = bpf_program__attach(prog);
+
+	if (!link) {
+		set_mode(t, hook, "unavailable (no %s tracepoint)", tp);
+		return 0;
+	}
+	if (keep_link(t, link)) {
+		bpf_link__destroy(link);
+		return -1;
+	}
+	set_mode(t, hook, "raw_tp");
+	return 0;
+}
+
+/* The syscall-exit program that was loaded: typed, or plain and why. */
+static int attach_syscalls(struct tracer *t, char *err, size_t errlen)
+{
+	struct bpf_link *link;
+
+	if (!t->typed_sys_exit) {
+		if (attach_one(t, t->skel->progs.fst_sys_exit, err, errlen))
+			return -1;
+		set_mode(t, "syscalls", "raw_tp (tp_btf: %s)", t->typed_why);
+		return 0;
+	}
+	link = typed_tp_attach(t->skel->progs.fst_sys_exit_typed);
+	if (!link || keep_link(t, link)) {
+		int e = errno;
+
+		bpf_link__destroy(link);
+		snprintf(err, errlen, "attaching fst_sys_exit_typed failed: %s", strerror(e));
+		return -1;
+	}
+	set_mode(t, "syscalls", "tp_btf");
+	return 0;
+}
+
+static int attach_all(struct tracer *t, char *err, size_t errlen)
+{
+	struct fstrace_bpf *skel = t->skel;
+	struct bpf_program *proc[] = { skel->progs.fst_fork, skel->progs.fst_exec, skel->progs.fst_exit };
+
+	if (attach_required(t, "proc", proc, 3, err, errlen) || attach_syscalls(t, err, errlen))
+		return -1;
+	if (attach_optional(t, "ext4_error", skel->progs.fst_ext4_error, "ext4:ext4_error") ||
+	    attach_optional(t, "kmsg", skel->progs.fst_console, "printk:console") ||
+	    attach_optional(t, "block_error", skel->progs.fst_block_rq_error, "block:block_rq_error")) {
+		snprintf(err, errlen, "attaching: out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* The fentry programs that note removed inodes (bpf/victims.bpf.h). */
+#define VICTIM_PROGS 3
+static void victim_progs(struct fstrace_bpf *skel, struct bpf_program *progs[VICTIM_PROGS])
+{
+	progs[0] = skel->progs.fst_vfs_unlink;
+	progs[1] = skel->progs.fst_vfs_rmdir;
+	progs[2] = skel->progs.fst_vfs_rename;
+}
+
+static double now_seconds(void);
+
+static void configure(struct fstrace_bpf *skel, const struct tracer_options *o, const struct pidns *ns,
+		      bool victims, bool typed)
+{
+	struct fstrace_bpf__rodata *ro = skel->rodata;
+	struct bpf_program *fentry[VICTIM_PROGS];
+
+	bpf_program__set_autoload(skel->progs.fst_sys_exit_typed, typed);
+	bpf_program__set_autoload(skel->progs.fst_sys_exit, !typed);
+
+	/* fentry programs only where the kernel takes them: else libbpf would parse its whole BTF to
+	 * name their targets, and the load would fail. */
+	victim_progs(skel, fentry);
+	for (int i = 0; i < VICTIM_PROGS; i++)
+		bpf_program__set_autoload(fentry[i], victims);
+	ro->targ_victims = victims;
+	if (!victims) /* unused then: not worth 4096 preallocated entries at every start */
+		bpf_map__set_max_entries(skel->maps.victims, 1);
+
+	/* In a pid namespace the task iterator finds the host pids; on the host it is not loaded. */
+	bpf_program__set_autoload(skel->progs.fst_pidns_iter, !pidns_is_host(ns));
+	ro->targ_pidns_ino = pidns_is_host(ns) ? 0 : ns->ino;
+	ro->targ_use_traced = o->use_traced;
+	ro->targ_cgroup_id = o->cgroup_id;
+	ro->targ_cgroup_level = o->cgroup_level;
+	if (o->comm) {
+		ro->targ_use_comm = true;
+		strncpy((char *)ro->targ_comm, o->comm, sizeof(ro->targ_comm) - 1);
+	}
+	for (int i = 0; i < traced_syscall_count; i++) {
+		int nr = traced_syscalls[i].nr;
+
+		if (nr >= 0 && nr < FST_SYSCALL_SLOTS)
+			ro->layouts[nr] = traced_syscalls[i].layout;
+	}
+	bpf_map__set_max_entries(skel->maps.events, o->ringbuf_bytes);
+	/* An eighth of the ring: woken well before it fills, seldom for a trickle. */
+	ro->targ_wakeup_bytes = o->ringbuf_bytes / 8;
+	/* Half full: the collector is falling behind; misses fold by process (repeats.bpf.h). */
+	ro->targ_pressure_bytes = o->ringbuf_bytes / 2;
+	/* Repeats are folded under a seeded hash of their path: random, so no path can be chosen to
+	 * collide with another and hide its failures (bpf/repeats.bpf.h). */
+	ro->targ_repeats = true;
+	if (getrandom((void *)&ro->targ_repeat_seed, sizeof(ro->targ_repeat_seed), GRND_NONBLOCK) !=
+	    sizeof(ro->targ_repeat_seed))
+		ro->targ_repeat_seed = (uint64_t)(now_seconds() * 1e9) * 0x9e3779b97f4a7c15ull ^ (uint64_t)getpid();
+}
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* The object's own BTF, when the extract of the kernel's must be built: from a throwaway open. */
+static struct btf *open_local_btf(void *ctx)
+{
+	struct fstrace_bpf **scratch = ctx;
+
+	*scratch = fstrace_bpf__open();
+	return *scratch ? bpf_object__btf((*scratch)->obj) : NULL;
+}
+
+static int prepare_core_btf(struct tracer *t, const struct tracer_options *o, char *err, size_t errlen)
+{
+	struct fstrace_bpf *scratch = NULL;
+	size_t obj_size;
+	const void *obj = fstrace_bpf__elf_bytes(&obj_size);
+	int ret = core_btf_prepare(&t->core_btf, o->btf_path, obj, obj_size, open_local_btf, &scratch, err, errlen);
+
+	fstrace_bpf__destroy(scratch);
+	return ret;
+}
+
+/* Opens and loads the object; 0, or the negative error of the load. */
+static int open_and_load(struct tracer *t, const struct tracer_options *o, bool victims, bool typed)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = t->core_btf.path);
+
+	fstrace_bpf__destroy(t->skel);
+	t->skel = fstrace_bpf__open_opts(&open_opts);
+	if (!t->skel)
+		return -errno;
+	configure(t->skel, o, &t->pidns, victims, typed);
+	return fstrace_bpf__load(t->skel);
+}
+
+/* The removed inodes by fentry where the kernel allows it; the rest never depends on it. */
+static int attach_victims(struct tracer *t, bool victims, const char *why)
+{
+	struct bpf_program *progs[VICTIM_PROGS];
+	int first = t->link_count;
+
+	victim_progs(t->skel, progs);
+	for (int i = 0; victims && i < VICTIM_PROGS; i++) {
+		struct bpf_link *link = bpf_program__attach(progs[i]);
+
+		if (!link || keep_link(t, link)) {
+			int e = errno;
+
+			bpf_link__destroy(link);
+			while (t->link_count > first) /* all three or none: a rename's inode without an unlink's misleads */
+				bpf_link__destroy(t->links[--t->link_count]);
+			set_mode(t, "removed_ino", "unavailable (fentry attach: %s)", strerror(e));
+			return 0;
+		}
+	}
+	if (victims)
+		set_mode(t, "removed_ino", "fentry");
+	else
+		set_mode(t, "removed_ino", "unavailable (fentry: %s)", why);
+	return 0;
+}
+
+/* Inside a pid namespace the programs cannot know run's command or record --pid's process without
+ * the task iterator: no iterator, no start, said in one line. */
+static int start_in_pidns(struct tracer *t, const struct tracer_options *o, char *err, size_t errlen)
+{
+	char why[160] = "";
+	int id = pidns_iter_id(&t->core_btf, o->btf_path != NULL, why, sizeof(why));
+
+	if (id > 0 && pidns_iter_register(id) == 0)
+		return 0;
+	snprintf(err, errlen, "fstrace runs in a pid namespace (a container) and cannot map its pids to the "
+		 "host's: %s", id > 0 ? "no section handler" : why);
+	return -1;
+}
+
+/*
+ * The host tgids the programs need before they attach: fstrace's own (never traced) and, in a
+ * pid namespace, those of every process there, for run's command and record --pid. After load,
+ * since the iterator is one of the loaded programs; before attach, so no event precedes them.
+ */
+static int learn_host_pids(struct tracer *t, char *err, size_t errlen)
+{
+	uint32_t self;
+
+	if (!pidns_is_host(&t->pidns) &&
+	    pidns_list(&t->pidns, t->skel->progs.fst_pidns_iter, err, errlen))
+		return -1;
+	if (!(self = pidns_host_pid(&t->pidns, getpid()))) {
+		snprintf(err, errlen, "fstrace's own process is not in the task iterator's list of its pid namespace");
+		return -1;
+	}
+	t->skel->bss->self_tgid = self;
+	t->skel->bss->pidns_level = t->pidns.level;
+	pidns_set_proc(&t->pidns, self);
+	/* Said only inside one: a host recording's header stays as it was. */
+	if (!pidns_is_host(&t->pidns))
+		set_mode(t, "pidns", "level %u, inode %u (host pids from the task iterator)", t->pidns.level,
+			 t->pidns.ino);
+	return 0;
+}
+
+int tracer_start(struct tracer *t, const struct tracer_options *o, char *err, size_t errlen)
+{
+	double started = now_seconds();
+	char why[128] = "";
+	bool victims;
+	int ret, typed_id;
+
+	memset(t, 0, sizeof(*t));
+	t->core_btf.memfd = -1;
+	verbose_libbpf = o->verbose;
+	libbpf_set_print(libbpf_print);
+	if (check_privileges(err, errlen) || prepare_core_btf(t, o, err, errlen))
+		return -1;
+	if (pidns_detect(&t->pidns)) {
+		snprintf(err, errlen, "cannot read /proc/self/ns/pid: %s", strerror(errno));
+		goto fail;
+	}
+	victims = fentry_usable(&t->core_btf, o->btf_path != NULL, why, sizeof(why));
+	typed_id = typed_tp_sys_exit_id(&t->core_btf, o->btf_path != NULL, t->typed_why, sizeof(t->typed_why));
+	if (!pidns_is_host(&t->pidns) && start_in_pidns(t, o, err, errlen))
+		goto fail;
+	core_btf_drop_kernel(&t->core_btf); /* the facts are in: ~20 MB less for the rest of the run */
+	t->typed_sys_exit = typed_id > 0 && typed_tp_register(typed_id) == 0;
+	if (typed_id > 0 && !t->typed_sys_exit)
+		snprintf(t->typed_why, sizeof(t->typed_why), "no section handler");
+	ret = open_and_load(t, o, victims, t->typed_sys_exit);
+	if (ret && t->typed_sys_exit) { /* the typed program is only faster: the plain one will do */
+		int refused = -ret;
+
+		t->typed_sys_exit = false;
+		snprintf(t->typed_why, sizeof(t->typed_why), "refused: %s", strerror(refused));
+		ret = open_and_load(t, o, victims, false);
+		if (!ret)
+			typed_tp_refused(&t->core_btf, refused);
+	}
+	if (ret && victims) { /* the probe passed but ours did not load: go on without them */
+		snprintf(why, sizeof(why), "ours refused: %s", strerror(-ret));
+		victims = false;
+		ret = open_and_load(t, o, false, false);
+	}
+	if (ret) {
+		snprintf(err, errlen, "%s the BPF programs failed: %s (run with -v for the verifier log)",
+			 t->skel ? "loading" : "opening", strerror(-ret));
+		goto fail;
+	}
+	if (learn_host_pids(t, err, errlen))
+		goto fail;
+	if (o->seed_pid && tracer_trace_pid(t, o->seed_pid)) {
+		snprintf(err, errlen, "cannot trace pid %d: %s", o->seed_pid, strerror(errno));
+		goto fail;
+	}
+	if (attach_all(t, err, errlen) || attach_victims(t, victims, why))
+		goto fail;
+	t->attach_seconds = now_seconds() - started;
+	return 0;
+fail:
+	tracer_stop(t);
+	return -1;
+}
+
+int tracer_trace_pid(struct tracer *t, pid_t pid)
+{
+	__u32 key = tracer_host_pid(t, pid);
+	__u8 one = 1;
+
+	if (!key) {
+		errno = ESRCH;
+		return -1;
+	}
+	return bpf_map__update_elem(t->skel->maps.traced, &key, sizeof(key), &one, sizeof(one), BPF_ANY);
+}
+
+uint32_t tracer_host_pid(const struct tracer *t, pid_t pid)
+{
+	return pidns_host_pid(&t->pidns, pid);
+}
+
+uint64_t tracer_lost(const struct tracer *t, uint64_t by_type[TRACER_LOST_TYPES])
+{
+	int ncpus = libbpf_num_possible_cpus();
+	uint64_t total = 0;
+
+	if (by_type)
+		memset(by_type, 0, sizeof(uint64_t) * TRACER_LOST_TYPES);
+	if (!t->skel || ncpus <= 0)
+		return 0;
+	uint64_t values[ncpus];
+	for (__u32 type = 0; type < TRACER_LOST_TYPES; type++) {
+		if (bpf_map__lookup_elem(t->skel->maps.lost, &type, sizeof(type), values,
+					 sizeof(values[0]) * ncpus, 0))
+			continue;
+		for (int i = 0; i < ncpus; i++) {
+			total += values[i];
+			if (by_type)
+				by_type[type] += values[i];
+		}
+	}
+	return total;
+}
+
+struct repeat_maps tracer_repeat_maps(const struct tracer *t)
+{
+	return (struct repeat_maps){ .fd = { bpf_map__fd(t->skel->maps.repeats0), bpf_map__fd(t->skel->maps.repeats1) },
+				     .gen = &t->skel->bss->repeat_gen, .path_keys = (volatile uint64_t *)t->skel->bss->repeat_path_keys };
+}
+
+int tracer_ringbuf_fd(const struct tracer *t)
+{
+	return bpf_map__fd(t->skel->maps.events);
+}
+
+void tracer_detach(struct tracer *t)
+{
+	for (int i = 0; i < t->link_count; i++)
+		bpf_link__destroy(t->links[i]);
+	free(t->links);
+	t->links = NULL;
+	t->link_count = t->link_cap = 0;
+}
+
+void tracer_stop(struct tracer *t)
+{
+	tracer_detach(t);
+	fstrace_bpf__destroy(t->skel);
+	t->skel = NULL;
+	core_btf_release(&t->core_btf);
+	pidns_free(&t->pidns);
+}
