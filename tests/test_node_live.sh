@@ -52,9 +52,11 @@ rc=0
 /bin/bash "$SCENARIO" trigger "$name" "$S" 2>"$T/trigger.err" || rc=$?
 [[ $rc -ne 0 ]] || fail "the nested overlay mount did not fail (this kernel allows it?)"
 
+# Ours: the recorder is system-wide, and other overlays may fail on this machine meanwhile.
+target=$S/outer/var/lib/docker/overlay2/merged
 line=
 for _ in $(seq 100); do
-	line=$(jq -c 'select(.class == "overlay_mount")' "$T/live.out" 2>/dev/null | head -n 1)
+	line=$(jq -c --arg p "$target" 'select(.event == "established" and .finding.path == $p)' "$T/live.out" 2>/dev/null | head -n 1)
 	[[ -z $line ]] || break
 	kill -0 "$rec_pid" 2>/dev/null || fail "fstrace record died: $(head -n 3 "$T/record.err")"
 	sleep 0.1
@@ -72,7 +74,7 @@ cp "$T/live.out" "$T/live.while-running"
 echo "== the line's schema and fields"
 jq -e -s 'all(.[]; .schema == "fstrace.finding/1")' "$T/live.out" >/dev/null ||
 	fail "stdout holds something other than fstrace.finding/1 lines: $(head -c 300 "$T/live.out")"
-jq -e --arg host "$(hostname)" --arg target "$S/outer/var/lib/docker/overlay2/merged" '
+jq -e --arg host "$(hostname)" --arg target "$target" '
 	.event == "established" and (.id | test("^[0-9a-f]{16}$")) and .node == $host
 	and .pod == null and .container == null
 	and (.recording | startswith("'"$dir"'/fstrace-")) and (.recording | endswith(".jsonl.gz"))
@@ -92,15 +94,19 @@ echo "== the fault again: no second established line, the same id"
 sleep 3
 n=$(jq -s --arg id "$id" '[.[] | select(.id == $id and .event == "established")] | length' "$T/live.out")
 [[ $n -eq 1 ]] || fail "the finding was established $n times, not once"
-n=$(jq -s '[.[] | select(.class == "overlay_mount" and .event == "established")] | length' "$T/live.out")
-[[ $n -eq 1 ]] || fail "the repeated fault made $n established overlay_mount lines, not 1 (it grows instead)"
+# (The recorder is system-wide: another test's overlay on this machine is a finding of its own.)
+n=$(jq -s --arg p "$target" '[.[] | select(.event == "established" and .finding.path == $p)] | length' "$T/live.out")
+[[ $n -eq 1 ]] || fail "the repeated fault made $n established lines for $target, not 1 (it grows instead)"
 
 echo "== metrics served by node_exporter"
+overlay_lines() { jq -s '[.[] | select(.event == "established" and .class == "overlay_mount" and .cause == "nested_overlay")] | length' "$T/live.out"; }
+lines_before=$(overlay_lines)
 for _ in $(seq 50); do
 	curl -fsS "http://127.0.0.1:$port/metrics" >"$T/scrape.txt" 2>/dev/null && grep -q '^fstrace_' "$T/scrape.txt" && break
 	sleep 0.2
 done
 grep -q '^fstrace_' "$T/scrape.txt" || fail "node_exporter serves no fstrace_ metrics: $(tail -n 3 "$T/exporter.log")"
+lines_after=$(overlay_lines)
 # node_exporter refuses a malformed file (node_textfile_scrape_error 1) rather than serving half.
 grep -qx 'node_textfile_scrape_error 0' "$T/scrape.txt" ||
 	fail "node_exporter could not parse the metrics file: $(grep -i error "$T/exporter.log" | tail -n 2)"
@@ -130,8 +136,10 @@ for help in fstrace_events_total fstrace_events_lost_total fstrace_failing_calls
 	grep -q "^# TYPE $help " "$T/scrape.txt" || fail "no TYPE line for $help"
 	grep -q "^# HELP $help " "$T/scrape.txt" || fail "no HELP line for $help"
 done
+# As many as the established lines on stdout (others' overlays on this machine included).
 v=$(value fstrace_findings_total '{"class":"overlay_mount","cause":"nested_overlay"}')
-[[ $v == 1 ]] || fail "fstrace_findings_total{class=overlay_mount,cause=nested_overlay} is $v, not 1"
+[[ $v != none ]] && holds "$v >= $lines_before && $v <= $lines_after && $v >= 1" ||
+	fail "fstrace_findings_total{class=overlay_mount,cause=nested_overlay} is $v, stdout has $lines_before-$lines_after such lines"
 v=$(value fstrace_failing_calls_total '{"errno":"EINVAL"}')
 [[ $v != none ]] && holds "$v >= 2" || fail "fstrace_failing_calls_total{errno=EINVAL} is $v: the two failed mounts are not counted"
 v=$(value fstrace_events_total '{"type":"mount"}')
@@ -173,6 +181,6 @@ jq -e -s 'all(.[]; .schema == "fstrace.finding/1" and .event != "withdrawn")' "$
 	fail "after the end, stdout has a line that is no finding, or a withdrawn one"
 [[ -z $(find "$prom" -name '.*') ]] || fail "a temporary metrics file was left in $prom"
 note "lines: $(wc -l <"$T/live.out")"
-cp "$T/live.while-running" "$FST_REPO/build/test-logs/node_live.sample.jsonl" 2>/dev/null || true
+cp "$T/live.out" "$FST_REPO/build/test-logs/node_live.sample.jsonl" 2>/dev/null || true
 cp "$T/scrape.txt" "$FST_REPO/build/test-logs/node_live.scrape.txt" 2>/dev/null || true
 echo "ok"
