@@ -17,7 +17,9 @@ repo=$(cd "$here/../.." && pwd)
 fstrace=${FSTRACE:-$repo/build/fstrace}
 work=$(mktemp -d /tmp/fstrace-livecost.XXXXXX)
 rec= storm=
-trap 'kill $rec $storm 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+# storm forks its processes: they go first, by their parent's pid, then storm itself.
+stop_storm() { [[ -z $storm ]] || { pkill -TERM -P "$storm" 2>/dev/null; kill "$storm" 2>/dev/null; wait "$storm" 2>/dev/null; storm=; }; }
+trap 'stop_storm; kill $rec 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 
 cc -O2 -o "$work/livestorm" "$here/storm.c"
 "$fstrace" record --dir "$work/dir" --metrics "$work/fstrace.prom" --comm livestorm --rotate-time 3600 \
@@ -31,9 +33,7 @@ args=(--procs 2 --count 1000000000 --prefix "$prefix")
 "$work/livestorm" "${args[@]}" >"$work/storm.out" &
 storm=$!
 sleep "$secs"
-kill "$storm" 2>/dev/null || true
-wait "$storm" 2>/dev/null || true
-storm=
+stop_storm || true
 kill -INT "$rec"
 wait "$rec" || true
 rec=
