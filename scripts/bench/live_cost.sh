@@ -16,7 +16,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 fstrace=${FSTRACE:-$repo/build/fstrace}
 work=$(mktemp -d /tmp/fstrace-livecost.XXXXXX)
-rec= storm=
+rec=''
+storm=''
 # storm forks its processes: they go first, by their parent's pid, then storm itself.
 stop_storm() { [[ -z $storm ]] || { pkill -TERM -P "$storm" 2>/dev/null; kill "$storm" 2>/dev/null; wait "$storm" 2>/dev/null; storm=; }; }
 trap 'stop_storm; kill $rec 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
