@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include "check.h"
+#include "host/cgroups.h"
 #include "diagnose/analysis.h"
 #include "diagnose/findings.h"
 #include "lib/json.h"
@@ -199,6 +200,69 @@ static void check_replay(const char *name, const char *class, bool live_expected
 	analysis_free(a);
 }
 
+/* A finding in a pod's container: the line names both; its id follows class, cause and failure. */
+static void check_line_in_pod(void)
+{
+	struct recording_header h = { .mode = "record", .hostname = "host-a", .started = "2026-12-03T03:00:00Z",
+				      .started_boot_ns = 5 };
+	struct cgroup_info ci = { .runtime = "containerd", .container_id = "0123456789abcdef0123456789abcdef",
+				  .pod_uid = "8c5b7f0e-0d3a-4c1e-9f0a-1b2c3d4e5f60", .pod_name = "builder-0",
+				  .pod_namespace = "ci" };
+	struct record fail, cg;
+	struct finding x = { .class = "read_only", .cause = "ro_mount", .severity = SEV_HIGH,
+			     .title = "mkdir EROFS /work/out: mounted read-only", .count = 3 };
+	struct analysis *a = analysis_new(&h);
+	struct jbuf b = {};
+	struct jval *v;
+	char err[128];
+	uint64_t id;
+
+	REQUIRE(a);
+	record_init(&fail);
+	fail.type = REC_SYSCALL;
+	fail.ts_ns = 1000;
+	fail.pid = fail.tid = 42;
+	fail.syscall = "mkdir";
+	fail.err = EROFS;
+	fail.path = "/work/out";
+	record_init(&cg);
+	cg.type = REC_CGROUP;
+	cg.cgroup = &ci;
+	x.failure = &fail;
+	x.cgroup = &cg;
+	id = live_id(a, &x, "node-7");
+	live_line(&b, a, &x, "established", id, "node-7", "/var/log/fstrace/fstrace-1.jsonl.gz", "2026-12-03T03:00:02Z");
+	REQUIRE(!b.oom && (v = json_parse(b.p, b.len, err, sizeof(err))));
+	CHECK(!strcmp(str(member(v, "pod"), "namespace"), "ci"));
+	CHECK(!strcmp(str(member(v, "pod"), "name"), "builder-0"));
+	CHECK(!strcmp(str(member(v, "pod"), "uid"), ci.pod_uid));
+	CHECK(!strcmp(str(member(v, "container"), "runtime"), "containerd"));
+	CHECK(!strcmp(str(member(v, "container"), "id"), ci.container_id));
+	CHECK(!strcmp(str(v, "node"), "node-7") && !strcmp(str(v, "severity"), "high"));
+	CHECK(member(v, "count")->num.u == 3);
+	CHECK(!strcmp(str(member(v, "finding"), "errno"), "EROFS"));
+	CHECK(!strcmp(str(member(v, "finding"), "path"), "/work/out"));
+	CHECK(!strcmp(str(v, "recording"), "/var/log/fstrace/fstrace-1.jsonl.gz"));
+	jval_free(v);
+	jbuf_reset(&b);
+	/* An update: the same keys, no finding. */
+	live_line(&b, a, &x, "update", id, "node-7", "r", "t");
+	REQUIRE(!b.oom && (v = json_parse(b.p, b.len, err, sizeof(err))));
+	CHECK(!member(v, "finding") && !strcmp(str(v, "class"), "read_only") && member(v, "pod"));
+	jval_free(v);
+	jbuf_free(&b);
+	/* The id: the same for the same finding as it grows; another node, cause or failure, another. */
+	x.count = 9;
+	CHECK(live_id(a, &x, "node-7") == id);
+	CHECK(live_id(a, &x, "node-8") != id);
+	x.cause = "ro_filesystem";
+	CHECK(live_id(a, &x, "node-7") != id);
+	x.cause = "ro_mount";
+	fail.ts_ns = 2000;
+	CHECK(live_id(a, &x, "node-7") != id);
+	analysis_free(a);
+}
+
 static void check_metrics(void)
 {
 	uint64_t types[REC_TYPES] = { [REC_SYSCALL] = 12, [REC_MOUNT] = 2 }, lost[8] = { [REC_SYSCALL] = 3 };
@@ -267,6 +331,7 @@ int main(void)
 	/* Held for the window's report: a missing path. */
 	check_replay("missing_path", "missing_path", false);
 	check_replay("failure_storm", "missing_path", false);
+	check_line_in_pod();
 	check_metrics();
 	return CHECK_RESULT();
 }
