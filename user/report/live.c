@@ -190,7 +190,7 @@ static void print(struct live *l, const struct analysis *a, const struct finding
 		tally(l, x);
 	} else if (!strcmp(event, "update")) {
 		l->updates++;
-	} else {
+	} else { /* withdrawn */
 		l->withdrawn++;
 	}
 }
@@ -267,6 +267,8 @@ void live_poll(struct live *l, const struct analysis *a, const char *recording, 
 		if (!s->printed) {
 			if (settled(a, x, again, now_ns)) {
 				print(l, a, x, "established", id, recording);
+				s->class = x->class;
+				s->cause = x->cause;
 				s->printed = true;
 				s->printed_ns = now_ns;
 				s->count = x->count;
@@ -313,9 +315,14 @@ void live_window_end(struct live *l, const struct analysis *a, const char *recor
 		}
 		/* A line printed live that the report does not make: never meant to happen (the
 		 * settling above), said if it does, so no consumer keeps a finding the report lacks. */
-		for (size_t i = 0; i < l->nseen; i++)
-			if (l->seen[i].printed && !l->seen[i].build)
-				print(l, a, NULL, "withdrawn", l->seen[i].id, recording);
+		for (size_t i = 0; i < l->nseen; i++) {
+			const struct live_seen *s = &l->seen[i];
+			struct finding gone = { .class = s->class, .cause = s->cause, .severity = s->severity,
+						.count = s->count };
+
+			if (s->printed && !s->build)
+				print(l, a, &gone, "withdrawn", s->id, recording);
+		}
 		findings_free(&f);
 	}
 	l->nseen = 0;

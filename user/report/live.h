@@ -42,6 +42,7 @@ struct live_seen {
 	uint64_t printed_ns;   /* when last printed (0: not yet) */
 	bool printed, changed;
 	bool held;             /* missing_path: for the window's report */
+	const char *class, *cause; /* the finders' static names, for a withdrawn line */
 };
 
 /* Findings established since the start, by class, cause and severity (for --metrics). */
