@@ -14,6 +14,7 @@ PACKAGES=(
 	containerd runc                                              # test_devpod: a real container (overlayfs snapshotter, runc)
 	shellcheck clang-format universal-ctags                      # make lint: scripts, C style, the include graph
 	buildah skopeo file                                          # make image: an OCI archive FROM scratch; test_image reads it
+	prometheus-node-exporter curl                                # test_node_live: a real node_exporter serving --metrics, scraped
 )
 [[ $# -eq 0 ]] || PACKAGES=("$@")
 

@@ -35,6 +35,10 @@ expect_usage_error "bead of a missing file" bead "$T/missing.jsonl.gz"
 expect_usage_error "bead with -o" bead -o x "$T/missing.jsonl.gz"
 expect_usage_error "--parent without --bead" run --parent fs-0 -- true
 expect_usage_error "--dry-run on run" run --bead --dry-run -- true
+expect_usage_error "--metrics without --dir" record -o "$T/r.jsonl.gz" --metrics "$T/m.prom"
+expect_usage_error "--metrics not *.prom" record --dir "$T/node" --metrics "$T/metrics.txt"
+expect_usage_error "--metrics in no directory" record --dir "$T/node" --metrics "$T/missing/m.prom"
+[[ ! -e $T/node ]] || fail "record --dir made its directory although --metrics was refused"
 # The line names the option, not its argument.
 expect_usage_error "--ringbuf-mb on report" report --ringbuf-mb 2 "$T/missing.jsonl.gz"
 grep -q "option '--ringbuf-mb' does not apply" "$T/err" || fail "the misplaced option is not named: $(cat "$T/err")"

@@ -142,6 +142,13 @@ inside=$(jq -c '[.findings[] | select(.class == "overlay_mount")] | first' "$D/o
 	fail "nested: the host's finding class $(jq -c .class <<<"$host") differs from the devpod's $(jq -c .class <<<"$inside")"
 [[ $(jq -r .cause <<<"$host") == nested_overlay ]] ||
 	fail "nested: the host's cause is $(jq -c .cause <<<"$host"), the devpod's nested_overlay"
+# The host recorder's live line on stdout: the same finding, the same container as its report says.
+live=$(jq -c --arg t "$docker/merged" 'select(.event == "established" and .finding.path == $t)' "$T/node.out" | head -n 1)
+[[ -n $live ]] || fail "nested: record --dir on the host printed no live line for $docker/merged: $(head -c 300 "$T/node.out")"
+note "host's live line: $(jq -c 'del(.finding)' <<<"$live")"
+jq -e --argjson h "$host" '.class == $h.class and .cause == $h.cause and .container.id == $h.container.id and
+	.container.runtime == $h.container.runtime and .pod.uid == $h.container.pod_uid' <<<"$live" >/dev/null ||
+	fail "nested: the live line's finding or container differs from the host report's ($(jq -c .container <<<"$host"))"
 devpod_exec env NESTED_OVERLAY_ROOT=/ /bin/bash "$SCN" cleanup nested_overlay /tmp/nested </dev/null ||
 	fail "nested: cleanup in the devpod failed"
 

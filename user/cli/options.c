@@ -36,10 +36,13 @@ void usage(FILE *out)
 "  -o, --output FILE    the recording to write (or --dir)\n"
 "  --duration SEC       stop after SEC seconds\n"
 "  --dir DIR            node mode instead of -o: rotated recordings in DIR, each with its\n"
-"                       report (.report.txt, .report.json); SIGHUP rotates\n"
+"                       report (.report.txt, .report.json); SIGHUP rotates; each finding\n"
+"                       also on stdout as a JSON line (fstrace.finding/1) within seconds\n"
 "  --rotate-size MB     rotate when a recording reaches MB (default 64)\n"
 "  --rotate-time SEC    rotate after SEC seconds (default 3600)\n"
 "  --max-disk MB        remove the oldest recordings past MB in DIR (default 1024)\n"
+"  --metrics FILE       with --dir: Prometheus metrics into FILE (NAME.prom) for\n"
+"                       node_exporter's textfile collector, atomically, every 15 s\n"
 "  --pid PID            only this process and the children it starts from now on (its pid\n"
 "                       as fstrace sees it, also inside a container)\n"
 "  --cgroup PATH        only this cgroup (v2) and its descendants\n"
@@ -83,7 +86,7 @@ void usage(FILE *out)
 
 enum { OPT_RECORD = 256, OPT_FORMAT, OPT_FOLLOW, OPT_FORCE, OPT_DURATION, OPT_PID, OPT_CGROUP, OPT_CONTAINER, OPT_POD,
        OPT_COMM, OPT_RINGBUF, OPT_KUBE, OPT_DIR, OPT_ROTATE_SIZE, OPT_ROTATE_TIME, OPT_MAX_DISK,
-       OPT_BEAD, OPT_PREFIX, OPT_PARENT, OPT_DRY_RUN, OPT_BTF, OPT_COMPAT };
+       OPT_BEAD, OPT_PREFIX, OPT_PARENT, OPT_DRY_RUN, OPT_BTF, OPT_COMPAT, OPT_METRICS };
 
 static const struct option long_options[] = {
 	{ "record", required_argument, NULL, OPT_RECORD },
@@ -105,6 +108,7 @@ static const struct option long_options[] = {
 	{ "rotate-size", required_argument, NULL, OPT_ROTATE_SIZE },
 	{ "rotate-time", required_argument, NULL, OPT_ROTATE_TIME },
 	{ "max-disk", required_argument, NULL, OPT_MAX_DISK },
+	{ "metrics", required_argument, NULL, OPT_METRICS },
 	{ "bead", no_argument, NULL, OPT_BEAD },
 	{ "prefix", required_argument, NULL, OPT_PREFIX },
 	{ "parent", required_argument, NULL, OPT_PARENT },
@@ -126,7 +130,7 @@ static bool allowed(enum command cmd, int opt)
 	case OPT_FORMAT:
 		return cmd == CMD_RUN || cmd == CMD_REPORT;
 	case OPT_DURATION: case OPT_PID: case OPT_CGROUP: case OPT_CONTAINER: case OPT_POD: case OPT_COMM:
-	case OPT_DIR: case OPT_ROTATE_SIZE: case OPT_ROTATE_TIME: case OPT_MAX_DISK:
+	case OPT_DIR: case OPT_ROTATE_SIZE: case OPT_ROTATE_TIME: case OPT_MAX_DISK: case OPT_METRICS:
 		return cmd == CMD_RECORD;
 	case OPT_FORCE:
 		return cmd != CMD_REPORT;
@@ -253,6 +257,15 @@ static int parse_option(struct options *o, int opt, const char *arg)
 		if (parse_number(arg, 0, 1e9, &o->max_disk_mb))
 			return bad("--max-disk wants a size in MB, not '%s'", arg);
 		break;
+	case OPT_METRICS: {
+		size_t len = strlen(arg);
+
+		/* node_exporter's textfile collector reads *.prom and nothing else */
+		if (len < 6 || strcmp(arg + len - 5, ".prom") || arg[len - 6] == '/')
+			return bad("--metrics wants a file named NAME.prom (node_exporter reads only those), not '%s'", arg);
+		o->metrics = arg;
+		break;
+	}
 	}
 	return 0;
 }
@@ -344,6 +357,8 @@ int options_parse(int argc, char **argv, struct options *o, bool *done)
 			return bad("record takes no arguments, found '%s' (did you mean run?)", argv[0]);
 		if (!o->recording == !o->dir)
 			return bad("%s", "record needs -o FILE or --dir DIR (one of them)");
+		if (o->metrics && !o->dir)
+			return bad("%s", "--metrics goes with --dir (node mode)");
 		break;
 	case CMD_REPORT:
 		if (argc != 1)

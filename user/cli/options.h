@@ -24,6 +24,7 @@ struct options {
 	double duration;         /* record --duration, 0 = until a signal */
 	const char *dir;         /* record --dir: node mode, rotated recordings */
 	double rotate_mb, rotate_sec, max_disk_mb;
+	const char *metrics;     /* record --dir --metrics FILE: Prometheus text for node_exporter */
 	pid_t pid;               /* record --pid */
 	const char *cgroup;      /* record --cgroup */
 	const char *container;   /* record --container: a container id or unique prefix */

@@ -126,7 +126,7 @@ void session_command_done(struct session *s)
 
 /* Calls that reached no record: the kernel's count of events it could not queue, and the repeats
  * it counted whose first event was among them (counted in calls, so recorded + lost = issued). */
-static uint64_t session_lost(struct session *s)
+uint64_t session_lost(struct session *s)
 {
 	uint64_t lost = tracer_lost(&s->tracer, s->lost_by_type), folded = collector_repeats_lost(&s->collector);
 
@@ -155,6 +155,8 @@ static int close_current(struct session *s, uint64_t lost_total, int exit_code,
 	}
 	recording_timestamp(ended, sizeof(ended));
 	report_end(s->report, kept, lost, exit_code, ended, false);
+	if (s->window_end)
+		s->window_end(s->window_ctx, report_analysis(s->report));
 	for (int i = 0; i < nouts; i++) {
 		if (outs[i].file && report_write(s->report, outs[i].file, outs[i].fmt)) {
 			say("writing the report failed: %s", strerror(errno));

@@ -35,6 +35,9 @@ struct session {
 	uint32_t command_vpid; /* as fstrace sees it (a container's pid namespace) */
 	char command_comm[16];
 	bool started;
+	/* Node mode: each window's ended analysis, before its report is freed (live findings). */
+	void (*window_end)(void *ctx, const struct analysis *a);
+	void *window_ctx;
 };
 
 /* 0, or -1 after saying why (nothing stays attached then). */
@@ -50,6 +53,9 @@ void session_command_done(struct session *s);
  * saying why (recording then goes on in the old file, if it could not be closed, or nowhere).
  */
 int session_rotate(struct session *s, const char *path, const struct report_out *outs, int nouts);
+/* Events lost so far (the kernel's count, and repeats whose first event was lost), by type into
+ * s->lost_by_type: since the start, read again at each call. */
+uint64_t session_lost(struct session *s);
 /* Drains, detaches, closes the recording and writes the report to each of outs.
  * Returns 0, or -1 when the recording could not be completed (said why). */
 int session_finish(struct session *s, int exit_code, const struct report_out *outs, int nouts);

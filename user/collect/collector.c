@@ -20,6 +20,10 @@ static void keep(const struct record *r, void *ctx)
 
 	c->kept++;
 	c->folded += record_calls(r) - 1;
+	if ((unsigned)r->type < REC_TYPES)
+		c->by_type[r->type]++;
+	if ((r->type == REC_SYSCALL || r->type == REC_MOUNT) && r->err > 0)
+		c->by_errno[r->err < 256 ? r->err : 255] += record_calls(r);
 	if (c->writer && recording_write(c->writer, r) && !c->write_error)
 		c->write_error = errno ? errno : EIO;
 	if (c->report)

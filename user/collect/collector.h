@@ -33,6 +33,10 @@ struct collector {
 	uint64_t folded;                 /* calls kept records stand for beyond one each */
 	uint64_t malformed;              /* events that failed to decode (a schema mismatch) */
 	int write_error;                 /* first recording write errno, 0 if none */
+	/* Since the start, for --metrics: kept events by type; failing calls and mounts (repeats
+	 * included) by errno, the last slot for any errno beyond. */
+	uint64_t by_type[REC_TYPES];
+	uint64_t by_errno[256];
 };
 
 /* run_mode: only the traced tree is kept, plus the outsiders that explain its failures. */

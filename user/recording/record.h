@@ -32,6 +32,7 @@ enum rec_type {
 		     * ("statfs", "access", "limits"...), pid and path = the failure's, data =
 		     * "key=value" pairs separated by spaces, msg = a line for humans, dev */
 };
+#define REC_TYPES (REC_STATE + 1)
 
 /* A REC_LAYER's flags. */
 #define LAYER_READONLY 1u       /* its mount is read-only */

@@ -80,6 +80,11 @@ size_t report_nfindings(const struct report *rep)
 	return n;
 }
 
+const struct analysis *report_analysis(const struct report *rep)
+{
+	return rep ? rep->a : NULL;
+}
+
 void report_free(struct report *rep)
 {
 	if (!rep)

@@ -22,6 +22,7 @@ enum report_format { REPORT_TEXT, REPORT_JSON, REPORT_MD, REPORT_BEAD };
 int report_format_parse(const char *name, enum report_format *f);
 
 struct report;
+struct analysis;
 
 struct report *report_new(const struct recording_header *h);
 void report_add(struct report *rep, const struct record *r);
@@ -33,6 +34,8 @@ int report_write(const struct report *rep, FILE *out, enum report_format fmt);
 /* How many findings the report has (REPORT_BEAD writes nothing without one). */
 size_t report_nfindings(const struct report *rep);
 void report_free(struct report *rep);
+/* What the report is drawn from (node mode's live findings diagnose it as it grows). */
+const struct analysis *report_analysis(const struct report *rep);
 
 /* A recording read whole into a report (report_load.c), as `report`, `bead` and node mode's
  * orphans need it; NULL after saying why (unreadable, or damaged: no half report). *cut_after:

@@ -158,7 +158,7 @@ static void actor_json(struct jbuf *b, const struct finding_actor *a)
 	jobj_end(b);
 }
 
-static void finding_json(struct jbuf *b, const struct analysis *a, const struct finding *x)
+void render_finding_json(struct jbuf *b, const struct analysis *a, const struct finding *x)
 {
 	const struct record *fail = x->failure;
 
@@ -260,7 +260,7 @@ int render_json(const struct render *r)
 	jobj_key(&b, "findings");
 	jarr_begin(&b);
 	for (size_t i = 0; i < r->f->n; i++)
-		finding_json(&b, a, &r->f->v[i]);
+		render_finding_json(&b, a, &r->f->v[i]);
 	jarr_end(&b);
 	jobj_key(&b, "routine_misses");
 	jobj_begin(&b);
