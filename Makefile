@@ -19,7 +19,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 CFLAGS ?= -O2 -g
-CFLAGS += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE -DFSTRACE_VERSION='"$(VERSION)"'
+CFLAGS += -Wall -Wextra -Wno-unused-parameter -Werror=implicit-function-declaration -Werror=int-conversion -std=gnu11 -D_GNU_SOURCE -DFSTRACE_VERSION='"$(VERSION)"'
 CFLAGS += -I$(OUT) -Ibpf -Iuser
 LDLIBS := -Wl,-Bstatic -lbpf -lelf -lz -Wl,-Bdynamic
 # STATIC=1 (the default): build/fstrace, what users copy to nodes, is fully static (glibc's libc.a

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include "diagnose/remedies.h"
 #include "host/overlay_opts.h"
 #include "preflight/preflight.h"
 
