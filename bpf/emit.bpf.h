@@ -50,11 +50,11 @@ static __always_inline struct fst_event *event_start(__u32 type)
  * The mask changes nothing at run time, but clang checks one copy of the offset and adds
  * another; in asm it cannot be optimised away, so the verifier sees the bound where it is used.
  */
-#define ASM_MASK(v, mask)                                          \
-	({                                                         \
-		__u64 __v = (v);                                   \
+#define ASM_MASK(v, mask)                                         \
+	({                                                        \
+		__u64 __v = (v);                                  \
 		asm volatile("%0 &= %1" : "+r"(__v) : "i"(mask)); \
-		__v;                                               \
+		__v;                                              \
 	})
 #define SCRATCH_AT(e, off) ((char *)(e) + ASM_MASK(off, FST_SCRATCH_LIMIT - 1))
 /* A string index already checked below FST_STR_COUNT, for the same reason. */

@@ -70,13 +70,20 @@ static __always_inline __u64 arg(const struct call_args *call, __u8 slot)
 static __always_inline int fd_arg(const struct call_args *call, __u8 slot)
 {
 	switch (slot) {
-	case 0: return (int)call->args[0];
-	case 1: return (int)call->args[1];
-	case 2: return (int)call->args[2];
-	case 3: return (int)call->args[3];
-	case 4: return (int)call->args[4];
-	case 5: return (int)call->args[5];
-	default: return -1;
+	case 0:
+		return (int)call->args[0];
+	case 1:
+		return (int)call->args[1];
+	case 2:
+		return (int)call->args[2];
+	case 3:
+		return (int)call->args[3];
+	case 4:
+		return (int)call->args[4];
+	case 5:
+		return (int)call->args[5];
+	default:
+		return -1;
 	}
 }
 
@@ -397,9 +404,9 @@ static __always_inline bool word_starts(__u64 word, const char *prefix, int len)
 static __always_inline bool fs_message(__u64 w)
 {
 	return word_starts(w, "overlay", 7) || word_starts(w, "EXT4-fs", 7) || word_starts(w, "JBD2", 4) ||
-	       word_starts(w, "Buffer I", 8) || word_starts(w, "I/O erro", 8) ||
-	       word_starts(w, "blk_upda", 8) || word_starts(w, "XFS (", 5) || word_starts(w, "BTRFS", 5) ||
-	       word_starts(w, "EROFS", 5) || word_starts(w, "squashfs", 8) || word_starts(w, "fuse", 4);
+	       word_starts(w, "Buffer I", 8) || word_starts(w, "I/O erro", 8) || word_starts(w, "blk_upda", 8) ||
+	       word_starts(w, "XFS (", 5) || word_starts(w, "BTRFS", 5) || word_starts(w, "EROFS", 5) ||
+	       word_starts(w, "squashfs", 8) || word_starts(w, "fuse", 4);
 }
 
 /* The message is len bytes at text, not always NUL-terminated. */

@@ -15,11 +15,11 @@
 #endif
 
 #define FST_COMM_LEN 16
-#define FST_PATH_MAX 1024   /* one path argument as the process passed it */
-#define FST_DIR_MAX 1024    /* a directory resolved in the kernel (cwd or dirfd) */
-#define FST_DATA_MAX 4096   /* mount(2) data: overlay option strings run long */
-#define FST_MSG_MAX 512     /* one kernel message */
-#define FST_DIR_DEPTH 48    /* d_parent steps before a resolved directory is cut short */
+#define FST_PATH_MAX 1024 /* one path argument as the process passed it */
+#define FST_DIR_MAX 1024  /* a directory resolved in the kernel (cwd or dirfd) */
+#define FST_DATA_MAX 4096 /* mount(2) data: overlay option strings run long */
+#define FST_MSG_MAX 512   /* one kernel message */
+#define FST_DIR_DEPTH 48  /* d_parent steps before a resolved directory is cut short */
 
 /* The scratch buffer an event is built in: big enough for the header and every string. */
 #define FST_SCRATCH_SIZE 16384
@@ -74,7 +74,7 @@ enum fst_proc_kind {
 };
 
 struct fst_event {
-	__u64 ts_ns;      /* bpf_ktime_get_boot_ns(): comparable across the whole machine */
+	__u64 ts_ns; /* bpf_ktime_get_boot_ns(): comparable across the whole machine */
 	__u64 cgroup_id;
 	__u64 ino;        /* inode where the kernel offered one, else 0 */
 	__s64 ret;        /* syscall return; exit code for FST_PROC_EXIT */
@@ -84,17 +84,17 @@ struct fst_event {
 	__u32 pid;        /* tgid */
 	__u32 tid;
 	__u32 ppid;
-	__u32 mntns;      /* mount namespace inode number */
-	__u32 dev;        /* kernel dev_t: major << 20 | minor; a descriptor's: its filesystem's,
+	__u32 mntns;                  /* mount namespace inode number */
+	__u32 dev;                    /* kernel dev_t: major << 20 | minor; a descriptor's: its filesystem's,
 			   * or for a block device file the device itself (i_rdev) */
-	__u32 syscall;    /* syscall number (x86-64), or enum fst_proc_kind, or ext4 line */
-	__s32 dirfd;      /* dirfd argument, or fd for fsconfig/fsmount */
-	__u32 flags;      /* flags argument / fsconfig cmd; FST_PROC_FORK: the child's vpid */
-	__u32 in_scope;   /* 1 when the task is traced: out-of-scope removals only explain failures */
-	__u32 vpid;       /* pid and ppid in fstrace's pid namespace (a container's): equal to pid */
-	__u32 vppid;      /* and ppid on the host, 0 for a task outside that namespace */
-	__u32 uid;        /* the caller's credentials (fsuid/fsgid are what a permission check uses, */
-	__u32 gid;        /* and are these but under setfsuid): in the init user namespace */
+	__u32 syscall;                /* syscall number (x86-64), or enum fst_proc_kind, or ext4 line */
+	__s32 dirfd;                  /* dirfd argument, or fd for fsconfig/fsmount */
+	__u32 flags;                  /* flags argument / fsconfig cmd; FST_PROC_FORK: the child's vpid */
+	__u32 in_scope;               /* 1 when the task is traced: out-of-scope removals only explain failures */
+	__u32 vpid;                   /* pid and ppid in fstrace's pid namespace (a container's): equal to pid */
+	__u32 vppid;                  /* and ppid on the host, 0 for a task outside that namespace */
+	__u32 uid;                    /* the caller's credentials (fsuid/fsgid are what a permission check uses, */
+	__u32 gid;                    /* and are these but under setfsuid): in the init user namespace */
 	__u16 str_len[FST_STR_COUNT]; /* bytes of each string including its NUL, 0 when absent */
 	char comm[FST_COMM_LEN];
 	/* the strings follow at sizeof(struct fst_event), after the padding */
@@ -121,7 +121,7 @@ struct fst_repeat_key {
 	__u32 tgid;
 	__u32 nr;
 	__s32 err;
-	__u32 pad;  /* zero: the key is hashed and compared as bytes */
+	__u32 pad; /* zero: the key is hashed and compared as bytes */
 };
 
 struct fst_repeat_val {
@@ -136,10 +136,10 @@ struct fst_repeat_val {
 #define FST_ARG_NONE 7 /* no such argument; as a dirfd: the path is not resolved (mount source) */
 
 enum fst_syscall_class {
-	FST_SC_FAIL = 1 << 0,   /* report failures of traced processes */
-	FST_SC_REMOVE = 1 << 1, /* report successes system-wide as FST_EV_REMOVE */
-	FST_SC_RENAME = 1 << 2, /* report successes system-wide as FST_EV_RENAME */
-	FST_SC_MOUNT = 1 << 3,  /* mount family: report every call, as FST_EV_MOUNT */
+	FST_SC_FAIL = 1 << 0,     /* report failures of traced processes */
+	FST_SC_REMOVE = 1 << 1,   /* report successes system-wide as FST_EV_REMOVE */
+	FST_SC_RENAME = 1 << 2,   /* report successes system-wide as FST_EV_RENAME */
+	FST_SC_MOUNT = 1 << 3,    /* mount family: report every call, as FST_EV_MOUNT */
 	FST_SC_FSCONFIG = 1 << 4, /* value is a string only for some commands */
 	/* read family: only a failure that speaks of the medium or the filesystem counts (EIO,
 	 * EUCLEAN, EBADMSG); read's EAGAIN/EINTR/EISDIR are how programs talk to pipes and ttys */
@@ -151,14 +151,14 @@ enum fst_syscall_class {
 
 /* Which of args[0..5] holds what; FST_ARG_NONE when the syscall has no such argument. */
 struct fst_syscall_layout {
-	__u8 class;   /* enum fst_syscall_class bits; 0 = not traced */
-	__u8 path;    /* user string -> FST_STR_PATH */
-	__u8 dirfd;   /* dirfd for path (AT_FDCWD = cwd), or FST_ARG_CWD / FST_ARG_NONE */
-	__u8 path2;   /* user string -> FST_STR_PATH2 */
-	__u8 dirfd2;  /* dirfd for path2 */
-	__u8 fstype;  /* user string -> FST_STR_FSTYPE */
-	__u8 data;    /* user string -> FST_STR_DATA (up to FST_DATA_MAX) */
-	__u8 flags;   /* integer -> flags */
+	__u8 class;  /* enum fst_syscall_class bits; 0 = not traced */
+	__u8 path;   /* user string -> FST_STR_PATH */
+	__u8 dirfd;  /* dirfd for path (AT_FDCWD = cwd), or FST_ARG_CWD / FST_ARG_NONE */
+	__u8 path2;  /* user string -> FST_STR_PATH2 */
+	__u8 dirfd2; /* dirfd for path2 */
+	__u8 fstype; /* user string -> FST_STR_FSTYPE */
+	__u8 data;   /* user string -> FST_STR_DATA (up to FST_DATA_MAX) */
+	__u8 flags;  /* integer -> flags */
 	/* A descriptor the call works on (write, fsync, ftruncate...): resolved in the kernel to the
 	 * open file's path (FST_STR_DIR, leaf first, with no FST_STR_PATH), the header's dev and ino
 	 * its inode's, dirfd the fd number. Only regular files, directories and block devices are

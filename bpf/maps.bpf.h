@@ -4,14 +4,14 @@
 #define FSTRACE_MAPS_BPF_H
 
 /* Set through the skeleton's rodata before load, so the verifier prunes what is switched off. */
-const volatile __u32 targ_pidns_ino = 0;    /* fstrace's pid namespace (nsfs inode), 0 = the host's */
+const volatile __u32 targ_pidns_ino = 0;     /* fstrace's pid namespace (nsfs inode), 0 = the host's */
 const volatile bool targ_use_traced = false; /* run, record --pid: only the traced process tree */
 const volatile __u64 targ_cgroup_id = 0;     /* record --cgroup: this cgroup and its descendants */
 const volatile __u32 targ_cgroup_level = 0;
-const volatile bool targ_use_comm = false;   /* record --comm */
+const volatile bool targ_use_comm = false; /* record --comm */
 const volatile char targ_comm[FST_COMM_LEN] = {};
 const volatile struct fst_syscall_layout layouts[FST_SYSCALL_SLOTS] = {};
-const volatile __u64 targ_wakeup_bytes = 0;  /* wake the collector once this much is queued */
+const volatile __u64 targ_wakeup_bytes = 0;   /* wake the collector once this much is queued */
 const volatile __u64 targ_pressure_bytes = 0; /* past this much queued, misses fold by directory */
 
 /* Known only once the task iterator has run, after load, so not rodata: the collector itself

@@ -46,8 +46,7 @@ static __always_inline long walk_step(struct dir_walk *w, struct fst_event *cons
 	}
 	if (w->off - w->start > FST_DIR_MAX - NAME_READ_MAX || w->off >= FST_SCRATCH_LIMIT)
 		return 1;
-	n = bpf_probe_read_kernel_str(SCRATCH_AT(*ep, w->off), NAME_READ_MAX,
-				      BPF_CORE_READ(dentry, d_name.name));
+	n = bpf_probe_read_kernel_str(SCRATCH_AT(*ep, w->off), NAME_READ_MAX, BPF_CORE_READ(dentry, d_name.name));
 	if (n <= 0)
 		return 1;
 	/* The NUL becomes the separator: components go out leaf first, "c/b/a". */
@@ -95,15 +94,15 @@ __noinline __u32 put_dir(__u32 off, __u32 idx, __u64 dentry, __u64 vfsmnt)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct fst_event *e = scratch_event();
-#define DIR_WALK_INIT(event)                                          \
-	{                                                             \
-		.e = (event),                                         \
-		.root_dentry = BPF_CORE_READ(task, fs, root.dentry),  \
-		.root_mnt = BPF_CORE_READ(task, fs, root.mnt),        \
-		.dentry = (struct dentry *)dentry,                    \
-		.vfsmnt = (struct vfsmount *)vfsmnt,                  \
-		.off = off,                                           \
-		.start = off,                                         \
+#define DIR_WALK_INIT(event)                                         \
+	{                                                            \
+		.e = (event),                                        \
+		.root_dentry = BPF_CORE_READ(task, fs, root.dentry), \
+		.root_mnt = BPF_CORE_READ(task, fs, root.mnt),       \
+		.dentry = (struct dentry *)dentry,                   \
+		.vfsmnt = (struct vfsmount *)vfsmnt,                 \
+		.off = off,                                          \
+		.start = off,                                        \
 	}
 #if FST_COMPAT
 	__u32 zero = 0;

@@ -27,8 +27,8 @@
 #ifndef FSTRACE_REPEATS_BPF_H
 #define FSTRACE_REPEATS_BPF_H
 
-const volatile bool targ_repeats = false;    /* set by userspace: fold repeats */
-const volatile __u64 targ_repeat_seed = 0;   /* random per start */
+const volatile bool targ_repeats = false;  /* set by userspace: fold repeats */
+const volatile __u64 targ_repeat_seed = 0; /* random per start */
 /* Which map the programs fill, flipped by the collector through the skeleton's .bss. */
 __u32 repeat_gen = 0;
 /* Path keys opened in each generation, zeroed by the collector once it emptied that map: a

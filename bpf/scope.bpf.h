@@ -56,7 +56,7 @@ static __always_inline bool in_scope(__u32 tgid)
 		return false;
 	if (targ_use_traced && !bpf_map_lookup_elem(&traced, &tgid))
 		return false;
-	/* The ancestor at the filter's level: a pod's cgroup also holds its containers' cgroups. */
+		/* The ancestor at the filter's level: a pod's cgroup also holds its containers' cgroups. */
 #if FST_COMPAT
 	if (targ_cgroup_id && ancestor_cgroup_id(targ_cgroup_level) != targ_cgroup_id)
 		return false;

@@ -48,7 +48,12 @@ static __always_inline bool dentry_is_third(void)
 /* A context argument read as one load at a constant offset, in asm: clang would otherwise fold
  * the two branches below into one load through a computed pointer, which the verifier refuses
  * ("dereference of modified ctx ptr", seen on 6.1). Only the branch CO-RE keeps is checked. */
-#define CTX_ARG(ctx, n) ({ __u64 v_; asm volatile("%0 = *(u64 *)(%1 + " #n " * 8)" : "=r"(v_) : "r"(ctx)); v_; })
+#define CTX_ARG(ctx, n)                                                               \
+	({                                                                            \
+		__u64 v_;                                                             \
+		asm volatile("%0 = *(u64 *)(%1 + " #n " * 8)" : "=r"(v_) : "r"(ctx)); \
+		v_;                                                                   \
+	})
 
 static __always_inline struct dentry *victim_dentry(__u64 *ctx)
 {

@@ -57,8 +57,8 @@ static int ticket_parse(struct ticket *t, const char *line, size_t len)
 }
 
 /* bd create's argument vector; argv needs 20 slots. */
-static void ticket_argv(const struct ticket *t, const struct bead_target *bt, char *deps,
-			size_t depslen, const char **argv)
+static void ticket_argv(const struct ticket *t, const struct bead_target *bt, char *deps, size_t depslen,
+			const char **argv)
 {
 	int n = 0;
 
@@ -93,7 +93,8 @@ static void ticket_argv(const struct ticket *t, const struct bead_target *bt, ch
 /* As a POSIX shell would read it back: bare when it holds only safe characters. */
 static void shell_quote(FILE *out, const char *s)
 {
-	if (*s && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_@%+=:,./-") == strlen(s)) {
+	if (*s &&
+	    strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_@%+=:,./-") == strlen(s)) {
 		fputs(s, out);
 		return;
 	}
@@ -269,7 +270,8 @@ enum bead_result bead_file(const char *jsonl, size_t len, const struct bead_targ
 				fprintf(stderr, "%s", out); /* what bd said instead of an id */
 			if (save_jsonl(v + i, n - i, bt, path) == 0)
 				say("bd create %s%d: wrote %s; import it with: bd import -i %s",
-				    status == 0 ? "printed no issue id, exit " : "failed, exit ", status, path, path);
+				    status == 0 ? "printed no issue id, exit " : "failed, exit ", status, path,
+				    path);
 			res = BEAD_ERROR;
 		}
 		free(out);

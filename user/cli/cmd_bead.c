@@ -14,8 +14,9 @@
 
 int cmd_bead(const struct options *o)
 {
-	struct bead_target bt = { .prefix = o->bead_prefix, .parent = o->bead_parent,
-				  .dry_run = o->dry_run, .force = o->force };
+	struct bead_target bt = {
+		.prefix = o->bead_prefix, .parent = o->bead_parent, .dry_run = o->dry_run, .force = o->force
+	};
 	uint64_t cut_after; /* the ticket's own text says the recording was cut short */
 	struct report *rep = report_load(o->recording, &cut_after);
 	char *jsonl = NULL, *path = NULL;

@@ -34,10 +34,10 @@ static void on_hup(int sig)
 /* Node mode's outputs beside the recordings: live findings and metrics. */
 struct node_out {
 	struct live live;
-	char window[PATH_MAX];   /* the recording of the current window */
+	char window[PATH_MAX]; /* the recording of the current window */
 	const char *metrics;
 	uint64_t next_metrics_ns;
-	uint64_t established;    /* live.established at the last metrics write */
+	uint64_t established; /* live.established at the last metrics write */
 	double started_unix, last_report_unix;
 	bool metrics_failed;
 };
@@ -73,11 +73,18 @@ static void write_metrics(struct node_out *n, struct session *s)
 {
 	struct rusage ru = {};
 	struct metrics_values v = {
-		.events_by_type = s->collector.by_type, .lost_by_type = s->lost_by_type,
-		.lost_types = TRACER_LOST_TYPES, .failing_by_errno = s->collector.by_errno,
-		.tally = n->live.tally, .ntally = n->live.ntally, .withdrawn = n->live.withdrawn,
-		.attach = s->header.attach, .nattach = s->header.nattach, .started_unix = n->started_unix,
-		.last_report_unix = n->last_report_unix, .diagnoses = n->live.builds,
+		.events_by_type = s->collector.by_type,
+		.lost_by_type = s->lost_by_type,
+		.lost_types = TRACER_LOST_TYPES,
+		.failing_by_errno = s->collector.by_errno,
+		.tally = n->live.tally,
+		.ntally = n->live.ntally,
+		.withdrawn = n->live.withdrawn,
+		.attach = s->header.attach,
+		.nattach = s->header.nattach,
+		.started_unix = n->started_unix,
+		.last_report_unix = n->last_report_unix,
+		.diagnoses = n->live.builds,
 		.diagnosis_seconds = (double)n->live.build_ns / 1e9,
 	};
 
@@ -101,10 +108,16 @@ static void write_metrics(struct node_out *n, struct session *s)
 int cmd_record(const struct options *o)
 {
 	struct node_out out = { .metrics = o->metrics, .started_unix = unix_now() };
-	struct tracer_options to = { .use_traced = o->pid != 0, .seed_pid = o->pid, .comm = o->comm,
-				     .ringbuf_bytes = o->ringbuf_bytes, .verbose = o->verbose, .btf_path = o->btf_path, .compat = o->compat };
+	struct tracer_options to = { .use_traced = o->pid != 0,
+				     .seed_pid = o->pid,
+				     .comm = o->comm,
+				     .ringbuf_bytes = o->ringbuf_bytes,
+				     .verbose = o->verbose,
+				     .btf_path = o->btf_path,
+				     .compat = o->compat };
 	struct sigaction sa = { .sa_handler = on_stop };
-	struct node_dir node = { .dir = o->dir, .rotate_bytes = (uint64_t)(o->rotate_mb * 1048576),
+	struct node_dir node = { .dir = o->dir,
+				 .rotate_bytes = (uint64_t)(o->rotate_mb * 1048576),
 				 .rotate_ns = (uint64_t)(o->rotate_sec * 1e9),
 				 .budget_bytes = (uint64_t)(o->max_disk_mb * 1048576) };
 	struct options opts = *o;
@@ -173,7 +186,8 @@ int cmd_record(const struct options *o)
 	 * calls made. */
 	fprintf(stderr, "fstrace: recorded %llu events", (unsigned long long)s.collector.kept);
 	if (s.collector.folded)
-		fprintf(stderr, " and %llu repeated calls folded into them", (unsigned long long)s.collector.folded);
+		fprintf(stderr, " and %llu repeated calls folded into them",
+			(unsigned long long)s.collector.folded);
 	fprintf(stderr, " (%llu lost) to %s\n", (unsigned long long)s.lost, node.dir ? node.dir : o->recording);
 	return ret ? EXIT_FAILURE_FSTRACE : 0;
 }

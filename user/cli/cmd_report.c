@@ -24,7 +24,8 @@ int cmd_report(const struct options *o)
 	if (cut_after != UINT64_MAX) {
 		fflush(stdout);
 		say("%s: cut short after %llu events (no trailer: the recorder was killed, or is still "
-		    "writing); the report covers only those", o->recording, (unsigned long long)cut_after);
+		    "writing); the report covers only those",
+		    o->recording, (unsigned long long)cut_after);
 		status = EXIT_FAILURE_FSTRACE;
 	}
 	report_free(rep);

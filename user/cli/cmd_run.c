@@ -91,8 +91,7 @@ static void install_forwarding(void)
 }
 
 /* The child: wait for the go-ahead, then become the command. */
-static void __attribute__((noreturn)) exec_when_released(int go_fd, char **argv,
-							 struct output_capture *capture)
+static void __attribute__((noreturn)) exec_when_released(int go_fd, char **argv, struct output_capture *capture)
 {
 	char go;
 
@@ -167,8 +166,7 @@ static int not_started(const struct options *o)
  * a go-ahead to a process that died meanwhile then fails with EPIPE (MSG_NOSIGNAL) instead of a
  * SIGPIPE that would kill fstrace and lose the recording. -1 on failure, said in one line.
  */
-static pid_t fork_waiting(const struct options *o, int *go_fd, struct output_capture *capture,
-			  bool *captured)
+static pid_t fork_waiting(const struct options *o, int *go_fd, struct output_capture *capture, bool *captured)
 {
 	char err[256];
 	int go[2];
@@ -227,8 +225,11 @@ static void finish_unrun(struct session *s, FILE *report_out, const struct optio
 
 int cmd_run(const struct options *o)
 {
-	struct tracer_options to = { .use_traced = true, .ringbuf_bytes = o->ringbuf_bytes,
-				     .verbose = o->verbose, .btf_path = o->btf_path, .compat = o->compat };
+	struct tracer_options to = { .use_traced = true,
+				     .ringbuf_bytes = o->ringbuf_bytes,
+				     .verbose = o->verbose,
+				     .btf_path = o->btf_path,
+				     .compat = o->compat };
 	struct output_capture capture;
 	struct report_out outs[2];
 	struct bead_capture bead;
@@ -315,8 +316,9 @@ int cmd_run(const struct options *o)
 		fclose(report_out);
 	if (o->bead) {
 		/* The JSONL, if bd is missing, beside --record's file; else ./fstrace-<ref>.bead.jsonl. */
-		struct bead_target bt = { .prefix = o->bead_prefix, .parent = o->bead_parent,
-					  .force = o->force, .announce = true };
+		struct bead_target bt = {
+			.prefix = o->bead_prefix, .parent = o->bead_parent, .force = o->force, .announce = true
+		};
 		char *path = NULL;
 
 		if (o->recording && asprintf(&path, "%s.bead.jsonl", o->recording) < 0)

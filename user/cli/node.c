@@ -28,8 +28,8 @@ static void next_name(struct node_dir *n)
 	/* Two rotations within a second (SIGHUP twice) must not collide. */
 	snprintf(n->current, sizeof(n->current), "%s/" PREFIX "%s-%u" SUFFIX, n->dir, stamp, n->files++);
 	if (access(n->current, F_OK) == 0)
-		snprintf(n->current, sizeof(n->current), "%s/" PREFIX "%s-%u-%d" SUFFIX, n->dir, stamp,
-			 n->files++, getpid());
+		snprintf(n->current, sizeof(n->current), "%s/" PREFIX "%s-%u-%d" SUFFIX, n->dir, stamp, n->files++,
+			 getpid());
 	n->opened_ns = boottime_ns();
 }
 

@@ -21,7 +21,7 @@ struct node_dir {
 	uint64_t budget_bytes;  /* recordings and reports together */
 	char current[PATH_MAX]; /* the recording being written */
 	uint64_t opened_ns;
-	unsigned files;         /* recordings begun by this run */
+	unsigned files; /* recordings begun by this run */
 };
 
 /* Creates DIR (0700) if needed, writes the reports an earlier run left unwritten, keeps the budget,

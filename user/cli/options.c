@@ -11,82 +11,104 @@
 void usage(FILE *out)
 {
 	fprintf(out,
-"Usage: fstrace run [OPTIONS] -- COMMAND [ARGS...]\n"
-"       fstrace record (-o FILE | --dir DIR) [OPTIONS]\n"
-"       fstrace report [--format text|json|md|bead] FILE\n"
-"       fstrace bead [--prefix P] [--parent ID] [--dry-run] [--force] FILE\n"
-"       fstrace check [--format text|json|md] [OPTIONS] [PATH...]\n"
-"\n"
-"Traces filesystem failures with eBPF: failing file syscalls, the mounts, ext4 errors, the\n"
-"kernel's own messages, and who removed a path that a later call could not find.\n"
-"\n"
-"run: runs COMMAND (and every descendant) traced; its stdin/stdout/stderr pass through; exits\n"
-"with its exit code (128+N when killed by signal N); prints a report to stderr. SIGINT, SIGTERM\n"
-"(HUP, QUIT, USR1, USR2) sent to fstrace go to COMMAND, which may handle them: fstrace records\n"
-"until it exits. One that comes before COMMAND started: it is not run (exit 128+N).\n"
-"  --record FILE        also keep the full recording (gzip JSON Lines)\n"
-"  -o, --output REPORT  write the report to REPORT instead of stderr\n"
-"  --format text|json|md|bead  report format (default text; md: a Markdown ticket)\n"
-"  --follow             print each event to stderr as it happens\n"
-"  --kube               read the Longhorn volume behind a device with kubectl (run, record,\n"
-"                       check)\n"
-"  --bead [--prefix P] [--parent ID]  file a bead ticket (see bead) if something was found\n"
-"\n"
-"record: system-wide until SIGINT/SIGTERM or --duration; a complete file either way.\n"
-"  -o, --output FILE    the recording to write (or --dir)\n"
-"  --duration SEC       stop after SEC seconds\n"
-"  --dir DIR            node mode instead of -o: rotated recordings in DIR, each with its\n"
-"                       report (.report.txt, .report.json); SIGHUP rotates; each finding\n"
-"                       also on stdout as a JSON line (fstrace.finding/1) within seconds\n"
-"  --rotate-size MB     rotate when a recording reaches MB (default 64)\n"
-"  --rotate-time SEC    rotate after SEC seconds (default 3600)\n"
-"  --max-disk MB        remove the oldest recordings past MB in DIR (default 1024)\n"
-"  --metrics FILE       with --dir: Prometheus metrics into FILE (NAME.prom) for\n"
-"                       node_exporter's textfile collector, atomically, every 15 s\n"
-"  --pid PID            only this process and the children it starts from now on (its pid\n"
-"                       as fstrace sees it, also inside a container)\n"
-"  --cgroup PATH        only this cgroup (v2) and its descendants\n"
-"  --container ID       only this container (full id or a unique prefix; docker, containerd,\n"
-"                       cri-o, podman), found by its cgroup\n"
-"  --pod UID            only this Kubernetes pod's containers, found by its cgroup\n"
-"  --comm NAME          only tasks with this command name\n"
-"\n"
-"report: prints the report of a recording, the same as the live run printed; one cut short\n"
-"(recorder killed) as far as it goes, then exit 1; a damaged one: one line, no report, exit 1.\n"
-"  --format text|json|md|bead  report format (default text)\n"
-"\n"
-"bead: files a recording's report with `bd create`, the Markdown report on its stdin, and\n"
-"prints the new id; without bd on PATH writes FILE.bead.jsonl for `bd import -i` (exit 1).\n"
-"  --prefix P, --parent ID  bd create --prefix P, --deps discovered-from:ID\n"
-"  --dry-run            print bd's arguments (one a line, shell-quoted) and the body\n"
-"\n"
-"check: a preflight, no BPF: container data roots on overlayfs (a nested overlay to come), ext4\n"
-"that has logged errors or sits in emergency_ro, filesystems near the end of their space or\n"
-"inodes, fstrace's kernel features. PATHs: these data roots and their filesystems only; none: the\n"
-"usual data roots and every mounted filesystem. Exit 1 when something is found, 0 when clean.\n"
-"  --docker-config FILE  Docker's daemon.json, for its data-root (default /etc/docker/daemon.json)\n"
-"  --max-used PCT       space or inodes used at or above PCT is a finding (default 90)\n"
-"  --min-free-inodes N  fewer free inodes than N is a finding (default 1000)\n"
-"  --kube               read Longhorn volumes' replica counts with kubectl\n"
-"\n"
-"Common options:\n"
-"  --force              replace an existing output file (never through a symlink)\n"
-"  --ringbuf-mb N       ring buffer size in MiB, a power of two (default: run 2, record 4)\n"
-"  --btf PATH           the kernel's BTF from PATH (raw BTF or an ELF vmlinux) instead of\n"
-"                       /sys/kernel/btf/vmlinux\n"
-"  --compat             load the compatible programs (no bpf_loop, for 5.10-5.16) even where\n"
-"                       the kernel takes the default ones (also FSTRACE_COMPAT=1)\n"
-"  -v, --verbose        libbpf's messages and attach details\n"
-"  -h, --help           this help;  -V, --version  the version\n"
-"\n"
-"Exit status: run passes the command's through (127: command not found); otherwise 0 on\n"
-"success, 1 on a runtime error, 2 on a usage error. Needs CAP_BPF and CAP_PERFMON (root).\n"
-"See fstrace(8), and docs/recording-format.md for the recording's fields.\n");
+		"Usage: fstrace run [OPTIONS] -- COMMAND [ARGS...]\n"
+		"       fstrace record (-o FILE | --dir DIR) [OPTIONS]\n"
+		"       fstrace report [--format text|json|md|bead] FILE\n"
+		"       fstrace bead [--prefix P] [--parent ID] [--dry-run] [--force] FILE\n"
+		"       fstrace check [--format text|json|md] [OPTIONS] [PATH...]\n"
+		"\n"
+		"Traces filesystem failures with eBPF: failing file syscalls, the mounts, ext4 errors, the\n"
+		"kernel's own messages, and who removed a path that a later call could not find.\n"
+		"\n"
+		"run: runs COMMAND (and every descendant) traced; its stdin/stdout/stderr pass through; exits\n"
+		"with its exit code (128+N when killed by signal N); prints a report to stderr. SIGINT, SIGTERM\n"
+		"(HUP, QUIT, USR1, USR2) sent to fstrace go to COMMAND, which may handle them: fstrace records\n"
+		"until it exits. One that comes before COMMAND started: it is not run (exit 128+N).\n"
+		"  --record FILE        also keep the full recording (gzip JSON Lines)\n"
+		"  -o, --output REPORT  write the report to REPORT instead of stderr\n"
+		"  --format text|json|md|bead  report format (default text; md: a Markdown ticket)\n"
+		"  --follow             print each event to stderr as it happens\n"
+		"  --kube               read the Longhorn volume behind a device with kubectl (run, record,\n"
+		"                       check)\n"
+		"  --bead [--prefix P] [--parent ID]  file a bead ticket (see bead) if something was found\n"
+		"\n"
+		"record: system-wide until SIGINT/SIGTERM or --duration; a complete file either way.\n"
+		"  -o, --output FILE    the recording to write (or --dir)\n"
+		"  --duration SEC       stop after SEC seconds\n"
+		"  --dir DIR            node mode instead of -o: rotated recordings in DIR, each with its\n"
+		"                       report (.report.txt, .report.json); SIGHUP rotates; each finding\n"
+		"                       also on stdout as a JSON line (fstrace.finding/1) within seconds\n"
+		"  --rotate-size MB     rotate when a recording reaches MB (default 64)\n"
+		"  --rotate-time SEC    rotate after SEC seconds (default 3600)\n"
+		"  --max-disk MB        remove the oldest recordings past MB in DIR (default 1024)\n"
+		"  --metrics FILE       with --dir: Prometheus metrics into FILE (NAME.prom) for\n"
+		"                       node_exporter's textfile collector, atomically, every 15 s\n"
+		"  --pid PID            only this process and the children it starts from now on (its pid\n"
+		"                       as fstrace sees it, also inside a container)\n"
+		"  --cgroup PATH        only this cgroup (v2) and its descendants\n"
+		"  --container ID       only this container (full id or a unique prefix; docker, containerd,\n"
+		"                       cri-o, podman), found by its cgroup\n"
+		"  --pod UID            only this Kubernetes pod's containers, found by its cgroup\n"
+		"  --comm NAME          only tasks with this command name\n"
+		"\n"
+		"report: prints the report of a recording, the same as the live run printed; one cut short\n"
+		"(recorder killed) as far as it goes, then exit 1; a damaged one: one line, no report, exit 1.\n"
+		"  --format text|json|md|bead  report format (default text)\n"
+		"\n"
+		"bead: files a recording's report with `bd create`, the Markdown report on its stdin, and\n"
+		"prints the new id; without bd on PATH writes FILE.bead.jsonl for `bd import -i` (exit 1).\n"
+		"  --prefix P, --parent ID  bd create --prefix P, --deps discovered-from:ID\n"
+		"  --dry-run            print bd's arguments (one a line, shell-quoted) and the body\n"
+		"\n"
+		"check: a preflight, no BPF: container data roots on overlayfs (a nested overlay to come), ext4\n"
+		"that has logged errors or sits in emergency_ro, filesystems near the end of their space or\n"
+		"inodes, fstrace's kernel features. PATHs: these data roots and their filesystems only; none: the\n"
+		"usual data roots and every mounted filesystem. Exit 1 when something is found, 0 when clean.\n"
+		"  --docker-config FILE  Docker's daemon.json, for its data-root (default /etc/docker/daemon.json)\n"
+		"  --max-used PCT       space or inodes used at or above PCT is a finding (default 90)\n"
+		"  --min-free-inodes N  fewer free inodes than N is a finding (default 1000)\n"
+		"  --kube               read Longhorn volumes' replica counts with kubectl\n"
+		"\n"
+		"Common options:\n"
+		"  --force              replace an existing output file (never through a symlink)\n"
+		"  --ringbuf-mb N       ring buffer size in MiB, a power of two (default: run 2, record 4)\n"
+		"  --btf PATH           the kernel's BTF from PATH (raw BTF or an ELF vmlinux) instead of\n"
+		"                       /sys/kernel/btf/vmlinux\n"
+		"  --compat             load the compatible programs (no bpf_loop, for 5.10-5.16) even where\n"
+		"                       the kernel takes the default ones (also FSTRACE_COMPAT=1)\n"
+		"  -v, --verbose        libbpf's messages and attach details\n"
+		"  -h, --help           this help;  -V, --version  the version\n"
+		"\n"
+		"Exit status: run passes the command's through (127: command not found); otherwise 0 on\n"
+		"success, 1 on a runtime error, 2 on a usage error. Needs CAP_BPF and CAP_PERFMON (root).\n"
+		"See fstrace(8), and docs/recording-format.md for the recording's fields.\n");
 }
 
-enum { OPT_RECORD = 256, OPT_FORMAT, OPT_FOLLOW, OPT_FORCE, OPT_DURATION, OPT_PID, OPT_CGROUP, OPT_CONTAINER, OPT_POD,
-       OPT_COMM, OPT_RINGBUF, OPT_KUBE, OPT_DIR, OPT_ROTATE_SIZE, OPT_ROTATE_TIME, OPT_MAX_DISK,
-       OPT_BEAD, OPT_PREFIX, OPT_PARENT, OPT_DRY_RUN, OPT_BTF, OPT_COMPAT, OPT_METRICS };
+enum {
+	OPT_RECORD = 256,
+	OPT_FORMAT,
+	OPT_FOLLOW,
+	OPT_FORCE,
+	OPT_DURATION,
+	OPT_PID,
+	OPT_CGROUP,
+	OPT_CONTAINER,
+	OPT_POD,
+	OPT_COMM,
+	OPT_RINGBUF,
+	OPT_KUBE,
+	OPT_DIR,
+	OPT_ROTATE_SIZE,
+	OPT_ROTATE_TIME,
+	OPT_MAX_DISK,
+	OPT_BEAD,
+	OPT_PREFIX,
+	OPT_PARENT,
+	OPT_DRY_RUN,
+	OPT_BTF,
+	OPT_COMPAT,
+	OPT_METRICS
+};
 
 static const struct option long_options[] = {
 	{ "record", required_argument, NULL, OPT_RECORD },
@@ -123,22 +145,36 @@ static const struct option long_options[] = {
 static bool allowed(enum command cmd, int opt)
 {
 	switch (opt) {
-	case OPT_RECORD: case OPT_FOLLOW:
+	case OPT_RECORD:
+	case OPT_FOLLOW:
 		return cmd == CMD_RUN;
 	case 'o':
 		return cmd == CMD_RUN || cmd == CMD_RECORD;
 	case OPT_FORMAT:
 		return cmd == CMD_RUN || cmd == CMD_REPORT;
-	case OPT_DURATION: case OPT_PID: case OPT_CGROUP: case OPT_CONTAINER: case OPT_POD: case OPT_COMM:
-	case OPT_DIR: case OPT_ROTATE_SIZE: case OPT_ROTATE_TIME: case OPT_MAX_DISK: case OPT_METRICS:
+	case OPT_DURATION:
+	case OPT_PID:
+	case OPT_CGROUP:
+	case OPT_CONTAINER:
+	case OPT_POD:
+	case OPT_COMM:
+	case OPT_DIR:
+	case OPT_ROTATE_SIZE:
+	case OPT_ROTATE_TIME:
+	case OPT_MAX_DISK:
+	case OPT_METRICS:
 		return cmd == CMD_RECORD;
 	case OPT_FORCE:
 		return cmd != CMD_REPORT;
-	case OPT_RINGBUF: case OPT_KUBE: case OPT_BTF: case OPT_COMPAT:
+	case OPT_RINGBUF:
+	case OPT_KUBE:
+	case OPT_BTF:
+	case OPT_COMPAT:
 		return cmd == CMD_RUN || cmd == CMD_RECORD;
 	case OPT_BEAD:
 		return cmd == CMD_RUN;
-	case OPT_PREFIX: case OPT_PARENT:
+	case OPT_PREFIX:
+	case OPT_PARENT:
 		return cmd == CMD_RUN || cmd == CMD_BEAD;
 	case OPT_DRY_RUN:
 		return cmd == CMD_BEAD;
@@ -262,7 +298,9 @@ static int parse_option(struct options *o, int opt, const char *arg)
 
 		/* node_exporter's textfile collector reads *.prom and nothing else */
 		if (len < 6 || strcmp(arg + len - 5, ".prom") || arg[len - 6] == '/')
-			return bad("--metrics wants a file named NAME.prom (node_exporter reads only those), not '%s'", arg);
+			return bad(
+				"--metrics wants a file named NAME.prom (node_exporter reads only those), not '%s'",
+				arg);
 		o->metrics = arg;
 		break;
 	}

@@ -12,8 +12,8 @@ enum command { CMD_RUN, CMD_RECORD, CMD_REPORT, CMD_BEAD };
 
 struct options {
 	enum command command;
-	const char *recording;   /* run --record FILE, record -o FILE, report FILE, bead FILE */
-	const char *report_out;  /* run -o REPORT */
+	const char *recording;  /* run --record FILE, record -o FILE, report FILE, bead FILE */
+	const char *report_out; /* run -o REPORT */
 	enum report_format format;
 	bool follow, force, verbose;
 	bool kube;               /* run, record: read Longhorn volumes with kubectl */
@@ -24,16 +24,16 @@ struct options {
 	double duration;         /* record --duration, 0 = until a signal */
 	const char *dir;         /* record --dir: node mode, rotated recordings */
 	double rotate_mb, rotate_sec, max_disk_mb;
-	const char *metrics;     /* record --dir --metrics FILE: Prometheus text for node_exporter */
-	pid_t pid;               /* record --pid */
-	const char *cgroup;      /* record --cgroup */
-	const char *container;   /* record --container: a container id or unique prefix */
-	const char *pod;         /* record --pod: a pod UID */
-	const char *comm;        /* record --comm */
+	const char *metrics;   /* record --dir --metrics FILE: Prometheus text for node_exporter */
+	pid_t pid;             /* record --pid */
+	const char *cgroup;    /* record --cgroup */
+	const char *container; /* record --container: a container id or unique prefix */
+	const char *pod;       /* record --pod: a pod UID */
+	const char *comm;      /* record --comm */
 	uint32_t ringbuf_bytes;
-	const char *btf_path;    /* run, record --btf: the kernel's BTF from this file */
-	bool compat;             /* run, record --compat: the compatible programs, whatever the kernel */
-	int argc;                /* run: the command */
+	const char *btf_path; /* run, record --btf: the kernel's BTF from this file */
+	bool compat;          /* run, record --compat: the compatible programs, whatever the kernel */
+	int argc;             /* run: the command */
 	char **argv;
 };
 

@@ -210,7 +210,7 @@ void output_capture_resize(struct output_capture *c)
 {
 	struct winsize ws;
 
-	if (c->pty_master >= 0 && (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 ||
-				   ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0))
+	if (c->pty_master >= 0 &&
+	    (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 || ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0))
 		ioctl(c->pty_master, TIOCSWINSZ, &ws);
 }

@@ -30,7 +30,7 @@ struct capture_stream {
 struct output_capture {
 	struct capture_stream s[2];
 	int count;
-	int pty_master;   /* -1 without a terminal */
+	int pty_master; /* -1 without a terminal */
 };
 
 /* Before fork. 0, or -1 with err (then nothing is captured: the caller may go on without). */

@@ -53,7 +53,8 @@ int session_start(struct session *s, const struct options *o, const struct trace
 		goto fail;
 	}
 	s->report = report_new(&s->header);
-	if (!s->report || collector_init(&s->collector, &s->tracer, o->command == CMD_RUN, o->kube, err, sizeof(err))) {
+	if (!s->report ||
+	    collector_init(&s->collector, &s->tracer, o->command == CMD_RUN, o->kube, err, sizeof(err))) {
 		say("%s", s->report ? err : "out of memory");
 		goto fail;
 	}
@@ -135,8 +136,8 @@ uint64_t session_lost(struct session *s)
 }
 
 /* Ends the current recording file and its report: the trailer's counts are this file's own. */
-static int close_current(struct session *s, uint64_t lost_total, int exit_code,
-			 const struct report_out *outs, int nouts)
+static int close_current(struct session *s, uint64_t lost_total, int exit_code, const struct report_out *outs,
+			 int nouts)
 {
 	uint64_t kept = s->collector.kept - s->kept_base, lost = lost_total - s->lost_base;
 	uint64_t by_type[TRACER_LOST_TYPES];

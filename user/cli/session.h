@@ -27,12 +27,12 @@ struct session {
 	struct recording_writer *writer;
 	struct report *report;
 	uint64_t next_flush_ns;
-	uint64_t lost; /* set by session_finish */
+	uint64_t lost;                 /* set by session_finish */
 	uint64_t kept_base, lost_base; /* the counts when the current recording file began */
 	uint64_t lost_by_type[TRACER_LOST_TYPES], lost_by_type_base[TRACER_LOST_TYPES];
 	struct output_capture *capture; /* run: the command's output, relayed and kept as lines */
-	uint32_t command_pid;  /* host tgid, as the events name it */
-	uint32_t command_vpid; /* as fstrace sees it (a container's pid namespace) */
+	uint32_t command_pid;           /* host tgid, as the events name it */
+	uint32_t command_vpid;          /* as fstrace sees it (a container's pid namespace) */
 	char command_comm[16];
 	bool started;
 	/* Node mode: each window's ended analysis, before its report is freed (live findings). */

@@ -120,8 +120,7 @@ static bool console_attached(const struct tracer *t)
 	return false;
 }
 
-int collector_init(struct collector *c, const struct tracer *t, bool run_mode, bool kube, char *err,
-		   size_t errlen)
+int collector_init(struct collector *c, const struct tracer *t, bool run_mode, bool kube, char *err, size_t errlen)
 {
 	memset(c, 0, sizeof(*c));
 	c->context = context_new(keep, c, kube);
@@ -176,8 +175,7 @@ void collector_settle(struct collector *c)
 	uint64_t until = boottime_ns() + AWAIT_MS * 1000000ull;
 
 	collector_drain(c);
-	while (c->window && explain_awaiting(c->window, boottime_ns() - AWAIT_RECENT_NS) &&
-	       boottime_ns() < until)
+	while (c->window && explain_awaiting(c->window, boottime_ns() - AWAIT_RECENT_NS) && boottime_ns() < until)
 		collector_poll(c, 1);
 }
 

@@ -30,9 +30,9 @@ struct collector {
 	struct repeats *repeats;         /* repeated failures the kernel counted (repeats.h) */
 	struct kmsg_reader *kmsg;        /* kernel messages of every level (kmsg.h), or NULL */
 	uint64_t kept;
-	uint64_t folded;                 /* calls kept records stand for beyond one each */
-	uint64_t malformed;              /* events that failed to decode (a schema mismatch) */
-	int write_error;                 /* first recording write errno, 0 if none */
+	uint64_t folded;    /* calls kept records stand for beyond one each */
+	uint64_t malformed; /* events that failed to decode (a schema mismatch) */
+	int write_error;    /* first recording write errno, 0 if none */
 	/* Since the start, for --metrics: kept events by type; failing calls and mounts (repeats
 	 * included) by errno, the last slot for any errno beyond. */
 	uint64_t by_type[REC_TYPES];

@@ -18,8 +18,8 @@
 #include "collect/state.h"
 #include "lib/util.h"
 
-#define DIR_CACHE 4096   /* directories whose device is known; cleared when full */
-#define MAX_DEVICES 256  /* devices described in one recording */
+#define DIR_CACHE 4096     /* directories whose device is known; cleared when full */
+#define MAX_DEVICES 256    /* devices described in one recording */
 #define MAX_FS_CONTEXTS 64 /* overlay fsopen contexts being configured at once */
 
 struct dir_dev {
@@ -43,9 +43,9 @@ struct context {
 	size_t ndirs;
 	struct known_device {
 		uint32_t major, minor;
-		uint64_t ext4_errors;  /* as last described: a change is described again */
-		char *ext4_count;      /* its /sys/fs/ext4/<name>/errors_count, NULL when not ext4 */
-		bool kube_read;        /* kubectl is asked once per device, not at every description */
+		uint64_t ext4_errors; /* as last described: a change is described again */
+		char *ext4_count;     /* its /sys/fs/ext4/<name>/errors_count, NULL when not ext4 */
+		bool kube_read;       /* kubectl is asked once per device, not at every description */
 		bool has_longhorn;
 		int64_t replicas;
 		char *robustness, *state, *kube_note;
@@ -55,8 +55,8 @@ struct context {
 	bool ext4_errors_seen;
 	struct cgroup_tracker *cgroups;
 	struct state_tracker *states; /* the machine at the moment of a failure (state.h) */
-	struct env_context env;  /* the pod fstrace runs in, what it could not read */
-	bool env_described;      /* in the current recording file */
+	struct env_context env;       /* the pod fstrace runs in, what it could not read */
+	bool env_described;           /* in the current recording file */
 };
 
 struct context *context_new(context_emit_fn emit, void *ctx, bool kube)
@@ -68,7 +68,7 @@ struct context *context_new(context_emit_fn emit, void *ctx, bool kube)
 		c->ctx = ctx;
 		c->kube = kube;
 		c->cgroups = cgroup_tracker_new(&cgroup_roots_default); /* NULL: no attribution, no harm */
-		c->states = state_tracker_new(emit, ctx);                /* NULL: no states, no harm */
+		c->states = state_tracker_new(emit, ctx);               /* NULL: no states, no harm */
 		env_context_learn(&c->env, NULL);
 	}
 	return c;
@@ -296,7 +296,8 @@ static void emit_layer(struct context *c, const struct record *m, const struct m
 					/* The path is as the overlay's mounter saw it: containerd's, the node's.
 					 * fstrace recording on the node sees it in its own root, where a
 					 * process in the container does not. */
-					if (inner.upper[0] == '/' && (stat(at, &ust) == 0 || stat(inner.upper, &ust) == 0)) {
+					if (inner.upper[0] == '/' &&
+					    (stat(at, &ust) == 0 || stat(inner.upper, &ust) == 0)) {
 						r.dev_major = major(ust.st_dev);
 						r.dev_minor = minor(ust.st_dev);
 					} else {
@@ -424,7 +425,8 @@ void context_follow(struct context *c, const struct record *r)
 		break;
 	case REC_KMSG: /* a device the kernel says failed I/O: what it is, and for a loop device
 			* how full its backing file's filesystem is, once */
-		if (r->has_dev && r->msg && strstr(r->msg, "error") && !known_device(c, r->dev_major, r->dev_minor)) {
+		if (r->has_dev && r->msg && strstr(r->msg, "error") &&
+		    !known_device(c, r->dev_major, r->dev_minor)) {
 			want_device(c, r->dev_major, r->dev_minor);
 			describe_backing(c, r->dev_major, r->dev_minor);
 		}
@@ -473,7 +475,7 @@ void context_finish(struct context *c)
 	describe_env(c);                   /* a run too short for a tick or an event */
 	for (size_t i = 0; i < c->ndevices; i++)
 		emit_device(c, &c->devices[i]);
-	c->env_described = false;          /* node mode's next file, at its first tick */
+	c->env_described = false; /* node mode's next file, at its first tick */
 }
 
 void context_free(struct context *c)

@@ -13,10 +13,10 @@
 #define MAX_TRIES 8
 
 struct seen {
-	uint64_t id;        /* 0: empty */
-	uint64_t retry_ns;  /* not described yet: try again from then */
+	uint64_t id;       /* 0: empty */
+	uint64_t retry_ns; /* not described yet: try again from then */
 	unsigned tries;
-	bool done;          /* described, or given up on */
+	bool done; /* described, or given up on */
 };
 
 struct cgroup_tracker {

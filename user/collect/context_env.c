@@ -97,7 +97,7 @@ void env_context_learn(struct env_context *e, const struct env_roots *roots)
 		note(e, "no cgroup2 mount: containers and pods are not named from cgroups");
 	else if (cgroup_namespace_root(r->self_cgroup, r->cgroup_ns))
 		note(e, "/proc/self/cgroup reads 0::/ (a cgroup namespace): the host's cgroup paths are "
-		     "not visible, containers are named only from the cgroups below this one");
+			"not visible, containers are named only from the cgroups below this one");
 	if (access(r->sys_block, R_OK | X_OK))
 		note(e, "/sys/dev/block not readable: block devices are named from mountinfo only");
 }

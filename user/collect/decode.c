@@ -11,9 +11,8 @@
 #include "lib/util.h"
 
 static const enum rec_type type_of[] = {
-	[FST_EV_SYSCALL] = REC_SYSCALL, [FST_EV_MOUNT] = REC_MOUNT,
-	[FST_EV_REMOVE] = REC_REMOVE,   [FST_EV_RENAME] = REC_RENAME,
-	[FST_EV_EXT4_ERROR] = REC_EXT4_ERROR, [FST_EV_KMSG] = REC_KMSG,
+	[FST_EV_SYSCALL] = REC_SYSCALL, [FST_EV_MOUNT] = REC_MOUNT,           [FST_EV_REMOVE] = REC_REMOVE,
+	[FST_EV_RENAME] = REC_RENAME,   [FST_EV_EXT4_ERROR] = REC_EXT4_ERROR, [FST_EV_KMSG] = REC_KMSG,
 	[FST_EV_PROC] = REC_PROC,
 };
 
@@ -110,8 +109,9 @@ static void decode_call(const struct fst_event *e, const char *str[], struct rec
 
 static void decode_proc(const struct fst_event *e, const char *str[], struct record *r)
 {
-	static const char *const kinds[] = { [FST_PROC_FORK] = "fork", [FST_PROC_EXEC] = "exec",
-					     [FST_PROC_EXIT] = "exit" };
+	static const char *const kinds[] = {
+		[FST_PROC_FORK] = "fork", [FST_PROC_EXEC] = "exec", [FST_PROC_EXIT] = "exit"
+	};
 	int status = (int)e->ret;
 
 	if (e->syscall < sizeof(kinds) / sizeof(kinds[0]) && kinds[e->syscall])
@@ -140,15 +140,25 @@ static void decode_proc(const struct fst_event *e, const char *str[], struct rec
 static const char *blk_status_name(int64_t status)
 {
 	static const char *const names[] = {
-		[1] = "operation not supported", [2] = "timeout", [3] = "critical space allocation",
-		[4] = "recoverable transport", [5] = "critical target", [6] = "reservation conflict",
-		[7] = "critical medium", [8] = "protection", [9] = "kernel resource",
-		[10] = "I/O", [11] = "device resource", [12] = "zone resource", [13] = "open zones",
-		[14] = "active zones", [15] = "offline",
+		[1] = "operation not supported",
+		[2] = "timeout",
+		[3] = "critical space allocation",
+		[4] = "recoverable transport",
+		[5] = "critical target",
+		[6] = "reservation conflict",
+		[7] = "critical medium",
+		[8] = "protection",
+		[9] = "kernel resource",
+		[10] = "I/O",
+		[11] = "device resource",
+		[12] = "zone resource",
+		[13] = "open zones",
+		[14] = "active zones",
+		[15] = "offline",
 	};
 
 	return status > 0 && status < (int64_t)(sizeof(names) / sizeof(names[0])) && names[status] ? names[status]
-												      : "I/O";
+												   : "I/O";
 }
 
 /* A failed block request as a kernel message of fstrace's own (bpf/fstrace.h). */
@@ -192,8 +202,8 @@ int event_decode(const void *data, size_t size, struct record *r)
 	r->vppid = e->vppid;
 	/* Only these are taken from outside the scope; ext4 errors and kernel messages have no
 	 * scope at all. */
-	r->outsider = !e->in_scope &&
-		      (e->type == FST_EV_MOUNT || e->type == FST_EV_REMOVE || e->type == FST_EV_RENAME);
+	r->outsider =
+		!e->in_scope && (e->type == FST_EV_MOUNT || e->type == FST_EV_REMOVE || e->type == FST_EV_RENAME);
 	/* On the host they are the same: kept only where they differ, as in a recording. */
 	r->has_vpid = r->vpid != r->pid;
 	r->has_vppid = r->vppid != r->ppid;

@@ -33,7 +33,11 @@ struct explain_window {
 	/* Outsider removals by path, so a failure looks up its ancestors instead of scanning every
 	 * slot: open addressing, the latest slot per path; an entry whose slot was reused since is
 	 * recognised as stale by its path. */
-	struct { uint64_t hash; unsigned slot; bool used; } index[INDEX_SIZE];
+	struct {
+		uint64_t hash;
+		unsigned slot;
+		bool used;
+	} index[INDEX_SIZE];
 	unsigned indexed;
 };
 

@@ -31,15 +31,33 @@ struct kmsg_reader {
 
 /* The lines worth keeping: filesystems, the block layer, and the security modules' denials. */
 static const char *const wanted[] = {
-	"EXT4-fs", "JBD2", "Aborting journal", "XFS (", "BTRFS", "Btrfs", "I/O error", "Buffer I/O error",
-	"blk_update_request", "critical ", "lost async page write", "potential data loss", "loop",
-	"overlay", "EROFS", "squashfs", "fuse", "tmpfs", "audit:", "apparmor=", "AppArmor",
+	"EXT4-fs",
+	"JBD2",
+	"Aborting journal",
+	"XFS (",
+	"BTRFS",
+	"Btrfs",
+	"I/O error",
+	"Buffer I/O error",
+	"blk_update_request",
+	"critical ",
+	"lost async page write",
+	"potential data loss",
+	"loop",
+	"overlay",
+	"EROFS",
+	"squashfs",
+	"fuse",
+	"tmpfs",
+	"audit:",
+	"apparmor=",
+	"AppArmor",
 };
 
 /* What printk:console's filter (bpf/fstrace.bpf.c, fs_message) takes: the first 8 bytes. */
 static const char *const console_prefixes[] = {
-	"overlay", "EXT4-fs", "JBD2", "Buffer I", "I/O erro", "blk_upda", "XFS (", "BTRFS", "EROFS",
-	"squashfs", "fuse",
+	"overlay", "EXT4-fs", "JBD2",  "Buffer I", "I/O erro", "blk_upda",
+	"XFS (",   "BTRFS",   "EROFS", "squashfs", "fuse",
 };
 
 static bool wanted_line(const char *text)
@@ -125,8 +143,8 @@ static uint64_t clock_ns(clockid_t id)
 
 bool kmsg_device(const char *text, uint32_t *major, uint32_t *minor)
 {
-	static const char *const marks[] = { "(device ", "on device ", "on dev ", "dev ", "EXT4-fs (",
-					     "XFS (", "journal on device " };
+	static const char *const marks[] = { "(device ",  "on device ", "on dev ",           "dev ",
+					     "EXT4-fs (", "XFS (",      "journal on device " };
 	char name[64], path[128];
 
 	for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++) {
@@ -138,7 +156,8 @@ bool kmsg_device(const char *text, uint32_t *major, uint32_t *minor)
 			int ok;
 
 			p += strlen(marks[i]);
-			while (n < sizeof(name) - 1 && (isalnum((unsigned char)p[n]) || p[n] == '_' || p[n] == '-'))
+			while (n < sizeof(name) - 1 &&
+			       (isalnum((unsigned char)p[n]) || p[n] == '_' || p[n] == '-'))
 				name[n] = p[n], n++;
 			name[n] = '\0';
 			if (!n)

@@ -75,8 +75,9 @@ struct repeats *repeats_new(const struct repeat_maps *maps)
 
 void repeats_note(struct repeats *r, const struct fst_event *e, size_t size)
 {
-	struct fst_repeat_key k = { .hash = e->repeat_key, .tgid = e->pid, .nr = e->syscall,
-				    .err = (int32_t)-e->ret };
+	struct fst_repeat_key k = {
+		.hash = e->repeat_key, .tgid = e->pid, .nr = e->syscall, .err = (int32_t)-e->ret
+	};
 	unsigned gen = e->repeat_key & 1;
 	struct slot *s = find(r->table[gen], &k, true);
 	void *copy;
@@ -111,7 +112,8 @@ static void wait_for_programs(struct repeats *r)
 		r->barrier_inner = bpf_map_create(BPF_MAP_TYPE_ARRAY, "fst_barrier_in", 4, 4, 1, NULL);
 		if (r->barrier_inner >= 0) {
 			LIBBPF_OPTS(bpf_map_create_opts, opts, .inner_map_fd = r->barrier_inner);
-			r->barrier_outer = bpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, "fst_barrier", 4, 4, 1, &opts);
+			r->barrier_outer =
+				bpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, "fst_barrier", 4, 4, 1, &opts);
 		}
 	}
 	if (r->barrier_outer < 0 || bpf_map_update_elem(r->barrier_outer, &zero, &r->barrier_inner, BPF_ANY))
@@ -173,7 +175,8 @@ void repeats_harvest(struct repeats *r, unsigned gen, repeats_emit_fn emit, void
 	for (;;) {
 		LIBBPF_OPTS(bpf_map_batch_opts, opts);
 		__u32 n = BATCH;
-		int err = bpf_map_lookup_and_delete_batch(fd, first ? NULL : &token, &token, keys, vals, &n, &opts);
+		int err =
+			bpf_map_lookup_and_delete_batch(fd, first ? NULL : &token, &token, keys, vals, &n, &opts);
 
 		int why = err ? errno : 0;
 

@@ -25,8 +25,7 @@ struct repeat_maps {
 };
 
 /* Hands over one key's repeats: the event that opened the key and what was counted under it. */
-typedef void (*repeats_emit_fn)(const struct fst_event *e, size_t size, const struct fst_repeat_val *v,
-				void *ctx);
+typedef void (*repeats_emit_fn)(const struct fst_event *e, size_t size, const struct fst_repeat_val *v, void *ctx);
 
 struct repeats *repeats_new(const struct repeat_maps *maps);
 /* An event from the ring buffer: kept when it opened a key (e->repeat_key), for its repeats. */

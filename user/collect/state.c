@@ -163,8 +163,7 @@ const struct record *state_find(const struct analysis *a, const char *kind, cons
 			continue;
 		if (!same_path)
 			same_path = s;
-		if (s->pid == failure->pid && s->ts_ns >= failure->ts_ns &&
-		    (!best || s->ts_ns < best->ts_ns))
+		if (s->pid == failure->pid && s->ts_ns >= failure->ts_ns && (!best || s->ts_ns < best->ts_ns))
 			best = s;
 	}
 	return best ? best : same_path;

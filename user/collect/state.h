@@ -53,7 +53,7 @@ int state_gather_links(const struct record *failure, struct record *out);  /* st
  * saw it (state_mount.c). */
 void state_put_mount(const struct record *f, const char *path, const char *prefix, struct jbuf *b);
 /* "runner_pid=... runner_comm=...": a process running the binary at path (ETXTBSY). */
-void state_put_runner(const char *path, struct jbuf *b);                 /* state_access.c */
+void state_put_runner(const char *path, struct jbuf *b); /* state_access.c */
 
 /* Report side. The state of this kind taken for failure (same process and path, the nearest
  * after it), else one of the same path, else NULL. */

@@ -36,9 +36,9 @@ static unsigned bits_for(const struct stat *st, uint32_t uid, uint32_t gid)
 /* Calls that create or remove a name: they need to write the parent, not to read the leaf. */
 static bool changes_parent(const char *sc)
 {
-	static const char *const calls[] = { "mkdir", "mkdirat", "rmdir", "unlink", "unlinkat", "rename",
-					     "renameat", "renameat2", "link", "linkat", "symlink", "symlinkat",
-					     "mknod", "mknodat", "creat" };
+	static const char *const calls[] = { "mkdir",   "mkdirat",   "rmdir",     "unlink",  "unlinkat",
+					     "rename",  "renameat",  "renameat2", "link",    "linkat",
+					     "symlink", "symlinkat", "mknod",     "mknodat", "creat" };
 
 	for (size_t i = 0; sc && i < sizeof(calls) / sizeof(calls[0]); i++)
 		if (!strcmp(sc, calls[i]))
@@ -206,4 +206,3 @@ void state_put_runner(const char *path, struct jbuf *b)
 	if (proc)
 		closedir(proc);
 }
-

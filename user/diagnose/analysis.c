@@ -308,8 +308,8 @@ void analysis_add(struct analysis *a, const struct record *r)
 		list_add(&a->layers, r, MAX_LAYERS);
 		break;
 	case REC_EXT4_ERROR:
-		if (asprintf(&key, "%u:%u %s %u", r->dev_major, r->dev_minor, r->func ? r->func : "",
-			     r->line) >= 0)
+		if (asprintf(&key, "%u:%u %s %u", r->dev_major, r->dev_minor, r->func ? r->func : "", r->line) >=
+		    0)
 			groups_add(&a->ext4, key, r);
 		break;
 	case REC_REMOVE:
@@ -375,7 +375,8 @@ void analysis_add(struct analysis *a, const struct record *r)
 
 			if (a->execs.count < ANALYSIS_MAX_EXECS || groups_find(&a->execs, base))
 				groups_add(&a->execs, base, r);
-			if (r->cwd && (a->workdirs.count < ANALYSIS_MAX_WORKDIRS || groups_find(&a->workdirs, r->cwd)))
+			if (r->cwd &&
+			    (a->workdirs.count < ANALYSIS_MAX_WORKDIRS || groups_find(&a->workdirs, r->cwd)))
 				groups_add(&a->workdirs, r->cwd, r);
 			key = NULL;
 		} else {

@@ -67,13 +67,15 @@ static void describe_device(struct finding *x, const struct device_info *d)
 	if (d->mountpoint)
 		finding_detail(x, "mounted at %s (%s)", d->mountpoint, d->fstype ? d->fstype : "?");
 	if (d->has_ext4 && d->ext4_errors_count)
-		finding_detail(x, "ext4's own record: %" PRIu64 " errors; first in %s:%u (inode %" PRIu64
-			       "), last in %s:%u", d->ext4_errors_count,
-			       d->ext4_first.func ? d->ext4_first.func : "?", d->ext4_first.line, d->ext4_first.ino,
-			       d->ext4_last.func ? d->ext4_last.func : "?", d->ext4_last.line);
+		finding_detail(
+			x,
+			"ext4's own record: %" PRIu64 " errors; first in %s:%u (inode %" PRIu64 "), last in %s:%u",
+			d->ext4_errors_count, d->ext4_first.func ? d->ext4_first.func : "?", d->ext4_first.line,
+			d->ext4_first.ino, d->ext4_last.func ? d->ext4_last.func : "?", d->ext4_last.line);
 	if (d->has_longhorn)
-		finding_detail(x, "Longhorn: %" PRId64 " replica%s, robustness %s, state %s%s", d->longhorn_replicas,
-			       d->longhorn_replicas == 1 ? "" : "s", d->longhorn_robustness ? d->longhorn_robustness : "?",
+		finding_detail(x, "Longhorn: %" PRId64 " replica%s, robustness %s, state %s%s",
+			       d->longhorn_replicas, d->longhorn_replicas == 1 ? "" : "s",
+			       d->longhorn_robustness ? d->longhorn_robustness : "?",
 			       d->longhorn_state ? d->longhorn_state : "?",
 			       d->longhorn_replicas == 1 ? ": a single replica, no redundancy to heal from" : "");
 }
@@ -91,14 +93,17 @@ static void describe_unseen(struct finding *x, const struct device_info *d)
 	if (!vol)
 		return;
 	if (!d->has_longhorn)
-		finding_detail(x, "not seen %s: Longhorn's replica count, node and health of the volume; from "
+		finding_detail(x,
+			       "not seen %s: Longhorn's replica count, node and health of the volume; from "
 			       "the cluster: kubectl -n longhorn-system get volumes.longhorn.io %s -o yaml "
 			       "(spec.numberOfReplicas, status.currentNodeID, status.robustness)",
 			       inside ? "from inside the container" : "here", vol);
 	/* A volume Longhorn provisioned carries its PV's name. */
 	if (inside || !d->pv)
-		finding_detail(x, "not seen %s: the PV's claim and storage class; from the cluster: kubectl "
-			       "get pv %s", inside ? "from inside the container" : "here", d->pv ? d->pv : vol);
+		finding_detail(x,
+			       "not seen %s: the PV's claim and storage class; from the cluster: kubectl "
+			       "get pv %s",
+			       inside ? "from inside the container" : "here", d->pv ? d->pv : vol);
 }
 
 /* A write of the command refused EROFS on the device after its ext4 error: errors=remount-ro
@@ -111,8 +116,8 @@ static bool read_only_on(const struct analysis *a, const struct record *e)
 	for (size_t i = 0; all && all[i] && !yes; i++) {
 		const struct record *r = &all[i]->first;
 
-		yes = r->err == EROFS && r->has_dev && r->dev_major == e->dev_major && r->dev_minor == e->dev_minor &&
-		      r->ts_ns >= e->ts_ns;
+		yes = r->err == EROFS && r->has_dev && r->dev_major == e->dev_major &&
+		      r->dev_minor == e->dev_minor && r->ts_ns >= e->ts_ns;
 	}
 	free(all);
 	return yes;
@@ -129,7 +134,8 @@ static void collect_failures(const struct analysis *a, struct findings *f, struc
 		if (findings_claimed(f, all[i]) || !r->has_dev || r->dev_major != dev->dev_major ||
 		    r->dev_minor != dev->dev_minor)
 			continue;
-		if (!fs_damage_errno(r->err) && !((r->err == ENOENT || r->err == ENOTDIR) && near_ext4_error(a, r)))
+		if (!fs_damage_errno(r->err) &&
+		    !((r->err == ENOENT || r->err == ENOTDIR) && near_ext4_error(a, r)))
 			continue;
 		finding_take(f, x, all[i]);
 	}
@@ -156,7 +162,8 @@ void find_corruption(const struct analysis *a, struct findings *f)
 			break;
 		/* The device's description can be missing from a recording cut short. */
 		devrec = analysis_device(a, e->dev_major, e->dev_minor);
-		d = devrec ? devrec->device : &(struct device_info){ .major = e->dev_major, .minor = e->dev_minor };
+		d = devrec ? devrec->device
+			   : &(struct device_info){ .major = e->dev_major, .minor = e->dev_minor };
 		x->device = devrec;
 		if (d->longhorn_volume && d->has_longhorn && d->longhorn_replicas == 1)
 			x->cause = "ext4_errors_single_replica";
@@ -174,9 +181,14 @@ void find_corruption(const struct analysis *a, struct findings *f)
 		}
 		if (msg)
 			finding_evidence(x, msg);
-		finding_title(x, "ext4 on %s%s (%s, %u:%u) reported %" PRIu64 " error%s in %s:%u; %" PRIu64
-			      " failing call%s on it", d->longhorn_volume ? "Longhorn volume " : "",
-			      d->longhorn_volume ? d->longhorn_volume : (d->mountpoint ? d->mountpoint : d->name ? d->name : "?"),
+		finding_title(x,
+			      "ext4 on %s%s (%s, %u:%u) reported %" PRIu64 " error%s in %s:%u; %" PRIu64
+			      " failing call%s on it",
+			      d->longhorn_volume ? "Longhorn volume " : "",
+			      d->longhorn_volume ? d->longhorn_volume
+						 : (d->mountpoint ? d->mountpoint
+						    : d->name     ? d->name
+								  : "?"),
 			      d->name ? d->name : "?", e->dev_major, e->dev_minor, errors, errors == 1 ? "" : "s",
 			      e->func ? e->func : "?", e->line, x->count, x->count == 1 ? "" : "s");
 		describe_device(x, d);
@@ -185,7 +197,8 @@ void find_corruption(const struct analysis *a, struct findings *f)
 		 * the command's calls failed is another workload's damage, not this failure's cause. */
 		if (a->h.argc && !x->count && !read_only_on(a, e)) {
 			x->severity = SEV_LOW;
-			finding_detail(x, "no call of the command failed on this device: the filesystem is damaged, "
+			finding_detail(x,
+				       "no call of the command failed on this device: the filesystem is damaged, "
 				       "but that did not make this command fail");
 		}
 		x->remedy = remedy_for(x->class, x->cause, devrec);

@@ -53,7 +53,8 @@ struct io_device {
 static struct io_device *device_slot(struct io_device *v, size_t *n, const struct record *r)
 {
 	for (size_t i = 0; i < *n; i++)
-		if (v[i].has_dev == r->has_dev && (!r->has_dev || (v[i].major == r->dev_major && v[i].minor == r->dev_minor)))
+		if (v[i].has_dev == r->has_dev &&
+		    (!r->has_dev || (v[i].major == r->dev_major && v[i].minor == r->dev_minor)))
 			return &v[i];
 	if (*n == MAX_DEVICES)
 		return NULL;
@@ -76,7 +77,8 @@ static const struct record *backing_statfs(const struct analysis *a, const char 
 }
 
 /* The failing EIO calls on the device (any device when !d->has_dev), claimed into x. */
-static void collect_calls(const struct analysis *a, struct findings *f, struct finding *x, const struct io_device *d)
+static void collect_calls(const struct analysis *a, struct findings *f, struct finding *x,
+			  const struct io_device *d)
 {
 	struct group **all = groups_sorted(&a->calls);
 
@@ -99,8 +101,10 @@ static void describe_space(struct finding *x, const struct device_info *dev, con
 	if (!st || !state_u64(st, "bsize", &bsize) || !state_u64(st, "blocks", &blocks) ||
 	    !state_u64(st, "bavail", &bavail))
 		return;
-	finding_detail(x, "the filesystem under %s (device %u:%u) had %" PRIu64 " of %" PRIu64 " KB free when "
-		       "the errors came%s", dev->backing_file, st->dev_major, st->dev_minor, bavail * bsize / 1024,
+	finding_detail(x,
+		       "the filesystem under %s (device %u:%u) had %" PRIu64 " of %" PRIu64 " KB free when "
+		       "the errors came%s",
+		       dev->backing_file, st->dev_major, st->dev_minor, bavail * bsize / 1024,
 		       blocks * bsize / 1024, bavail == 0 ? ": full" : "");
 	if (bavail == 0)
 		x->cause = "backing_full";
@@ -232,46 +236,55 @@ static void make_finding(const struct analysis *a, struct findings *f, const str
 	else if (*mnt && !server)
 		finding_detail(x, "the failing call's path is on the mount %s", name);
 	if (server && !strcmp(server, "fuse"))
-		finding_detail(x, "%s is a FUSE mount: no disk is under it (its device%s%s is anonymous); the EIO "
-			       "was the answer of the daemon serving it, a process in user space", mnt,
-			       d->has_dev ? " " : "", d->has_dev ? devnum(d, (char[24]){ 0 }, 24) : "");
+		finding_detail(x,
+			       "%s is a FUSE mount: no disk is under it (its device%s%s is anonymous); the EIO "
+			       "was the answer of the daemon serving it, a process in user space",
+			       mnt, d->has_dev ? " " : "", d->has_dev ? devnum(d, (char[24]){ 0 }, 24) : "");
 	else if (server)
-		finding_detail(x, "%s is a network filesystem: the EIO came from its server or the connection to "
-			       "it, not from a local disk", mnt);
+		finding_detail(x,
+			       "%s is a network filesystem: the EIO came from its server or the connection to "
+			       "it, not from a local disk",
+			       mnt);
 	if (dev && dev->backing_file)
 		describe_space(x, dev, st);
 	if (d->messages)
 		finding_detail(x, "the kernel logged %" PRIu64 " I/O error message%s about it%s", d->messages,
-			       d->messages == 1 ? "" : "s", d->space ? ", \"critical space allocation error\" among them" : "");
+			       d->messages == 1 ? "" : "s",
+			       d->space ? ", \"critical space allocation error\" among them" : "");
 	if (d->writes && !x->count)
 		finding_detail(x, "no call of the command failed: the kernel wrote the data back after the calls "
-			       "returned, so nothing told the command its data was lost");
+				  "returned, so nothing told the command its data was lost");
 	if (!tied_to_command(a, x, dev)) {
 		x->severity = SEV_LOW;
 		if (dev && dev->mountpoint)
-			finding_detail(x, "nothing ties the command to it: no call of it failed there, none of its "
-				       "programs started under %s, and neither its command line nor its output names "
-				       "a path there", dev->mountpoint);
+			finding_detail(
+				x,
+				"nothing ties the command to it: no call of it failed there, none of its "
+				"programs started under %s, and neither its command line nor its output names "
+				"a path there",
+				dev->mountpoint);
 		else
 			finding_detail(x, "nothing ties the command to it: no call of it failed there, and the "
-				       "kernel's messages name no device fstrace could find");
+					  "kernel's messages name no device fstrace could find");
 	} else if (a->h.argc && a->exit_code == 0) {
 		finding_detail(x, "the command exited 0, but data written may be lost: I/O errors count whatever "
-			       "the exit code");
+				  "the exit code");
 	}
 	if (!strcmp(x->cause, "backing_full"))
-		finding_title(x, "data written to %s may be lost: its backing file %s is on a full filesystem, and "
-			      "the kernel failed %s writes", name, dev->backing_file, d->has_dev ? "its" : "the");
+		finding_title(x,
+			      "data written to %s may be lost: its backing file %s is on a full filesystem, and "
+			      "the kernel failed %s writes",
+			      name, dev->backing_file, d->has_dev ? "its" : "the");
 	else if (d->writes)
 		finding_title(x, "data written to %s may be lost: the kernel reported write errors%s", name,
 			      x->count ? " and calls failed EIO" : "");
 	else if (!strcmp(x->cause, "fuse_daemon") || !strcmp(x->cause, "network_server"))
 		finding_title(x, "I/O errors from the %s %s: %" PRIu64 " failing call%s",
-			      !strcmp(x->cause, "fuse_daemon") ? "FUSE daemon serving" : "server behind", name, x->count,
-			      x->count == 1 ? "" : "s");
+			      !strcmp(x->cause, "fuse_daemon") ? "FUSE daemon serving" : "server behind", name,
+			      x->count, x->count == 1 ? "" : "s");
 	else
-		finding_title(x, "I/O errors on %s: %" PRIu64 " failing call%s, %" PRIu64 " kernel message%s", name,
-			      x->count, x->count == 1 ? "" : "s", d->messages, d->messages == 1 ? "" : "s");
+		finding_title(x, "I/O errors on %s: %" PRIu64 " failing call%s, %" PRIu64 " kernel message%s",
+			      name, x->count, x->count == 1 ? "" : "s", d->messages, d->messages == 1 ? "" : "s");
 	x->remedy = remedy_for(x->class, x->cause, devrec);
 	if (x->failure)
 		finding_link_output(a, x, x->failure->path, LINK_PATH);

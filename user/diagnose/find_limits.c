@@ -64,8 +64,11 @@ static void open_files(const struct analysis *a, struct finding *x)
 		finding_title(x, "%s EMFILE %s: %s (pid %u) ran out of file descriptors: ulimit -n %s (hard %s)%s",
 			      r->syscall, r->path ? r->path : "", r->comm, r->pid, soft, hard, "");
 		if (have_fds)
-			finding_detail(x, "it held %llu descriptors when fstrace looked, just after the call failed; its limit (RLIMIT_NOFILE) "
-				       "was %s, the hard limit %s", (unsigned long long)fds, soft, hard);
+			finding_detail(
+				x,
+				"it held %llu descriptors when fstrace looked, just after the call failed; its limit (RLIMIT_NOFILE) "
+				"was %s, the hard limit %s",
+				(unsigned long long)fds, soft, hard);
 	} else {
 		x->cause = "open_files";
 		finding_title(x, "%s EMFILE %s: %s (pid %u) ran out of file descriptors (ulimit -n)", r->syscall,
@@ -94,8 +97,8 @@ static void name_length(struct finding *x)
 	}
 	x->cause = "name_too_long";
 	if (lmax > NAME_MAX)
-		finding_title(x, "%s ENAMETOOLONG: a component of %zu bytes (NAME_MAX is %d): %.40s...", r->syscall,
-			      lmax, NAME_MAX, longest);
+		finding_title(x, "%s ENAMETOOLONG: a component of %zu bytes (NAME_MAX is %d): %.40s...",
+			      r->syscall, lmax, NAME_MAX, longest);
 	else
 		finding_title(x, "%s ENAMETOOLONG: the path is %zu bytes as recorded (PATH_MAX is %d): %.60s...",
 			      r->syscall, total, PATH_MAX, p);
@@ -129,7 +132,8 @@ void find_limits(const struct analysis *a, struct findings *f)
 		    r->type != REC_SYSCALL || findings_claimed(f, all[i]))
 			continue;
 		/* Running out of descriptors is never routine: listed whatever the process did next. */
-		if (!fds && (!r->path || (!failure_decisive(a, f, r, false) && !failure_decisive(a, f, &all[i]->last, false))))
+		if (!fds && (!r->path ||
+			     (!failure_decisive(a, f, r, false) && !failure_decisive(a, f, &all[i]->last, false))))
 			continue;
 		findings_claim(f, all[i]);
 		if ((x = same(f, r, fds))) {
@@ -160,8 +164,9 @@ void find_limits(const struct analysis *a, struct findings *f)
 			symlink_loop(a, x);
 		else {
 			x->cause = "arg_list_too_long";
-			finding_title(x, "%s E2BIG %s: the arguments and environment exceed what execve takes (ARG_MAX)",
-				      x->failure->syscall, x->failure->path ? x->failure->path : "");
+			finding_title(
+				x, "%s E2BIG %s: the arguments and environment exceed what execve takes (ARG_MAX)",
+				x->failure->syscall, x->failure->path ? x->failure->path : "");
 		}
 		x->remedy = remedy_for(x->class, x->cause, NULL);
 		if (x->failure->path)

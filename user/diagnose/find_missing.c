@@ -128,7 +128,6 @@ static bool explained(const struct path_set *s, const char *path)
 	return s->v && *path_slot(s, hash_of(path, strlen(path)));
 }
 
-
 static void note_last_miss(const struct analysis *a, struct findings *f, const struct record *r)
 {
 	int status = analysis_exit_status(a, r);

@@ -142,17 +142,22 @@ static void title(struct finding *x, const struct space *sp, const struct device
 
 	human(sp->bfree * sp->bsize, free_b, sizeof(free_b));
 	if (!strcmp(c, "inodes"))
-		finding_title(x, "%s (%s) ran out of inodes: %" PRIu64 " of %" PRIu64 " inodes used, %u%% of blocks; "
-			      "%s failed ENOSPC on %s", at, fs, sp->files - sp->ffree, sp->files,
-			      pct_blocks(sp), x->failure->syscall, x->failure->path);
-	else if (!strcmp(c, "blocks"))
-		finding_title(x, "%s (%s) ran out of blocks: %u%% of blocks used (%s free), %" PRIu64 " of %" PRIu64
-			      " inodes used; %s failed ENOSPC on %s", at, fs, pct_blocks(sp), free_b,
-			      sp->files - sp->ffree, sp->files, x->failure->syscall, x->failure->path);
-	else if (!strcmp(c, "reserved"))
-		finding_title(x, "%s (%s) has only root's reserved blocks left (%s free, none for uid %u): %s "
-			      "failed ENOSPC on %s", at, fs, free_b, x->failure->uid, x->failure->syscall,
+		finding_title(x,
+			      "%s (%s) ran out of inodes: %" PRIu64 " of %" PRIu64 " inodes used, %u%% of blocks; "
+			      "%s failed ENOSPC on %s",
+			      at, fs, sp->files - sp->ffree, sp->files, pct_blocks(sp), x->failure->syscall,
 			      x->failure->path);
+	else if (!strcmp(c, "blocks"))
+		finding_title(x,
+			      "%s (%s) ran out of blocks: %u%% of blocks used (%s free), %" PRIu64 " of %" PRIu64
+			      " inodes used; %s failed ENOSPC on %s",
+			      at, fs, pct_blocks(sp), free_b, sp->files - sp->ffree, sp->files,
+			      x->failure->syscall, x->failure->path);
+	else if (!strcmp(c, "reserved"))
+		finding_title(x,
+			      "%s (%s) has only root's reserved blocks left (%s free, none for uid %u): %s "
+			      "failed ENOSPC on %s",
+			      at, fs, free_b, x->failure->uid, x->failure->syscall, x->failure->path);
 	else if (!strcmp(c, "quota"))
 		finding_title(x, "uid %u's disk quota on %s (%s) is used up: %s failed EDQUOT on %s",
 			      x->failure->uid, at, fs, x->failure->syscall, x->failure->path);
@@ -163,11 +168,13 @@ static void title(struct finding *x, const struct space *sp, const struct device
 			      sp->have && sp->files && !sp->ffree ? "every inode used" : "every block used",
 			      x->failure->syscall, x->failure->path);
 	else if (!strcmp(c, "overlay_upper"))
-		finding_title(x, "the overlay at %s: its upper layer's filesystem (%s%s%s) is full (%u%% of blocks, %"
-			      PRIu64 " of %" PRIu64 " inodes used); %s failed ENOSPC on %s", at,
-			      sp->upper_fstype[0] ? sp->upper_fstype : "?", sp->upper_mnt[0] ? " at " : "",
-			      sp->upper_mnt, pct_blocks(sp), sp->files - sp->ffree, sp->files, x->failure->syscall,
-			      x->failure->path);
+		finding_title(
+			x,
+			"the overlay at %s: its upper layer's filesystem (%s%s%s) is full (%u%% of blocks, %" PRIu64
+			" of %" PRIu64 " inodes used); %s failed ENOSPC on %s",
+			at, sp->upper_fstype[0] ? sp->upper_fstype : "?", sp->upper_mnt[0] ? " at " : "",
+			sp->upper_mnt, pct_blocks(sp), sp->files - sp->ffree, sp->files, x->failure->syscall,
+			x->failure->path);
 	else
 		finding_title(x, "no space left on %s: %s failed ENOSPC on %s (how full it was was not recorded)",
 			      at, x->failure->syscall, x->failure->path);
@@ -181,25 +188,30 @@ static void details(struct finding *x, const struct space *sp, const struct devi
 		human(sp->bfree * sp->bsize, free_b, sizeof(free_b));
 		human(sp->bavail * sp->bsize, avail, sizeof(avail));
 		human(sp->blocks * sp->bsize, total, sizeof(total));
-		finding_detail(x, "at the moment of the failure: blocks %s free of %s (%s available to non-root, "
-			       "%u%% used), inodes %" PRIu64 " free of %" PRIu64 " (%u%% used)", free_b, total, avail,
-			       pct_blocks(sp), sp->ffree, sp->files, pct_used(sp->files, sp->ffree));
+		finding_detail(x,
+			       "at the moment of the failure: blocks %s free of %s (%s available to non-root, "
+			       "%u%% used), inodes %" PRIu64 " free of %" PRIu64 " (%u%% used)",
+			       free_b, total, avail, pct_blocks(sp), sp->ffree, sp->files,
+			       pct_used(sp->files, sp->ffree));
 		if (!strcmp(x->cause, "inodes") || (!strcmp(x->cause, "tmpfs") && sp->files && !sp->ffree))
 			finding_detail(x, "df -h shows blocks only (%u%% used here): df -i shows the inodes",
 				       pct_blocks(sp));
 		if (sp->ext4_resv && sp->bfree && sp->bfree <= sp->ext4_resv && !sp->bavail)
-			finding_detail(x, "the %" PRIu64 " blocks still free are ext4's own reserve for its metadata "
-				       "(%" PRIu64 " clusters), which no caller gets", sp->bfree, sp->ext4_resv);
+			finding_detail(x,
+				       "the %" PRIu64 " blocks still free are ext4's own reserve for its metadata "
+				       "(%" PRIu64 " clusters), which no caller gets",
+				       sp->bfree, sp->ext4_resv);
 		if (!strcmp(x->cause, "reserved"))
-			finding_detail(x, "the caller was uid %u, not root: the %s still free are reserved for root",
+			finding_detail(x,
+				       "the caller was uid %u, not root: the %s still free are reserved for root",
 				       x->failure->uid, free_b);
 	}
 	if (sp->super[0] && !strcmp(x->cause, "tmpfs"))
 		finding_detail(x, "%s's options: %s", sp->fstype, sp->super);
 	if (!strcmp(x->cause, "overlay_upper") && sp->upper[0])
 		finding_detail(x, "the upper layer %s is on %s %s (options %s)", sp->upper,
-			       sp->upper_fstype[0] ? sp->upper_fstype : "?", sp->upper_mnt[0] ? sp->upper_mnt : "?",
-			       sp->upper_super[0] ? sp->upper_super : "?");
+			       sp->upper_fstype[0] ? sp->upper_fstype : "?",
+			       sp->upper_mnt[0] ? sp->upper_mnt : "?", sp->upper_super[0] ? sp->upper_super : "?");
 	if (d && d->name && d->backing_file)
 		finding_detail(x, "%s is a loop device on %s", d->name, d->backing_file);
 	if (kubelet_volume_of(sp->mnt[0] ? sp->mnt : x->failure->path, kube, sizeof(kube)))

@@ -67,7 +67,8 @@ static void explain(const struct analysis *a, struct finding *x)
 	char m1[2200] = "", m2[2200] = "";
 	bool have1 = s && mount_of(s, "", m1, sizeof(m1)), have2 = s && mount_of(s, "to_", m2, sizeof(m2));
 	char fstype[64] = "", mnt[1024] = "";
-	const char *server = s && state_str(s, "fstype", fstype, sizeof(fstype)) ? state_mount_server(fstype) : NULL;
+	const char *server =
+		s && state_str(s, "fstype", fstype, sizeof(fstype)) ? state_mount_server(fstype) : NULL;
 	/* FUSE answers ENOTCONN once its connection is aborted: the daemon exited or was killed (or
 	 * someone wrote to /sys/fs/fuse/connections/N/abort), and the mount stays behind. */
 	bool gone = r->err == ENOTCONN && server;
@@ -76,8 +77,8 @@ static void explain(const struct analysis *a, struct finding *x)
 		finding_title(x, "%s EXDEV %s -> %s: from %s to %s, two mounts a rename cannot cross", r->syscall,
 			      r->path, r->path2 ? r->path2 : "?", m1, m2);
 	else if (!strcmp(x->class, "cross_device"))
-		finding_title(x, "%s EXDEV %s -> %s: source and target are on different mounts", r->syscall, r->path,
-			      r->path2 ? r->path2 : "?");
+		finding_title(x, "%s EXDEV %s -> %s: source and target are on different mounts", r->syscall,
+			      r->path, r->path2 ? r->path2 : "?");
 	else if (have1 && gone)
 		finding_title(x, "%s %s %s: %s, on %s, whose %s", r->syscall, e, r->path, text ? text : e, m1,
 			      !strcmp(server, "fuse") ? "FUSE daemon is gone" : "server connection is gone");
@@ -94,16 +95,23 @@ static void explain(const struct analysis *a, struct finding *x)
 		}
 	}
 	if (gone && state_str(s, "mnt", mnt, sizeof(mnt)) && !strcmp(server, "fuse"))
-		finding_detail(x, "%s is a FUSE mount whose connection to its daemon was aborted: the daemon "
+		finding_detail(x,
+			       "%s is a FUSE mount whose connection to its daemon was aborted: the daemon "
 			       "exited or was killed, and the kernel fails every call on the mount with ENOTCONN "
-			       "until it is unmounted", mnt);
+			       "until it is unmounted",
+			       mnt);
 	else if (gone && *mnt)
-		finding_detail(x, "%s is a network filesystem (%s) that lost its connection: every call on it "
-			       "fails ENOTCONN until it reconnects or is unmounted", mnt, fstype);
+		finding_detail(x,
+			       "%s is a network filesystem (%s) that lost its connection: every call on it "
+			       "fails ENOTCONN until it reconnects or is unmounted",
+			       mnt, fstype);
 	if (r->has_dev)
 		finding_detail(x, "device %u:%u", r->dev_major, r->dev_minor);
 	if (!strcmp(x->class, "unknown"))
-		finding_detail(x, "fstrace has no rule for %s; it is listed because the output names it or its process failed right after it", e);
+		finding_detail(
+			x,
+			"fstrace has no rule for %s; it is listed because the output names it or its process failed right after it",
+			e);
 	x->remedy = remedy_for(x->class, x->cause, NULL);
 }
 
@@ -170,7 +178,8 @@ void find_other(const struct analysis *a, struct findings *f)
 		    r->err == EACCES || r->err == EPERM || routine_answer(r) || r->err == ENOSPC ||
 		    r->err == EDQUOT || r->err == EROFS || r->err == EIO || r->err == EUCLEAN || r->err == EBADMSG)
 			continue;
-		if (!failure_named_in_output(a, r, NULL) && !(r->path2 && failure_named_in_output(a, r, r->path2)) &&
+		if (!failure_named_in_output(a, r, NULL) &&
+		    !(r->path2 && failure_named_in_output(a, r, r->path2)) &&
 		    !last_before_failing_exit(a, latest, cap, &all[i]->last))
 			continue;
 		findings_claim(f, all[i]);

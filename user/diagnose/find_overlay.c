@@ -33,8 +33,7 @@ static const struct record *kernel_reason(const struct analysis *a, const struct
 	return best;
 }
 
-static const struct record *layer(const struct analysis *a, const struct record *m, const char *role,
-				  size_t nth)
+static const struct record *layer(const struct analysis *a, const struct record *m, const char *role, size_t nth)
 {
 	for (size_t i = 0; i < a->layers.n; i++) {
 		const struct record *l = &a->layers.v[i];
@@ -93,7 +92,9 @@ static const char *cause_of(const struct analysis *a, const struct record *m, co
 
 static const char *explain(const char *cause)
 {
-	static const struct { const char *cause, *text; } texts[] = {
+	static const struct {
+		const char *cause, *text;
+	} texts[] = {
 		{ "nested_overlay", "the upper/work directory is itself on overlayfs (a nested overlay)" },
 		{ "layer_not_found", "a layer directory does not exist" },
 		{ "upper_work_different_mounts", "upperdir and workdir are on different mounts" },
@@ -119,12 +120,14 @@ static void describe_unseen_overlay(struct finding *x, const struct record *l)
 	char err[128];
 
 	if (l->msg && overlay_opts_parse(l->msg, NULL, &o, err, sizeof(err)) == 0 && o.upper)
-		finding_detail(x, "that overlay at %s is %s; its own upperdir %s is not visible from here "
-			       "(its layers are on the node, where `grep -F %s /proc/mounts` names the container's root mount)",
-			       l->path2 ? l->path2 : "?",
-			       l->path2 && !strcmp(l->path2, "/") ? "this container's root filesystem" :
-								   "a container's root or another namespace's overlay",
-			       o.upper, o.upper);
+		finding_detail(
+			x,
+			"that overlay at %s is %s; its own upperdir %s is not visible from here "
+			"(its layers are on the node, where `grep -F %s /proc/mounts` names the container's root mount)",
+			l->path2 ? l->path2 : "?",
+			l->path2 && !strcmp(l->path2, "/") ? "this container's root filesystem"
+							   : "a container's root or another namespace's overlay",
+			o.upper, o.upper);
 	overlay_opts_free(&o);
 }
 
@@ -156,8 +159,8 @@ static void describe_layers(const struct analysis *a, const struct record *m, st
 		else
 			finding_detail(x, "%s %s: on %s mounted at %s%s (device %u:%u)", l->data, l->path,
 				       l->fstype ? l->fstype : "?", l->path2 ? l->path2 : "?",
-				       l->has_flags && (l->flags & LAYER_READONLY) ? ", read-only" : "", l->dev_major,
-				       l->dev_minor);
+				       l->has_flags && (l->flags & LAYER_READONLY) ? ", read-only" : "",
+				       l->dev_major, l->dev_minor);
 		if (l->has_flags && (l->flags & LAYER_UNDER_UNSEEN) && !unseen_said(a, m, i))
 			describe_unseen_overlay(x, l);
 	}
@@ -169,7 +172,8 @@ static struct finding *same_mount(struct findings *f, const struct record *m)
 		const struct record *o = f->v[i].failure;
 
 		if (strcmp(f->v[i].class, "overlay_mount") == 0 && o->err == m->err &&
-		    !strcmp(o->syscall, m->syscall) && (o->path == m->path || (o->path && m->path && !strcmp(o->path, m->path))) &&
+		    !strcmp(o->syscall, m->syscall) &&
+		    (o->path == m->path || (o->path && m->path && !strcmp(o->path, m->path))) &&
 		    (o->data == m->data || (o->data && m->data && !strcmp(o->data, m->data))))
 			return &f->v[i];
 	}
@@ -219,7 +223,8 @@ void find_overlay(const struct analysis *a, struct findings *f)
 		if (m->cwd && parsed)
 			for (size_t l = 0; l < o.nlower; l++)
 				if (m->data && !strstr(m->data, o.lower[l])) {
-					finding_detail(x, "relative lowerdirs resolved against the caller's cwd %s",
+					finding_detail(x,
+						       "relative lowerdirs resolved against the caller's cwd %s",
 						       m->cwd);
 					break;
 				}
@@ -232,9 +237,11 @@ void find_overlay(const struct analysis *a, struct findings *f)
 			char pid[48];
 
 			x->severity = SEV_LOW;
-			finding_detail(x, "made by %s (%s), outside the traced command, and nothing the command "
-				       "printed names this mount: another process's failure, not shown to be the command's",
-				       pid_label(m, false, pid, sizeof(pid)), m->comm);
+			finding_detail(
+				x,
+				"made by %s (%s), outside the traced command, and nothing the command "
+				"printed names this mount: another process's failure, not shown to be the command's",
+				pid_label(m, false, pid, sizeof(pid)), m->comm);
 		}
 		overlay_opts_free(&o);
 	}

@@ -91,7 +91,8 @@ static void explain(const struct analysis *a, struct finding *x)
 		state_str(s, "opts", opts, sizeof(opts));
 	}
 	if (r->has_uid)
-		finding_detail(x, "the caller: uid %u, gid %u (supplementary groups are not recorded)", r->uid, r->gid);
+		finding_detail(x, "the caller: uid %u, gid %u (supplementary groups are not recorded)", r->uid,
+			       r->gid);
 	if (s && r->syscall && !strncmp(r->syscall, "execve", 6) && has_opt(opts, "noexec")) {
 		x->cause = "noexec";
 		finding_title(x, "%s %s %s: %s is mounted noexec", r->syscall, e, r->path, mnt);
@@ -109,11 +110,13 @@ static void explain(const struct analysis *a, struct finding *x)
 		finding_title(x, "%s %s %s: %s (owner %llu, group %llu, mode %s) does not let uid %u %s it",
 			      r->syscall, e, r->path, denier, (unsigned long long)owner, (unsigned long long)group,
 			      m, r->uid, need);
-		finding_detail(x, "%s is owned by uid %llu, group %llu, mode %s; the call needed %s permission there",
+		finding_detail(x,
+			       "%s is owned by uid %llu, group %llu, mode %s; the call needed %s permission there",
 			       denier, (unsigned long long)owner, (unsigned long long)group, m, need);
 	} else if (r->err == EPERM) {
 		x->cause = "not_permitted";
-		finding_title(x, "%s %s %s: the operation is not permitted to uid %u", r->syscall, e, r->path, r->uid);
+		finding_title(x, "%s %s %s: the operation is not permitted to uid %u", r->syscall, e, r->path,
+			      r->uid);
 	} else {
 		x->cause = "denied";
 		finding_title(x, "%s %s %s: permission denied%s", r->syscall, e, r->path,

@@ -75,20 +75,22 @@ static void describe(const struct analysis *a, struct finding *x)
 			finding_link_output(a, x, x->evidence[e]->path, LINK_PATH);
 	x->actor.delta_ms = ((double)fail->ts_ns - (double)removal->ts_ns) / 1e6;
 	if (x->count == 1)
-		finding_title(x, "%s %s %s: %s (%s) %s %s %.1f ms before", fail->syscall,
-			      errno_name(fail->err), fail->path,
-			      pid_label(removal, false, pid, sizeof(pid)), removal->comm,
+		finding_title(x, "%s %s %s: %s (%s) %s %s %.1f ms before", fail->syscall, errno_name(fail->err),
+			      fail->path, pid_label(removal, false, pid, sizeof(pid)), removal->comm,
 			      removal->type == REC_RENAME ? "renamed away" : "removed", removal->path,
 			      x->actor.delta_ms > 0 ? x->actor.delta_ms : 0.0);
 	else
-		finding_title(x, "%" PRIu64 " calls failed (first: %s %s) under %s: %s, child of %s, was "
-			      "removing %s at the same time", x->count, fail->syscall, errno_name(fail->err),
-			      failed ? failed : fail->path, removal->comm,
-			      pid_label(removal, true, ppid, sizeof(ppid)),
+		finding_title(x,
+			      "%" PRIu64 " calls failed (first: %s %s) under %s: %s, child of %s, was "
+			      "removing %s at the same time",
+			      x->count, fail->syscall, errno_name(fail->err), failed ? failed : fail->path,
+			      removal->comm, pid_label(removal, true, ppid, sizeof(ppid)),
 			      removed ? removed : removal->path);
 	if (x->actor.delta_ms < 0)
-		finding_detail(x, "the removal's call returned %.1f ms after the failure: they ran at the "
-			       "same moment", -x->actor.delta_ms);
+		finding_detail(x,
+			       "the removal's call returned %.1f ms after the failure: they ran at the "
+			       "same moment",
+			       -x->actor.delta_ms);
 	free(removed);
 	free(failed);
 }
@@ -135,7 +137,7 @@ void find_race(const struct analysis *a, struct findings *f)
 		if (x->severity == SEV_LOW && x->noutput > 0) {
 			x->severity = SEV_MEDIUM;
 			finding_detail(x, "the process exited 0, but it reported these failures: what it "
-				       "wrote is incomplete");
+					  "wrote is incomplete");
 		}
 	}
 	free(all);

@@ -88,7 +88,8 @@ static void describe_earlier_error(struct finding *x, const struct device_info *
 
 	if (t && gmtime_r(&t, &tm))
 		strftime(when, sizeof(when), "at %Y-%m-%d %H:%M:%S UTC", &tm);
-	finding_detail(x, "the kernel switched it read-only %s, at ext4's first error (in %s:%u, inode %" PRIu64
+	finding_detail(x,
+		       "the kernel switched it read-only %s, at ext4's first error (in %s:%u, inode %" PRIu64
 		       "; %" PRIu64 " error%s in all): before this recording, which holds no ext4 error event",
 		       when, d->ext4_first.func, d->ext4_first.line, d->ext4_first.ino, d->ext4_errors_count,
 		       d->ext4_errors_count == 1 ? "" : "s");
@@ -115,22 +116,29 @@ static void describe(const struct analysis *a, struct finding *x, const struct r
 	char kube[512];
 
 	if (!strcmp(x->cause, "emergency_ro")) {
-		finding_title(x, "%s (ext4%s%s) went read-only after an ext4 error (errors=remount-ro): %s failed "
-			      "EROFS on %s", at, d && d->name ? " on " : "", d && d->name ? d->name : "", r->syscall,
-			      r->path);
+		finding_title(x,
+			      "%s (ext4%s%s) went read-only after an ext4 error (errors=remount-ro): %s failed "
+			      "EROFS on %s",
+			      at, d && d->name ? " on " : "", d && d->name ? d->name : "", r->syscall, r->path);
 		if (ext4)
-			finding_detail(x, "the kernel switched it read-only at the ext4 error in %s:%u (pid %u, %s), "
-				       "%.1f ms before this call", ext4->func ? ext4->func : "?", ext4->line, ext4->pid,
-				       ext4->comm, (double)(r->ts_ns - ext4->ts_ns) / 1e6);
+			finding_detail(x,
+				       "the kernel switched it read-only at the ext4 error in %s:%u (pid %u, %s), "
+				       "%.1f ms before this call",
+				       ext4->func ? ext4->func : "?", ext4->line, ext4->pid, ext4->comm,
+				       (double)(r->ts_ns - ext4->ts_ns) / 1e6);
 		else if (d && d->has_ext4 && d->ext4_first.func)
 			describe_earlier_error(x, d);
 		if (s->mount && !s->ro)
-			finding_detail(x, "/proc/mounts still says rw (%s); only the superblock's options say "
-				       "emergency_ro: %s", s->opts, s->super);
+			finding_detail(x,
+				       "/proc/mounts still says rw (%s); only the superblock's options say "
+				       "emergency_ro: %s",
+				       s->opts, s->super);
 		if (ext4) {
 			finding_evidence(x, ext4);
-			finding_detail(x, "the cause is the damage (the fs_corruption finding on %u:%u): read-only "
-				       "is ext4 protecting what is left", s->major, s->minor);
+			finding_detail(x,
+				       "the cause is the damage (the fs_corruption finding on %u:%u): read-only "
+				       "is ext4 protecting what is left",
+				       s->major, s->minor);
 		}
 		if ((msg = remount_message(a, d)))
 			finding_evidence(x, msg);
@@ -146,7 +154,8 @@ static void describe(const struct analysis *a, struct finding *x, const struct r
 			      s->fstype[0] ? s->fstype : "?", r->syscall, r->path);
 		finding_detail(x, "the mount's options: %s; the superblock's: %s", s->opts, s->super);
 	} else {
-		finding_title(x, "%s failed EROFS on %s (the mount's state was not recorded)", r->syscall, r->path);
+		finding_title(x, "%s failed EROFS on %s (the mount's state was not recorded)", r->syscall,
+			      r->path);
 	}
 	if (d && d->name && d->backing_file)
 		finding_detail(x, "%s is a loop device on %s", d->name, d->backing_file);
@@ -186,7 +195,8 @@ void find_readonly(const struct analysis *a, struct findings *f)
 
 			state_str(m, "mnt", mnt, sizeof(mnt));
 			if (!strcmp(f->v[k].cause, cause) && !strcmp(mnt, s.mnt) &&
-			    f->v[k].failure->dev_major == r->dev_major && f->v[k].failure->dev_minor == r->dev_minor)
+			    f->v[k].failure->dev_major == r->dev_major &&
+			    f->v[k].failure->dev_minor == r->dev_minor)
 				x = &f->v[k];
 		}
 		if (x) {

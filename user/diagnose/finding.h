@@ -26,18 +26,18 @@ struct finding {
 	const char *class;
 	const char *cause;
 	enum severity severity;
-	char *title;                 /* one line, names the cause (owned) */
+	char *title;                  /* one line, names the cause (owned) */
 	const struct record *failure; /* the representative failing event (syscall, mount) */
-	char *first_syscall;         /* the call that failed first on that path, when not failure's */
-	uint64_t count;              /* failing calls it covers */
-	const char *reason;          /* the kernel's words */
+	char *first_syscall;          /* the call that failed first on that path, when not failure's */
+	uint64_t count;               /* failing calls it covers */
+	const char *reason;           /* the kernel's words */
 	uint64_t inode;
 	const struct record *device; /* a REC_DEVICE record */
 	const struct record *cgroup; /* the failing task's container and pod (REC_CGROUP), or NULL */
 	struct finding_actor actor;
-	char **details;              /* more lines of explanation (owned) */
+	char **details; /* more lines of explanation (owned) */
 	size_t ndetails;
-	char **ruled_out;            /* the other causes checked, and why each does not hold (owned) */
+	char **ruled_out; /* the other causes checked, and why each does not hold (owned) */
 	size_t nruled_out;
 	const struct record **evidence;
 	size_t nevidence;
@@ -48,13 +48,13 @@ struct finding {
 
 struct routine_misses {
 	uint64_t total;
-	uint64_t search;    /* the same name tried in several directories: PATH, libraries, modules */
-	uint64_t probe;     /* existence checks (stat, access, readlink) answered "no" */
-	uint64_t system;    /* files a libc or loader looks for and rarely finds (locale, ld.so.preload) */
-	uint64_t answers;   /* errors that are answers, not failures: mkdir EEXIST, readlink EINVAL */
-	uint64_t handled;   /* misses of a command that succeeded (or of a recording, with no command) */
-	uint64_t unnamed;   /* misses of a failed command that nothing it printed names */
-	uint64_t forgotten; /* the oldest misses of no kind above, summed up when memory was short
+	uint64_t search;     /* the same name tried in several directories: PATH, libraries, modules */
+	uint64_t probe;      /* existence checks (stat, access, readlink) answered "no" */
+	uint64_t system;     /* files a libc or loader looks for and rarely finds (locale, ld.so.preload) */
+	uint64_t answers;    /* errors that are answers, not failures: mkdir EEXIST, readlink EINVAL */
+	uint64_t handled;    /* misses of a command that succeeded (or of a recording, with no command) */
+	uint64_t unnamed;    /* misses of a failed command that nothing it printed names */
+	uint64_t forgotten;  /* the oldest misses of no kind above, summed up when memory was short
 			     * (struct forgotten: by directory and process) */
 	uint64_t under_load; /* misses the kernel counted by process, paths not kept, while the
 			      * collector fell behind (record.h under_load) */
@@ -67,8 +67,8 @@ struct routine_misses {
  * command may have failed for any reason (a bad package.json, no network).
  */
 struct verdict {
-	bool command_failed;          /* run mode, and the command exited non-zero */
-	bool explained;               /* some finding accounts for it */
+	bool command_failed;            /* run mode, and the command exited non-zero */
+	bool explained;                 /* some finding accounts for it */
 	const struct record *last_miss; /* the latest unnamed miss of a process that then exited
 					 * non-zero: shown, not blamed */
 	int last_miss_exit;
@@ -80,7 +80,7 @@ struct findings {
 	size_t n, cap;
 	struct routine_misses routine;
 	struct verdict verdict;
-	const struct group **other;  /* failing calls no finding covers (not ENOENT): listed briefly */
+	const struct group **other; /* failing calls no finding covers (not ENOENT): listed briefly */
 	size_t nother;
 	/* internal: failure groups already explained, so no class claims one twice */
 	const struct group **claimed;

@@ -12,15 +12,9 @@
 /* Most specific first: a path removed by someone is a race before it is a missing path; ext4's
  * emergency read-only points at the corruption finding, so read_only comes after it. */
 static const struct finder finders[] = {
-	{ "overlay_mount", find_overlay },
-	{ "enoent_race", find_race },
-	{ "fs_corruption", find_corruption },
-	{ "read_only", find_readonly },
-	{ "no_space", find_nospace },
-	{ "io_error", find_ioerror },
-	{ "permission", find_permission },
-	{ "limit", find_limits },
-	{ "missing_path", find_missing },
+	{ "overlay_mount", find_overlay }, { "enoent_race", find_race }, { "fs_corruption", find_corruption },
+	{ "read_only", find_readonly },    { "no_space", find_nospace }, { "io_error", find_ioerror },
+	{ "permission", find_permission }, { "limit", find_limits },     { "missing_path", find_missing },
 	{ "other", find_other },
 };
 

@@ -91,7 +91,7 @@ struct group *groups_add(struct group_table *t, const char *key, const struct re
 	i = slot_of(t, h, key);
 	if ((g = t->slots[i].g)) {
 		g->count += record_calls(r); /* a folded repeat stands for count calls */
-		if (g->last_is_first) { /* its own strings from now on */
+		if (g->last_is_first) {      /* its own strings from now on */
 			g->last_is_first = false;
 			if (record_copy(&g->last, r))
 				record_init(&g->last);

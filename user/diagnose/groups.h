@@ -10,10 +10,10 @@
 #include "recording/record.h"
 
 struct group {
-	uint64_t hash; /* of key: no rehash to move or remove it */
-	char *key; /* in the group's own allocation, as are first's strings at first */
+	uint64_t hash;               /* of key: no rehash to move or remove it */
+	char *key;                   /* in the group's own allocation, as are first's strings at first */
 	struct group *older, *newer; /* by latest event: the table's oldest first */
-	bool last_is_first; /* last's strings are first's (a group of one event): not its own */
+	bool last_is_first;          /* last's strings are first's (a group of one event): not its own */
 	uint64_t count;
 	uint64_t not_before_ns; /* removals: last's call cannot have started before this (0: unknown) */
 	struct record first;
@@ -29,7 +29,7 @@ struct group_slot {
 
 struct group_table {
 	struct group_slot *slots;
-	size_t nslots, count; /* nslots: a power of two, at least twice count */
+	size_t nslots, count;          /* nslots: a power of two, at least twice count */
 	struct group *oldest, *newest; /* the group whose latest event is oldest, and newest: walk
 					* from oldest along ->newer to visit every group */
 };

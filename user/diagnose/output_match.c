@@ -49,7 +49,7 @@ static char *clean(const char *line, size_t len)
 			for (i += 2; i < len && (unsigned char)line[i] - 0x20u <= 0x1f; i++)
 				;
 			i -= !(i < len && (unsigned char)line[i] - 0x40u <= 0x3e); /* keep a non-final */
-		} else if (c == 0x1b && i + 1 < len && line[i + 1] == ']') { /* OSC: hyperlinks, titles */
+		} else if (c == 0x1b && i + 1 < len && line[i + 1] == ']') {       /* OSC: hyperlinks, titles */
 			for (i += 2; i < len && line[i] != 0x07 && line[i] != 0x1b; i++)
 				;
 			i += i + 1 < len && line[i] == 0x1b; /* ESC '\' ends it too */
@@ -270,8 +270,9 @@ static bool one_word(const char *s, const char *end)
 /* "Error:", "npm warn": a severity, not the tool's name. */
 static bool severity(const char *s, size_t n)
 {
-	static const char *const words[] = { "error", "err!", "warn", "warning", "fatal", "info",
-					     "notice", "debug" };
+	static const char *const words[] = {
+		"error", "err!", "warn", "warning", "fatal", "info", "notice", "debug"
+	};
 
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
 		if (strlen(words[i]) == n && strncasecmp(s, words[i], n) == 0)
@@ -299,7 +300,8 @@ static char ansi_c_escape(const char **p)
 	}
 	if (**p == 'x') {
 		for (i = 0, (*p)++; i < 2 && isxdigit((unsigned char)**p); i++, (*p)++)
-			v = v * 16 + (isdigit((unsigned char)**p) ? **p - '0' : (tolower((unsigned char)**p) - 'a' + 10));
+			v = v * 16 +
+			    (isdigit((unsigned char)**p) ? **p - '0' : (tolower((unsigned char)**p) - 'a' + 10));
 		return (char)v;
 	}
 	for (i = 0; i < 3 && **p >= '0' && **p <= '7'; i++, (*p)++)
@@ -360,8 +362,7 @@ static int head_path(const char *h, size_t n, struct output_match *m)
 	/* coreutils in a UTF-8 locale quotes with ‘ ’ */
 	if (u && u < h + n && (!q || u < q) && (end = strstr(u + 3, "\xe2\x80\x99")) && end < h + n)
 		return set(&m->path, u + 3, end - u - 3) ? -1 : 1;
-	if (q && q < h + n && *q == '\'' &&
-	    (escaped = shell_escaped(q > h && q[-1] == '$' ? q - 1 : q, h + n, m)))
+	if (q && q < h + n && *q == '\'' && (escaped = shell_escaped(q > h && q[-1] == '$' ? q - 1 : q, h + n, m)))
 		return escaped;
 	if (q && q < h + n) { /* coreutils quotes names: 'x', "it's", or `x' before 2012 */
 		end = quote_end(q + 1, *q == '"' ? '"' : '\'');
@@ -380,14 +381,16 @@ static int head_path(const char *h, size_t n, struct output_match *m)
 	seg = seg - h < 2 ? h : seg;
 	/* dash: "sh: 1: cannot create /x: Text file busy", "cannot open /x", "can't cd to /x" */
 	for (size_t i = 0; i < sizeof(dash_verbs) / sizeof(dash_verbs[0]); i++)
-		if ((size_t)(h + n - seg) > strlen(dash_verbs[i]) && !strncmp(seg, dash_verbs[i], strlen(dash_verbs[i]))) {
+		if ((size_t)(h + n - seg) > strlen(dash_verbs[i]) &&
+		    !strncmp(seg, dash_verbs[i], strlen(dash_verbs[i]))) {
 			seg += strlen(dash_verbs[i]);
 			break;
 		}
 	/* Go tools (containerd, docker, buildkit): "ctr: failed to mount /tmp/containerd-mount1:
 	 * invalid argument", "failed to create /x", whatever the verb: the path after it. */
-	if ((size_t)(h + n - seg) > 10 && !strncmp(seg, "failed to ", 10) && (end = memchr(seg + 10, ' ', h + n - seg - 10)) &&
-	    end + 1 < h + n && end[1] == '/' && looks_like_path(end + 1, h + n - end - 1))
+	if ((size_t)(h + n - seg) > 10 && !strncmp(seg, "failed to ", 10) &&
+	    (end = memchr(seg + 10, ' ', h + n - seg - 10)) && end + 1 < h + n && end[1] == '/' &&
+	    looks_like_path(end + 1, h + n - end - 1))
 		return set(&m->path, end + 1, h + n - end - 1) ? -1 : 1;
 	if (looks_like_path(seg, h + n - seg))
 		return set(&m->path, seg, h + n - seg) ? -1 : 1;
@@ -467,7 +470,8 @@ static int errno_anywhere(const char *s)
 			char code[32];
 			size_t n = 0;
 
-			while (n + 1 < sizeof(code) && ((p[n] >= 'A' && p[n] <= 'Z') || (p[n] >= '0' && p[n] <= '9')))
+			while (n + 1 < sizeof(code) &&
+			       ((p[n] >= 'A' && p[n] <= 'Z') || (p[n] >= '0' && p[n] <= '9')))
 				n++;
 			if (n >= 4 && !is_word(p[n]) && strspn(p + 1, "0123456789") < n - 1) {
 				memcpy(code, p, n);
@@ -483,9 +487,13 @@ static int errno_anywhere(const char *s)
 /* The closing mark of an opening quote at q (ASCII or UTF-8 ‘ “ « ‹), its length in *open. */
 static const char *closing_of(const char *q, size_t *open)
 {
-	static const char *const pairs[][2] = { { "\xe2\x80\x98", "\xe2\x80\x99" }, { "\xe2\x80\x9c", "\xe2\x80\x9d" },
-						{ "\xc2\xab", "\xc2\xbb" }, { "\xe2\x80\xb9", "\xe2\x80\xba" },
-						{ "'", "'" }, { "\"", "\"" }, { "`", "'" } };
+	static const char *const pairs[][2] = { { "\xe2\x80\x98", "\xe2\x80\x99" },
+						{ "\xe2\x80\x9c", "\xe2\x80\x9d" },
+						{ "\xc2\xab", "\xc2\xbb" },
+						{ "\xe2\x80\xb9", "\xe2\x80\xba" },
+						{ "'", "'" },
+						{ "\"", "\"" },
+						{ "`", "'" } };
 
 	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++)
 		if (!strncmp(q, pairs[i][0], strlen(pairs[i][0]))) {

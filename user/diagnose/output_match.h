@@ -29,15 +29,15 @@ enum output_kind {
 
 struct output_match {
 	enum output_kind kind;
-	int err;        /* errno number when the line names one (ENOENT, or by its strerror text), else 0 */
-	char *syscall;  /* the call the tool says failed ("open", "lstat", "mkdir"), NULL if not said */
-	char *path;     /* the path it names, as printed (may be relative) */
-	char *path2;    /* a second path (rename's target), NULL if none */
-	char *fstype;   /* mount errors: fstype when printed */
-	char *target;   /* mount errors: the target */
-	char *data;     /* mount errors: the data/options string */
-	char *tool;     /* "npm", "tar", "cat"... the prefix before the first ':' when there is one */
-	bool loose;     /* no known format: a path and an errno's text or name somewhere in the line;
+	int err;       /* errno number when the line names one (ENOENT, or by its strerror text), else 0 */
+	char *syscall; /* the call the tool says failed ("open", "lstat", "mkdir"), NULL if not said */
+	char *path;    /* the path it names, as printed (may be relative) */
+	char *path2;   /* a second path (rename's target), NULL if none */
+	char *fstype;  /* mount errors: fstype when printed */
+	char *target;  /* mount errors: the target */
+	char *data;    /* mount errors: the data/options string */
+	char *tool;    /* "npm", "tar", "cat"... the prefix before the first ':' when there is one */
+	bool loose;    /* no known format: a path and an errno's text or name somewhere in the line;
 			 * linked only to a finding of that very errno (finding_link_output) */
 };
 

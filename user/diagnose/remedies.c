@@ -30,8 +30,7 @@ static const struct remedy {
 	  "writable directory for upperdir and workdir." },
 	{ "overlay_mount", "missing_option",
 	  "Give overlay its options: lowerdir is required, and upperdir and workdir go together." },
-	{ "overlay_mount", NULL,
-	  "Read the kernel's message above: it says which option overlayfs refused." },
+	{ "overlay_mount", NULL, "Read the kernel's message above: it says which option overlayfs refused." },
 	{ "enoent_race", NULL,
 	  "Another process removed the path while this one was using it. Serialise the two (run the "
 	  "installers one after the other, or lock around them), give each its own directory (its own "

@@ -6,8 +6,8 @@
 bool routine_probe(const char *sc)
 {
 	/* (mkdir -p's first try on the leaf is not here: its process exits 0, which says enough.) */
-	static const char *const probes[] = { "stat", "lstat", "newfstatat", "statx", "access",
-					      "faccessat", "faccessat2", "readlink", "readlinkat" };
+	static const char *const probes[] = { "stat",      "lstat",      "newfstatat", "statx",     "access",
+					      "faccessat", "faccessat2", "readlink",   "readlinkat" };
 
 	/* A recording from elsewhere may leave the name out (fields an event lacks are omitted). */
 	for (size_t i = 0; sc && i < sizeof(probes) / sizeof(probes[0]); i++)
@@ -20,6 +20,7 @@ bool routine_answer(const struct record *r)
 {
 	const char *sc = r->syscall ? r->syscall : "";
 
-	return (r->err == EEXIST && !strncmp(sc, "mkdir", 5)) || (r->err == EINVAL && !strncmp(sc, "readlink", 8)) ||
+	return (r->err == EEXIST && !strncmp(sc, "mkdir", 5)) ||
+	       (r->err == EINVAL && !strncmp(sc, "readlink", 8)) ||
 	       ((r->err == ENXIO || r->err == ENOTTY) && r->path && !strcmp(r->path, "/dev/tty"));
 }

@@ -44,8 +44,10 @@ static void race(const struct analysis *a, struct finding *x)
 	if (!fail || !fail->path || fail->type != REC_SYSCALL)
 		return;
 	if (!(rm = removal_of(a, fail->path))) {
-		finding_rule_out(x, "not a race: nothing removed or renamed away %s or a parent while fstrace "
-				 "watched", fail->path);
+		finding_rule_out(x,
+				 "not a race: nothing removed or renamed away %s or a parent while fstrace "
+				 "watched",
+				 fail->path);
 		return;
 	}
 	if (rm->ts_ns > fail->ts_ns)
@@ -83,8 +85,10 @@ static void read_only(const struct analysis *a, struct finding *x)
 	if (!ro)
 		finding_rule_out(x, "not a read-only mount: the mount's own options say rw (%s)", opts);
 	if (!emergency && !a->ext4.count)
-		finding_rule_out(x, "not ext4's emergency read-only: the superblock's options (%s) have no "
-				 "emergency_ro, and no ext4 error came", super);
+		finding_rule_out(x,
+				 "not ext4's emergency read-only: the superblock's options (%s) have no "
+				 "emergency_ro, and no ext4 error came",
+				 super);
 	if (!sb_ro && strcmp(x->cause, "emergency_ro"))
 		finding_rule_out(x, "not a read-only filesystem: its superblock is rw; only this mount is ro");
 }

@@ -20,8 +20,8 @@
 #include "host/mountinfo.h"
 #include "lib/util.h"
 
-#define MAX_DEPTH 16          /* kind's nested kubelet is 6 deep; docker in docker adds 2 */
-#define MAX_WALKED 200000     /* directories per walk: a bound, not a node's real size */
+#define MAX_DEPTH 16      /* kind's nested kubelet is 6 deep; docker in docker adds 2 */
+#define MAX_WALKED 200000 /* directories per walk: a bound, not a node's real size */
 #define WALK_INTERVAL_NS 1000000000ull
 
 const struct cgroup_roots cgroup_roots_default = { .cgroupfs = NULL, .pod_logs = "/var/log/pods" };
@@ -41,8 +41,9 @@ int cgroup2_mount(char *mnt, size_t mntlen, char *root, size_t rootlen)
 					       !strcmp(e->mountpoint, "/sys/fs/cgroup/unified"));
 
 		if (e->fstype && !strcmp(e->fstype, "cgroup2") && e->mountpoint &&
-		    (usual || !best || (strcmp(best->mountpoint, "/sys/fs/cgroup") &&
-					strcmp(best->mountpoint, "/sys/fs/cgroup/unified"))))
+		    (usual || !best ||
+		     (strcmp(best->mountpoint, "/sys/fs/cgroup") &&
+		      strcmp(best->mountpoint, "/sys/fs/cgroup/unified"))))
 			best = e;
 	}
 	if (best) {
@@ -60,7 +61,7 @@ int cgroup2_mount(char *mnt, size_t mntlen, char *root, size_t rootlen)
 struct walk {
 	cgroup_walk_fn fn;
 	void *ctx;
-	bool use_dino;  /* kernfs: d_ino is the cgroup id. A fake tree in a test: stat. */
+	bool use_dino; /* kernfs: d_ino is the cgroup id. A fake tree in a test: stat. */
 	size_t count;
 	char path[4096]; /* the cgroup path of the directory being read, "" for the root */
 };
@@ -131,7 +132,7 @@ int cgroup_walk(const char *mnt, const char *root, cgroup_walk_fn fn, void *ctx)
 /* ---- the map ---- */
 
 struct slot {
-	uint64_t id;  /* 0: empty (no cgroup has inode 0) */
+	uint64_t id; /* 0: empty (no cgroup has inode 0) */
 	char *path;
 };
 

@@ -21,19 +21,19 @@
  * /sys/fs/cgroup/unified on a hybrid v1/v2 host). Tests point both at a fake tree. */
 struct cgroup_roots {
 	const char *cgroupfs;
-	const char *pod_logs;  /* "/var/log/pods": <namespace>_<name>_<uid> directories */
+	const char *pod_logs; /* "/var/log/pods": <namespace>_<name>_<uid> directories */
 };
 
 extern const struct cgroup_roots cgroup_roots_default;
 
 /* All strings owned, NULL when unknown. */
 struct cgroup_info {
-	uint64_t id;           /* the cgroup directory's inode number, as the kernel reports it */
-	char *path;            /* as /proc/<pid>/cgroup names it: "/system.slice/docker-<id>.scope" */
-	char *runtime;         /* "docker", "containerd", "cri-o", "podman" */
-	char *container_id;    /* 64 hex digits */
-	char *pod_uid;         /* with its dashes restored */
-	char *qos;             /* "Guaranteed", "Burstable", "BestEffort" */
+	uint64_t id;        /* the cgroup directory's inode number, as the kernel reports it */
+	char *path;         /* as /proc/<pid>/cgroup names it: "/system.slice/docker-<id>.scope" */
+	char *runtime;      /* "docker", "containerd", "cri-o", "podman" */
+	char *container_id; /* 64 hex digits */
+	char *pod_uid;      /* with its dashes restored */
+	char *qos;          /* "Guaranteed", "Burstable", "BestEffort" */
 	char *pod_name, *pod_namespace;
 };
 
@@ -49,8 +49,8 @@ bool cgroup_info_attributed(const struct cgroup_info *ci);
 enum cgroup_dir_kind { CGDIR_NONE, CGDIR_CONTAINER, CGDIR_CONMON, CGDIR_POD };
 /* container: id (65 bytes) and runtime; pod: uid (37 bytes, dashes) and qos. parent: the name
  * of the directory above ("" at the top), which the cgroupfs driver's shapes depend on. */
-enum cgroup_dir_kind cgroup_dir_parse(const char *name, const char *parent, bool under_kubepods,
-				      char *id, const char **runtime_or_qos);
+enum cgroup_dir_kind cgroup_dir_parse(const char *name, const char *parent, bool under_kubepods, char *id,
+				      const char **runtime_or_qos);
 
 /* The id -> path map of one cgroup tree, refreshed (a walk) on a miss at most once a second. */
 struct cgroup_map;
@@ -68,16 +68,16 @@ int cgroup2_mount(char *mnt, size_t mntlen, char *root, size_t rootlen);
 
 /* Calls fn for the root of the tree at mnt (cgroup path root: "/", or the mount's root in a
  * cgroup namespace) and every directory below, depth first, parents before children. */
-typedef void (*cgroup_walk_fn)(void *ctx, uint64_t id, const char *path, const char *name,
-			       const char *parent, bool under_kubepods);
+typedef void (*cgroup_walk_fn)(void *ctx, uint64_t id, const char *path, const char *name, const char *parent,
+			       bool under_kubepods);
 int cgroup_walk(const char *mnt, const char *root, cgroup_walk_fn fn, void *ctx);
 
 enum cgroup_find_kind { CGFIND_CONTAINER, CGFIND_POD };
 /* --container ID (full or unique prefix) / --pod UID: the cgroup directory (absolute, under the
  * mount) that holds it; for a pod, the pod's own directory, which holds its containers'. 0, or
  * -1 with one line in err. */
-int cgroup_find(const struct cgroup_roots *roots, enum cgroup_find_kind kind, const char *arg,
-		char *dir, size_t dirlen, char *err, size_t errlen);
+int cgroup_find(const struct cgroup_roots *roots, enum cgroup_find_kind kind, const char *arg, char *dir,
+		size_t dirlen, char *err, size_t errlen);
 
 /* record's filter: --cgroup PATH, else --container ID or --pod UID (NULL: not given) -> the
  * cgroup's id and level for the kernel. 0 (also when none is given), or -1 after one line. */

@@ -20,11 +20,11 @@
 
 struct search {
 	enum cgroup_find_kind kind;
-	char want[80];      /* the argument, normalised: lower case, a UID's '_' as '-' */
+	char want[80]; /* the argument, normalised: lower case, a UID's '_' as '-' */
 	size_t wantlen;
-	char found[80];     /* the full id or UID of the first match */
-	char path[4096];    /* its cgroup path */
-	char other[80];     /* a second, different id that also matched */
+	char found[80];  /* the full id or UID of the first match */
+	char path[4096]; /* its cgroup path */
+	char other[80];  /* a second, different id that also matched */
 };
 
 static void visit(void *ctx, uint64_t id, const char *path, const char *name, const char *parent, bool kube)
@@ -65,8 +65,8 @@ static bool valid_arg(struct search *s, const char *arg)
 	return s->kind == CGFIND_POD || n <= 64;
 }
 
-int cgroup_find(const struct cgroup_roots *roots, enum cgroup_find_kind kind, const char *arg,
-		char *dir, size_t dirlen, char *err, size_t errlen)
+int cgroup_find(const struct cgroup_roots *roots, enum cgroup_find_kind kind, const char *arg, char *dir,
+		size_t dirlen, char *err, size_t errlen)
 {
 	const char *opt = kind == CGFIND_POD ? "--pod" : "--container";
 	const char *what = kind == CGFIND_POD ? "pod" : "container";
@@ -89,7 +89,8 @@ int cgroup_find(const struct cgroup_roots *roots, enum cgroup_find_kind kind, co
 	}
 	if (!valid_arg(s, arg)) {
 		snprintf(err, errlen, "%s %s: not a %s", opt, arg,
-			 kind == CGFIND_POD ? "pod UID (hex digits and dashes)" : "container id (up to 64 hex digits)");
+			 kind == CGFIND_POD ? "pod UID (hex digits and dashes)"
+					    : "container id (up to 64 hex digits)");
 		goto out;
 	}
 	if (cgroup_walk(mnt, root, visit, s)) {

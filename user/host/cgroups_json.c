@@ -18,7 +18,10 @@ static const struct {
 	const char *key;
 	size_t off;
 } strs[] = {
-#define S(m) { #m, offsetof(struct cgroup_info, m) }
+#define S(m)                                        \
+	{                                           \
+#m, offsetof(struct cgroup_info, m) \
+	}
 	S(path), S(runtime), S(container_id), S(pod_uid), S(qos), S(pod_name), S(pod_namespace),
 #undef S
 };

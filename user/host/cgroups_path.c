@@ -30,12 +30,9 @@ static const struct {
 	enum cgroup_dir_kind kind;
 } container_prefixes[] = {
 	/* conmon's before the runtime's own: "crio-" is a prefix of "crio-conmon-" */
-	{ "crio-conmon-", "cri-o", CGDIR_CONMON },
-	{ "libpod-conmon-", "podman", CGDIR_CONMON },
-	{ "docker-", "docker", CGDIR_CONTAINER },
-	{ "cri-containerd-", "containerd", CGDIR_CONTAINER },
-	{ "crio-", "cri-o", CGDIR_CONTAINER },
-	{ "libpod-", "podman", CGDIR_CONTAINER },
+	{ "crio-conmon-", "cri-o", CGDIR_CONMON }, { "libpod-conmon-", "podman", CGDIR_CONMON },
+	{ "docker-", "docker", CGDIR_CONTAINER },  { "cri-containerd-", "containerd", CGDIR_CONTAINER },
+	{ "crio-", "cri-o", CGDIR_CONTAINER },     { "libpod-", "podman", CGDIR_CONTAINER },
 };
 
 static bool all_hex(const char *s, size_t n)
@@ -86,8 +83,8 @@ static bool pod_uid_at(const char *s, size_t len, char *uid)
 	return true;
 }
 
-static enum cgroup_dir_kind pod_dir(const char *name, const char *parent, bool under_kubepods,
-				    char *uid, const char **qos)
+static enum cgroup_dir_kind pod_dir(const char *name, const char *parent, bool under_kubepods, char *uid,
+				    const char **qos)
 {
 	size_t len = strlen(name);
 	const char *pod;
@@ -125,8 +122,8 @@ static enum cgroup_dir_kind pod_dir(const char *name, const char *parent, bool u
 	return CGDIR_POD;
 }
 
-enum cgroup_dir_kind cgroup_dir_parse(const char *name, const char *parent, bool under_kubepods,
-				      char *id, const char **runtime_or_qos)
+enum cgroup_dir_kind cgroup_dir_parse(const char *name, const char *parent, bool under_kubepods, char *id,
+				      const char **runtime_or_qos)
 {
 	*runtime_or_qos = NULL;
 	for (size_t i = 0; i < sizeof(container_prefixes) / sizeof(container_prefixes[0]); i++) {
@@ -209,8 +206,8 @@ int cgroup_pod_names(const struct cgroup_roots *roots, const char *uid, char **n
 		const char *first = strchr(e->d_name, '_'), *last = strrchr(e->d_name, '_');
 		size_t len = strlen(e->d_name);
 
-		if (!first || first == last || len <= ulen || strcmp(last + 1, uid) ||
-		    first == e->d_name || last == first + 1)
+		if (!first || first == last || len <= ulen || strcmp(last + 1, uid) || first == e->d_name ||
+		    last == first + 1)
 			continue;
 		*ns = strndup(e->d_name, (size_t)(first - e->d_name));
 		*name = strndup(first + 1, (size_t)(last - first - 1));

@@ -29,8 +29,7 @@ const struct device_roots device_roots_default = {
 #define LONGHORN_DRIVER "driver.longhorn.io"
 
 /* snprintf into buf; NULL when the path would not fit (then it is treated as absent). */
-static const char *pathf(char *buf, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+static const char *pathf(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static const char *pathf(char *buf, size_t len, const char *fmt, ...)
 {
 	va_list ap;
@@ -105,9 +104,21 @@ static uint64_t read_u64(const char *path)
 static int ext4_errcode(const char *s)
 {
 	static const int codes[] = {
-		[2] = EIO, [3] = ENOMEM, [4] = EBADMSG /* EFSBADCRC */, [5] = EUCLEAN /* EFSCORRUPTED */,
-		[6] = ENOSPC, [7] = ENOKEY, [8] = EROFS, [9] = EFBIG, [10] = EEXIST, [11] = ERANGE,
-		[12] = EOVERFLOW, [13] = EBUSY, [14] = ENOTDIR, [15] = ENOTEMPTY, [16] = ESHUTDOWN,
+		[2] = EIO,
+		[3] = ENOMEM,
+		[4] = EBADMSG /* EFSBADCRC */,
+		[5] = EUCLEAN /* EFSCORRUPTED */,
+		[6] = ENOSPC,
+		[7] = ENOKEY,
+		[8] = EROFS,
+		[9] = EFBIG,
+		[10] = EEXIST,
+		[11] = ERANGE,
+		[12] = EOVERFLOW,
+		[13] = EBUSY,
+		[14] = ENOTDIR,
+		[15] = ENOTEMPTY,
+		[16] = ESHUTDOWN,
 		[17] = EFAULT,
 	};
 	char *end;
@@ -200,8 +211,7 @@ static int resolve_longhorn_node(const struct device_roots *roots, struct device
 	while ((e = readdir(dp))) {
 		if (e->d_name[0] == '.' || !pathf(p, sizeof(p), "%s/%s", dir, e->d_name))
 			continue;
-		if (stat(p, &st) == 0 && S_ISBLK(st.st_mode) &&
-		    st.st_rdev == makedev(d->major, d->minor)) {
+		if (stat(p, &st) == 0 && S_ISBLK(st.st_mode) && st.st_rdev == makedev(d->major, d->minor)) {
 			ret = set_str(&d->longhorn_volume, e->d_name) ?: set_str(&d->longhorn_from, "device node");
 			break;
 		}
@@ -314,8 +324,7 @@ static int resolve_mounts(const struct device_roots *roots, struct device_info *
 			break;
 		}
 		d->nmountpoints++;
-		if (i == 0 && (set_str(&d->mountpoint, m->mountpoint) ||
-			       set_str(&d->fstype, m->fstype)))
+		if (i == 0 && (set_str(&d->mountpoint, m->mountpoint) || set_str(&d->fstype, m->fstype)))
 			ret = -1;
 		if (!ret)
 			ret = resolve_kubelet(m->mountpoint, true, d);
@@ -324,14 +333,14 @@ static int resolve_mounts(const struct device_roots *roots, struct device_info *
 		/* Inside a pod the node's /dev/longhorn is not there, but the mount still names it. */
 		if (!ret && !d->longhorn_volume && strncmp(m->source, "/dev/longhorn/", 14) == 0 &&
 		    m->source[14] && !strchr(m->source + 14, '/'))
-			ret = set_str(&d->longhorn_volume, m->source + 14) ?: set_str(&d->longhorn_from, "mount source");
+			ret = set_str(&d->longhorn_volume, m->source + 14)
+				      ?: set_str(&d->longhorn_from, "mount source");
 	}
 	mount_table_free(&t);
 	return ret;
 }
 
-int device_resolve(uint32_t major, uint32_t minor, const struct device_roots *roots,
-		   struct device_info *d)
+int device_resolve(uint32_t major, uint32_t minor, const struct device_roots *roots, struct device_info *d)
 {
 	memset(d, 0, sizeof(*d));
 	d->major = major;

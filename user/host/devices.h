@@ -47,18 +47,17 @@ struct device_info {
 	char *fstype;          /* its filesystem type */
 	char **mountpoints;    /* every mount of it */
 	size_t nmountpoints;
-	bool has_ext4;         /* /sys/fs/ext4/<name>/ exists */
+	bool has_ext4; /* /sys/fs/ext4/<name>/ exists */
 	uint64_t ext4_errors_count;
 	struct ext4_error_record ext4_first, ext4_last; /* func NULL: none recorded */
-	bool has_longhorn;     /* read from the cluster (--kube) */
-	int64_t longhorn_replicas; /* spec.numberOfReplicas */
+	bool has_longhorn;                              /* read from the cluster (--kube) */
+	int64_t longhorn_replicas;                      /* spec.numberOfReplicas */
 	char *longhorn_robustness, *longhorn_state;
 };
 
 /* Fills d for major:minor. Never fails for lack of information: what is unknown stays NULL.
  * Returns 0, or -1 only when memory runs out. */
-int device_resolve(uint32_t major, uint32_t minor, const struct device_roots *roots,
-		   struct device_info *d);
+int device_resolve(uint32_t major, uint32_t minor, const struct device_roots *roots, struct device_info *d);
 /*
  * With kubectl on PATH: reads the Longhorn volume d->longhorn_volume (volumes.longhorn.io in
  * namespace longhorn-system) with kubectl, no shell, and a timeout. 0 when read; -1 with one line

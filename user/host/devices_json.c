@@ -20,9 +20,19 @@
 
 void device_info_free(struct device_info *d)
 {
-	char **strs[] = { &d->name, &d->disk, &d->backing_file, &d->dm_name, &d->longhorn_volume,
-			  &d->longhorn_from, &d->pv, &d->mountpoint, &d->fstype, &d->ext4_first.func, &d->ext4_last.func,
-			  &d->longhorn_robustness, &d->longhorn_state };
+	char **strs[] = { &d->name,
+			  &d->disk,
+			  &d->backing_file,
+			  &d->dm_name,
+			  &d->longhorn_volume,
+			  &d->longhorn_from,
+			  &d->pv,
+			  &d->mountpoint,
+			  &d->fstype,
+			  &d->ext4_first.func,
+			  &d->ext4_last.func,
+			  &d->longhorn_robustness,
+			  &d->longhorn_state };
 
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		free(*strs[i]);
@@ -176,8 +186,7 @@ static const char *parse_dev(const char *s, uint32_t *major, uint32_t *minor)
 	return NULL;
 }
 
-static const char *error_record_from_json(const struct jval *obj, struct ext4_error_record *r,
-					  const char **key)
+static const char *error_record_from_json(const struct jval *obj, struct ext4_error_record *r, const char **key)
 {
 	const struct jval *code = jval_get(obj, "errcode");
 	const char *why;
@@ -217,8 +226,7 @@ static const char *ext4_from_json(const struct jval *obj, struct device_info *d,
 	return NULL;
 }
 
-static const char *longhorn_from_json(const struct jval *obj, struct device_info *d,
-				      const char **key)
+static const char *longhorn_from_json(const struct jval *obj, struct device_info *d, const char **key)
 {
 	const struct jval *replicas = jval_get(obj, "replicas");
 	const char *why;
@@ -256,10 +264,13 @@ static const char *mountpoints_from_json(const struct jval *arr, struct device_i
 
 int device_info_from_json(const struct jval *obj, struct device_info *d, char *err, size_t errlen)
 {
-	static const struct { const char *key; size_t off; } strs[] = {
+	static const struct {
+		const char *key;
+		size_t off;
+	} strs[] = {
 #define S(m) { #m, offsetof(struct device_info, m) }
-		S(name), S(disk), S(backing_file), S(dm_name), S(longhorn_volume), S(longhorn_from), S(pv),
-		S(mountpoint), S(fstype),
+		S(name),          S(disk), S(backing_file), S(dm_name), S(longhorn_volume),
+		S(longhorn_from), S(pv),   S(mountpoint),   S(fstype),
 #undef S
 	};
 	const struct jval *v;

@@ -60,7 +60,9 @@ static int apply(struct device_info *d, const struct jval *v, char *note, size_t
 
 int device_read_longhorn(struct device_info *d, char *note, size_t notelen)
 {
-	struct spawn sp = { .capture_err = true, .timeout_ms = KUBECTL_TIMEOUT_MS, .max_output = KUBECTL_MAX_OUTPUT };
+	struct spawn sp = { .capture_err = true,
+			    .timeout_ms = KUBECTL_TIMEOUT_MS,
+			    .max_output = KUBECTL_MAX_OUTPUT };
 	struct spawned r = { 0 };
 	char line[256], jerr[128];
 	int ret = -1;
@@ -70,8 +72,10 @@ int device_read_longhorn(struct device_info *d, char *note, size_t notelen)
 		snprintf(note, notelen, "not a Longhorn volume: nothing to read with kubectl");
 		return -1;
 	}
-	char *argv[] = { "kubectl", "get", "volumes.longhorn.io", "-n", "longhorn-system",
-			 d->longhorn_volume, "-o", "json", NULL };
+	char *argv[] = {
+		"kubectl", "get", "volumes.longhorn.io", "-n", "longhorn-system", d->longhorn_volume, "-o",
+		"json",    NULL
+	};
 
 	sp.argv = argv;
 	switch (spawn_capture(&sp, &r)) {

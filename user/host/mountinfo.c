@@ -19,8 +19,8 @@ static void unescape(char *s)
 	char *w = s;
 
 	for (char *r = s; *r;) {
-		if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' &&
-		    r[3] >= '0' && r[3] <= '7') {
+		if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' && r[3] >= '0' &&
+		    r[3] <= '7') {
 			*w++ = (char)((r[1] - '0') << 6 | (r[2] - '0') << 3 | (r[3] - '0'));
 			r += 4;
 		} else {
@@ -116,8 +116,7 @@ static int parse_line(char *line, struct mount_entry *m)
 	m->fstype = strdup(fstype);
 	m->source = strdup(source);
 	m->super_options = strdup(super ? super : "");
-	if (!m->root || !m->mountpoint || !m->options || !m->fstype || !m->source ||
-	    !m->super_options) {
+	if (!m->root || !m->mountpoint || !m->options || !m->fstype || !m->source || !m->super_options) {
 		entry_free(m);
 		return -1;
 	}
@@ -211,8 +210,8 @@ const struct mount_entry *mount_table_find_path(const struct mount_table *t, con
 	return best;
 }
 
-const struct mount_entry *mount_table_find_dev(const struct mount_table *t, uint32_t major,
-					       uint32_t minor, size_t i)
+const struct mount_entry *mount_table_find_dev(const struct mount_table *t, uint32_t major, uint32_t minor,
+					       size_t i)
 {
 	for (size_t k = 0; k < t->n; k++)
 		if (t->m[k].major == major && t->m[k].minor == minor && i-- == 0)

@@ -31,8 +31,8 @@ void mount_table_free(struct mount_table *t);
  * of equals (it hides the others). NULL when the table is empty. */
 const struct mount_entry *mount_table_find_path(const struct mount_table *t, const char *path);
 /* The i-th (from 0) mount of a device, in table order; NULL past the last. */
-const struct mount_entry *mount_table_find_dev(const struct mount_table *t, uint32_t major,
-					       uint32_t minor, size_t i);
+const struct mount_entry *mount_table_find_dev(const struct mount_table *t, uint32_t major, uint32_t minor,
+					       size_t i);
 /* Whether opt is one of the comma-separated options in list ("rw,relatime", a superblock's
  * "ro,emergency_ro"); list may be NULL. */
 bool mount_has_option(const char *list, const char *opt);

@@ -14,8 +14,7 @@
 #include "host/overlay_opts.h"
 #include "host/paths.h"
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -89,8 +88,8 @@ static char *make_path(const char *src, size_t n, bool unescape, const char *cwd
 	return joined;
 }
 
-static int add_layer(struct overlay_opts *o, bool data, const char *src, size_t n, bool unescape,
-		     const char *cwd, char *err, size_t errlen)
+static int add_layer(struct overlay_opts *o, bool data, const char *src, size_t n, bool unescape, const char *cwd,
+		     char *err, size_t errlen)
 {
 	char *s;
 
@@ -105,8 +104,7 @@ static int add_layer(struct overlay_opts *o, bool data, const char *src, size_t 
 	return 0;
 }
 
-static int split_lowerdir(struct overlay_opts *o, const char *v, const char *cwd, char *err,
-			  size_t errlen)
+static int split_lowerdir(struct overlay_opts *o, const char *v, const char *cwd, char *err, size_t errlen)
 {
 	const char *start = v;
 	bool data = false;
@@ -146,8 +144,8 @@ static int split_lowerdir(struct overlay_opts *o, const char *v, const char *cwd
 }
 
 /* upperdir/workdir: unescaped like lowerdir; given twice, the last one wins as in the kernel. */
-static int set_dir(char **dst, bool *has, const char *key, const char *v, const char *cwd,
-		   char *err, size_t errlen)
+static int set_dir(char **dst, bool *has, const char *key, const char *v, const char *cwd, char *err,
+		   size_t errlen)
 {
 	if (lone_backslash(v))
 		return fail(err, errlen, "%s ends with a lone '\\'", key);
@@ -157,8 +155,8 @@ static int set_dir(char **dst, bool *has, const char *key, const char *v, const 
 	return *dst ? 0 : OOM();
 }
 
-int overlay_opts_add(struct overlay_opts *o, const char *key, const char *value, const char *cwd,
-		     char *err, size_t errlen)
+int overlay_opts_add(struct overlay_opts *o, const char *key, const char *value, const char *cwd, char *err,
+		     size_t errlen)
 {
 	bool data;
 	char *s;
@@ -217,8 +215,7 @@ int overlay_opts_add(struct overlay_opts *o, const char *key, const char *value,
 	return 0;
 }
 
-int overlay_opts_parse(const char *data, const char *cwd, struct overlay_opts *o, char *err,
-		       size_t errlen)
+int overlay_opts_parse(const char *data, const char *cwd, struct overlay_opts *o, char *err, size_t errlen)
 {
 	char *buf, *opt;
 	int r = 0;

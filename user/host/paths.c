@@ -131,9 +131,19 @@ void path_common(char *dir, const char *path)
 }
 
 static const char *const system_prefixes[] = {
-	"/etc/ld.so.preload", "/etc/selinux/", "/sys/fs/smackfs", "/usr/lib/locale/",
-	"/usr/share/locale/", "/usr/lib/x86_64-linux-gnu/gconv/", "/usr/share/zoneinfo/",
-	"/run/mount/utab", "/sbin/mount.", "/sbin/fs.d/", "/sbin/fs/", "/proc/", "/dev/tty",
+	"/etc/ld.so.preload",
+	"/etc/selinux/",
+	"/sys/fs/smackfs",
+	"/usr/lib/locale/",
+	"/usr/share/locale/",
+	"/usr/lib/x86_64-linux-gnu/gconv/",
+	"/usr/share/zoneinfo/",
+	"/run/mount/utab",
+	"/sbin/mount.",
+	"/sbin/fs.d/",
+	"/sbin/fs/",
+	"/proc/",
+	"/dev/tty",
 };
 
 bool path_is_system_noise(const char *path)

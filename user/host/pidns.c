@@ -46,7 +46,8 @@ int pidns_iter_id(struct core_btf *cb, bool custom_btf, char *why, size_t len)
 		return 0;
 	}
 	return core_btf_cached_id(cb, ITER_FACT, ITER_FUNC, BTF_KIND_FUNC,
-				  "no " ITER_FUNC " in the kernel's BTF (task iterators came in Linux 5.8)", why, len);
+				  "no " ITER_FUNC " in the kernel's BTF (task iterators came in Linux 5.8)", why,
+				  len);
 }
 
 int pidns_iter_register(int id)

@@ -32,9 +32,11 @@ static const struct {
 	const char *key;
 	size_t off;
 } strs[] = {
-#define S(m) { #m, offsetof(struct pod_info, m) }
-	S(name), S(name_from), S(namespace), S(namespace_from), S(uid), S(uid_from), S(container),
-	S(hostname),
+#define S(m)                                     \
+	{                                        \
+#m, offsetof(struct pod_info, m) \
+	}
+	S(name), S(name_from), S(namespace), S(namespace_from), S(uid), S(uid_from), S(container), S(hostname),
 #undef S
 };
 #define NSTRS (sizeof(strs) / sizeof(strs[0]))
@@ -152,8 +154,9 @@ static int pod_from_mounts(const char *mountinfo, struct pod_info *p)
 			continue;
 		if (!hosts && strncmp(rest, "/containers/", 12))
 			continue;
-		if (!p->uid && (!(p->uid = strndup(uid, n)) ||
-				!(p->uid_from = strdup(hosts ? "/etc/hosts mount" : "/dev/termination-log mount"))))
+		if (!p->uid &&
+		    (!(p->uid = strndup(uid, n)) ||
+		     !(p->uid_from = strdup(hosts ? "/etc/hosts mount" : "/dev/termination-log mount"))))
 			ret = -1;
 		if (!ret && !hosts && !p->container) {
 			rest += 12;

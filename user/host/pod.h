@@ -31,7 +31,7 @@ struct pod_info {
 	char *name, *name_from;
 	char *namespace, *namespace_from;
 	char *uid, *uid_from;
-	char *container;            /* the container's name in the pod spec */
+	char *container; /* the container's name in the pod spec */
 	char *hostname;
 };
 

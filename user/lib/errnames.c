@@ -22,7 +22,10 @@ const char *errno_name(int err)
 }
 
 /* Aliases glibc does not return from strerrorname_np because they share a number. */
-static const struct { const char *name; int err; } aliases[] = {
+static const struct {
+	const char *name;
+	int err;
+} aliases[] = {
 	{ "EWOULDBLOCK", EWOULDBLOCK },
 	{ "ENOTSUP", ENOTSUP },
 	{ "EDEADLOCK", EDEADLOCK },

@@ -145,10 +145,24 @@ static void sep(struct jbuf *b)
 		jbuf_putc(b, ',');
 }
 
-void jobj_begin(struct jbuf *b) { sep(b); jbuf_putc(b, '{'); }
-void jobj_end(struct jbuf *b) { jbuf_putc(b, '}'); }
-void jarr_begin(struct jbuf *b) { sep(b); jbuf_putc(b, '['); }
-void jarr_end(struct jbuf *b) { jbuf_putc(b, ']'); }
+void jobj_begin(struct jbuf *b)
+{
+	sep(b);
+	jbuf_putc(b, '{');
+}
+void jobj_end(struct jbuf *b)
+{
+	jbuf_putc(b, '}');
+}
+void jarr_begin(struct jbuf *b)
+{
+	sep(b);
+	jbuf_putc(b, '[');
+}
+void jarr_end(struct jbuf *b)
+{
+	jbuf_putc(b, ']');
+}
 
 void jobj_key(struct jbuf *b, const char *key)
 {

@@ -64,13 +64,22 @@ struct jval {
 		bool b;
 		struct {
 			double d;
-			int64_t i;       /* valid when is_i64 */
-			uint64_t u;      /* valid when is_u64 */
+			int64_t i;           /* valid when is_i64 */
+			uint64_t u;          /* valid when is_u64 */
 			bool is_i64, is_u64; /* an integer literal that fits exactly */
 		} num;
-		struct { char *s; size_t len; } str; /* UTF-8, NUL-terminated; may hold \u0000 */
-		struct { struct jval *v; size_t n; } arr;
-		struct { struct jmember *m; size_t n; } obj;
+		struct {
+			char *s;
+			size_t len;
+		} str; /* UTF-8, NUL-terminated; may hold \u0000 */
+		struct {
+			struct jval *v;
+			size_t n;
+		} arr;
+		struct {
+			struct jmember *m;
+			size_t n;
+		} obj;
 	};
 };
 

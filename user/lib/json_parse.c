@@ -159,8 +159,8 @@ static int unicode_escape(struct parser *ps, const unsigned char *q, uint32_t *c
 		return fail(ps, "unpaired surrogate in \\u escape");
 	if (*cp < 0xd800 || *cp > 0xdbff)
 		return 0;
-	if (q - ps->p < 6 || ps->p[0] != '\\' || ps->p[1] != 'u' || hex4(ps->p + 2, &lo) ||
-	    lo < 0xdc00 || lo > 0xdfff)
+	if (q - ps->p < 6 || ps->p[0] != '\\' || ps->p[1] != 'u' || hex4(ps->p + 2, &lo) || lo < 0xdc00 ||
+	    lo > 0xdfff)
 		return fail(ps, "unpaired surrogate in \\u escape");
 	ps->p += 6;
 	*cp = 0x10000 + ((*cp - 0xd800) << 10) + (lo - 0xdc00);
@@ -496,16 +496,26 @@ static struct jval *parse_one(struct parser *ps)
 
 struct jval *json_parse(const char *s, size_t len, char *err, size_t errlen)
 {
-	struct parser ps = { (const unsigned char *)s, (const unsigned char *)s,
-			     (const unsigned char *)s + len, 0, err, errlen, NULL };
+	struct parser ps = { (const unsigned char *)s,
+			     (const unsigned char *)s,
+			     (const unsigned char *)s + len,
+			     0,
+			     err,
+			     errlen,
+			     NULL };
 
 	return parse_one(&ps);
 }
 
 struct jval *json_parse_in(struct json_arena *a, const char *s, size_t len, char *err, size_t errlen)
 {
-	struct parser ps = { (const unsigned char *)s, (const unsigned char *)s,
-			     (const unsigned char *)s + len, 0, err, errlen, a };
+	struct parser ps = { (const unsigned char *)s,
+			     (const unsigned char *)s,
+			     (const unsigned char *)s + len,
+			     0,
+			     err,
+			     errlen,
+			     a };
 
 	json_arena_reset(a);
 	return parse_one(&ps);
@@ -513,8 +523,9 @@ struct jval *json_parse_in(struct json_arena *a, const char *s, size_t len, char
 
 int json_parse_flat(struct json_arena *a, const char *s, size_t len, json_member_fn *member, void *ctx)
 {
-	struct parser ps = { (const unsigned char *)s, (const unsigned char *)s,
-			     (const unsigned char *)s + len, 0, NULL, 0, a };
+	struct parser ps = {
+		(const unsigned char *)s, (const unsigned char *)s, (const unsigned char *)s + len, 0, NULL, 0, a
+	};
 
 	json_arena_reset(a);
 	if (!eat(&ps, '{'))

@@ -12,11 +12,11 @@
 #include <stddef.h>
 
 struct spawn {
-	char *const *argv;  /* argv[0] is looked up on PATH */
-	const char *input;  /* written to its stdin, then closed; NULL: stdin on /dev/null */
-	bool capture_err;   /* its stderr into err; else passed through to fstrace's */
-	int timeout_ms;     /* > 0: past it, its process group (its own) is killed */
-	size_t max_output;  /* what is kept of each stream; the rest is read and dropped */
+	char *const *argv; /* argv[0] is looked up on PATH */
+	const char *input; /* written to its stdin, then closed; NULL: stdin on /dev/null */
+	bool capture_err;  /* its stderr into err; else passed through to fstrace's */
+	int timeout_ms;    /* > 0: past it, its process group (its own) is killed */
+	size_t max_output; /* what is kept of each stream; the rest is read and dropped */
 };
 
 enum spawn_result {
@@ -29,7 +29,7 @@ enum spawn_result {
 struct spawned {
 	char *out, *err; /* NUL-terminated (never NULL after SPAWN_EXITED); free both */
 	size_t out_len, err_len;
-	bool oom;        /* memory ran out: the captured output is incomplete */
+	bool oom; /* memory ran out: the captured output is incomplete */
 	int status;
 	int exec_err;
 };

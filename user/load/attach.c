@@ -50,8 +50,9 @@ static struct {
 
 static bool log_line_is_stats(const char *line)
 {
-	static const char *const stats[] = { "processed ", "verification time", "stack depth", "max_states",
-					     "peak_states", "-- END", "" };
+	static const char *const stats[] = {
+		"processed ", "verification time", "stack depth", "max_states", "peak_states", "-- END", ""
+	};
 
 	for (size_t i = 0; i < sizeof(stats) / sizeof(stats[0]); i++)
 		if (!strncmp(line, stats[i], strlen(stats[i])) && (stats[i][0] || !line[0]))
@@ -141,9 +142,13 @@ static int check_privileges(char *err, size_t errlen)
 	if (got && (has_cap(data, CAP_SYS_ADMIN) || (bpf && perfmon)))
 		return 0;
 	/* A container's default capabilities have neither: say what the pod spec must add. */
-	snprintf(err, errlen, "needs root: CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN) to load BPF programs; "
+	snprintf(err, errlen,
+		 "needs root: CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN) to load BPF programs; "
 		 "missing %s; in a container: securityContext: {capabilities: {add: [BPF, PERFMON]}}, or "
-		 "privileged: true", bpf ? "CAP_PERFMON" : perfmon ? "CAP_BPF" : "CAP_BPF and CAP_PERFMON");
+		 "privileged: true",
+		 bpf       ? "CAP_PERFMON"
+		 : perfmon ? "CAP_BPF"
+			   : "CAP_BPF and CAP_PERFMON");
 	return -1;
 }
 
@@ -189,8 +194,8 @@ static int attach_one(struct tracer *t, struct bpf_program *prog, char *err, siz
 }
 
 /* Hooks every run needs: a failure to attach is fatal. */
-static int attach_required(struct tracer *t, const char *hook, struct bpf_program **progs, int count,
-			   char *err, size_t errlen)
+static int attach_required(struct tracer *t, const char *hook, struct bpf_program **progs, int count, char *err,
+			   size_t errlen)
 {
 	for (int i = 0; i < count; i++)
 		if (attach_one(t, progs[i], err, errlen))
@@ -290,7 +295,8 @@ static void configure(struct fstrace_bpf *skel, const struct tracer_options *o, 
 		bpf_program__set_autoload(fentry[i], victims);
 	/* Allocating at run time only where the kernel's BPF allocator makes that safe (maps.bpf.h). */
 	if (!f->mem_alloc)
-		bpf_map__set_map_flags(skel->maps.traced, bpf_map__map_flags(skel->maps.traced) & ~BPF_F_NO_PREALLOC);
+		bpf_map__set_map_flags(skel->maps.traced,
+				       bpf_map__map_flags(skel->maps.traced) & ~BPF_F_NO_PREALLOC);
 	ro->targ_victims = victims;
 	if (!victims) /* unused then: not worth 4096 preallocated entries at every start */
 		bpf_map__set_max_entries(skel->maps.victims, 1);
@@ -321,7 +327,8 @@ static void configure(struct fstrace_bpf *skel, const struct tracer_options *o, 
 	ro->targ_repeats = true;
 	if (getrandom((void *)&ro->targ_repeat_seed, sizeof(ro->targ_repeat_seed), GRND_NONBLOCK) !=
 	    sizeof(ro->targ_repeat_seed))
-		ro->targ_repeat_seed = (uint64_t)(now_seconds() * 1e9) * 0x9e3779b97f4a7c15ull ^ (uint64_t)getpid();
+		ro->targ_repeat_seed =
+			(uint64_t)(now_seconds() * 1e9) * 0x9e3779b97f4a7c15ull ^ (uint64_t)getpid();
 }
 
 static double now_seconds(void)
@@ -397,14 +404,16 @@ static int attach_victims(struct tracer *t, bool victims, const char *why)
 			int e = errno;
 
 			bpf_link__destroy(link);
-			while (t->link_count > first) /* all three or none: a rename's inode without an unlink's misleads */
+			while (t->link_count >
+			       first) /* all three or none: a rename's inode without an unlink's misleads */
 				bpf_link__destroy(t->links[--t->link_count]);
 			set_mode(t, "removed_ino", "unavailable (fentry attach: %s)", strerror(e));
 			return 0;
 		}
 	}
 	if (victims)
-		set_mode(t, "removed_ino", "fentry%s", t->features.vfs_rmdir ? "" : " (rmdir: security_inode_rmdir)");
+		set_mode(t, "removed_ino", "fentry%s",
+			 t->features.vfs_rmdir ? "" : " (rmdir: security_inode_rmdir)");
 	else
 		set_mode(t, "removed_ino", "unavailable (fentry: %s)", why);
 	return 0;
@@ -419,8 +428,10 @@ static int start_in_pidns(struct tracer *t, const struct tracer_options *o, char
 
 	if (id > 0 && pidns_iter_register(id) == 0)
 		return 0;
-	snprintf(err, errlen, "fstrace runs in a pid namespace (a container) and cannot map its pids to the "
-		 "host's: %s", id > 0 ? "no section handler" : why);
+	snprintf(err, errlen,
+		 "fstrace runs in a pid namespace (a container) and cannot map its pids to the "
+		 "host's: %s",
+		 id > 0 ? "no section handler" : why);
 	return -1;
 }
 
@@ -433,11 +444,11 @@ static int learn_host_pids(struct tracer *t, char *err, size_t errlen)
 {
 	uint32_t self;
 
-	if (!pidns_is_host(&t->pidns) &&
-	    pidns_list(&t->pidns, t->skel->progs.fst_pidns_iter, err, errlen))
+	if (!pidns_is_host(&t->pidns) && pidns_list(&t->pidns, t->skel->progs.fst_pidns_iter, err, errlen))
 		return -1;
 	if (!(self = pidns_host_pid(&t->pidns, getpid()))) {
-		snprintf(err, errlen, "fstrace's own process is not in the task iterator's list of its pid namespace");
+		snprintf(err, errlen,
+			 "fstrace's own process is not in the task iterator's list of its pid namespace");
 		return -1;
 	}
 	t->skel->bss->self_tgid = self;
@@ -504,7 +515,8 @@ static void note_verified_insns(struct tracer *t)
 {
 	struct bpf_program *prog;
 
-	bpf_object__for_each_program(prog, t->skel->obj) {
+	bpf_object__for_each_program(prog, t->skel->obj)
+	{
 		struct bpf_prog_info info = {};
 		__u32 len = sizeof(info);
 		int fd = bpf_program__fd(prog);
@@ -527,7 +539,8 @@ static void set_path_modes(struct tracer *t, const struct tracer_options *o)
 	else
 		set_mode(t, "path", "default");
 	set_mode(t, "dirwalk", t->compat ? "unrolled" : "bpf_loop");
-	set_mode(t, "traced_map", t->features.mem_alloc ? "no_prealloc" : "preallocated (no bpf_mem_alloc: Linux 6.1)");
+	set_mode(t, "traced_map",
+		 t->features.mem_alloc ? "no_prealloc" : "preallocated (no bpf_mem_alloc: Linux 6.1)");
 	set_mode(t, "cgroup_filter", "%s%s", t->compat ? "cgroup ancestors read" : "ancestor helper",
 		 o->cgroup_id ? "" : ", no filter");
 }
@@ -576,7 +589,8 @@ again:
 		snprintf(refused, sizeof(refused), "%s%s%s", load_log.prog, load_log.prog[0] ? ": " : "",
 			 load_log.reason[0] ? load_log.reason : strerror(-ret));
 		if (o->verbose)
-			fprintf(stderr, "fstrace: the default programs were refused (%s); loading the compatible ones\n",
+			fprintf(stderr,
+				"fstrace: the default programs were refused (%s); loading the compatible ones\n",
 				refused);
 		snprintf(t->compat_why, sizeof(t->compat_why), "the default refused: %.120s", refused);
 		t->compat = tried_default = true;
@@ -588,9 +602,11 @@ again:
 		if (!t->skel)
 			snprintf(err, errlen, "opening the BPF programs failed: %s", strerror(-ret));
 		else
-			snprintf(err, errlen, "the kernel's verifier refused %s: %s%s%s (run with -v for the verifier log)",
-				 tried_default ? "both the default and the compatible programs" :
-				 t->compat ? "the compatible programs" : "the programs",
+			snprintf(err, errlen,
+				 "the kernel's verifier refused %s: %s%s%s (run with -v for the verifier log)",
+				 tried_default ? "both the default and the compatible programs"
+				 : t->compat   ? "the compatible programs"
+					       : "the programs",
 				 load_log.prog[0] ? load_log.prog : "", load_log.prog[0] ? ": " : "",
 				 load_log.reason[0] ? load_log.reason : strerror(-ret));
 		goto fail;
@@ -657,8 +673,10 @@ uint64_t tracer_lost(const struct tracer *t, uint64_t by_type[TRACER_LOST_TYPES]
 
 struct repeat_maps tracer_repeat_maps(const struct tracer *t)
 {
-	return (struct repeat_maps){ .fd = { bpf_map__fd(t->skel->maps.repeats0), bpf_map__fd(t->skel->maps.repeats1) },
-				     .gen = &t->skel->bss->repeat_gen, .path_keys = (volatile uint64_t *)t->skel->bss->repeat_path_keys };
+	return (struct repeat_maps){ .fd = { bpf_map__fd(t->skel->maps.repeats0),
+					     bpf_map__fd(t->skel->maps.repeats1) },
+				     .gen = &t->skel->bss->repeat_gen,
+				     .path_keys = (volatile uint64_t *)t->skel->bss->repeat_path_keys };
 }
 
 int tracer_ringbuf_fd(const struct tracer *t)

@@ -12,9 +12,9 @@
 #include "collect/repeats.h"
 
 struct tracer_options {
-	bool use_traced;        /* only the traced process tree (run, record --pid) */
-	pid_t seed_pid;         /* record --pid: the tree's root, traced before attach */
-	uint64_t cgroup_id;     /* record --cgroup, 0 = any */
+	bool use_traced;    /* only the traced process tree (run, record --pid) */
+	pid_t seed_pid;     /* record --pid: the tree's root, traced before attach */
+	uint64_t cgroup_id; /* record --cgroup, 0 = any */
 	uint32_t cgroup_level;
 	const char *comm;       /* record --comm, NULL = any */
 	uint32_t ringbuf_bytes; /* power of two */
@@ -38,12 +38,12 @@ struct tracer {
 	struct hook_mode modes[TRACER_MAX_HOOKS];
 	int mode_count;
 	struct core_btf core_btf;
-	bool typed_sys_exit; /* fst_sys_exit_typed loaded (tp_btf), not fst_sys_exit (raw_tp) */
-	char typed_why[128]; /* else why not, for -v and the recording's header */
+	bool typed_sys_exit;   /* fst_sys_exit_typed loaded (tp_btf), not fst_sys_exit (raw_tp) */
+	char typed_why[128];   /* else why not, for -v and the recording's header */
 	double attach_seconds; /* from open to the last attach */
 	struct kernel_features features;
-	bool compat;           /* the compatible object was loaded (load/compat.h) */
-	char compat_why[160];  /* why: forced, a feature missing, or the default one refused */
+	bool compat;          /* the compatible object was loaded (load/compat.h) */
+	char compat_why[160]; /* why: forced, a feature missing, or the default one refused */
 	/* With -v: the verifier's count of instructions it processed, per loaded program (the
 	 * syscall-exit programs from the verifier's statistics, the rest from the kernel's
 	 * bpf_prog_info.verified_insns, 5.16 and later; 0 when neither says). */
@@ -52,7 +52,7 @@ struct tracer {
 		unsigned int insns;
 	} verified[TRACER_MAX_VERIFIED];
 	int verified_count;
-	struct pidns pidns;    /* fstrace's pid namespace and, inside one, the host pids of its processes */
+	struct pidns pidns; /* fstrace's pid namespace and, inside one, the host pids of its processes */
 };
 
 /* Opens, loads and attaches everything. On failure, err holds one line and nothing stays attached. */

@@ -75,12 +75,14 @@ static bool has_helper(enum bpf_func_id id)
 int kernel_basics_check(char *err, size_t errlen)
 {
 	if (libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_RAW_TRACEPOINT, NULL) != 1) {
-		snprintf(err, errlen, "this kernel has no BPF raw tracepoints (Linux 4.17 and later have them): "
+		snprintf(err, errlen,
+			 "this kernel has no BPF raw tracepoints (Linux 4.17 and later have them): "
 			 "fstrace cannot run here");
 		return -1;
 	}
 	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) != 1) {
-		snprintf(err, errlen, "this kernel has no BPF ring buffer (Linux 5.8 and later have it): "
+		snprintf(err, errlen,
+			 "this kernel has no BPF ring buffer (Linux 5.8 and later have it): "
 			 "fstrace cannot run here");
 		return -1;
 	}
@@ -94,7 +96,8 @@ int kernel_features_get(struct core_btf *cb, struct kernel_features *f, char *er
 	struct btf *vmlinux;
 
 	if (core_btf_fact_get(cb, FACT, fact, sizeof(fact)) == 0 &&
-	    sscanf(fact, "bpf_loop=%d ancestor_cgroup=%d mem_alloc=%d vfs_rmdir=%d", &loop, &anc, &mem, &rmdir) == 4) {
+	    sscanf(fact, "bpf_loop=%d ancestor_cgroup=%d mem_alloc=%d vfs_rmdir=%d", &loop, &anc, &mem, &rmdir) ==
+		    4) {
 		*f = (struct kernel_features){ loop, anc, mem, rmdir };
 		return 0;
 	}
@@ -106,7 +109,8 @@ int kernel_features_get(struct core_btf *cb, struct kernel_features *f, char *er
 	/* 6.1's allocator (commit 7c8199e24fa0, "bpf: Introduce any context BPF specific memory
 	 * allocator") is what made run-time allocating maps safe in tracing programs. */
 	f->mem_alloc = vmlinux && btf__find_by_name_kind(vmlinux, "bpf_mem_alloc", BTF_KIND_STRUCT) > 0;
-	f->vfs_rmdir = vmlinux && btf__find_by_name_kind(vmlinux, "vfs_rmdir", BTF_KIND_FUNC) > 0 && rmdir_is_whole();
+	f->vfs_rmdir =
+		vmlinux && btf__find_by_name_kind(vmlinux, "vfs_rmdir", BTF_KIND_FUNC) > 0 && rmdir_is_whole();
 	if (!vmlinux)
 		return 0; /* not a lasting answer: asked again next time */
 	snprintf(fact, sizeof(fact), "bpf_loop=%d ancestor_cgroup=%d mem_alloc=%d vfs_rmdir=%d", f->bpf_loop,
@@ -197,7 +201,8 @@ int btf_check_kernel(struct core_btf *cb, const char *path, char *err, size_t er
 	 * 6.18: freed __init code); another version's names thousands that this one lacks, and its
 	 * struct layouts would put every CO-RE read at the wrong offset. */
 	if (!funcs || missing * 20 > funcs) {
-		snprintf(err, errlen, "--btf %s does not describe the running kernel: %zu of the %zu functions it "
+		snprintf(err, errlen,
+			 "--btf %s does not describe the running kernel: %zu of the %zu functions it "
 			 "names are not in /proc/kallsyms (give the BTF of this kernel's build, `uname -r`)",
 			 path, missing, funcs);
 		return -1;

@@ -23,17 +23,20 @@
 #include "load/core_btf.h"
 #include "lib/util.h"
 
-static int cache_key(const char *source, bool running_kernel, const void *obj, size_t obj_size,
-		     uint64_t *key, char *err, size_t errlen)
+static int cache_key(const char *source, bool running_kernel, const void *obj, size_t obj_size, uint64_t *key,
+		     char *err, size_t errlen)
 {
 	struct stat st;
 	uint64_t h = fnv1a(FNV1A_INIT, obj, obj_size);
 
 	if (stat(source, &st)) {
-		snprintf(err, errlen, "no kernel BTF at %s: %s%s", source, strerror(errno),
-			 running_kernel ? " (in a container: mount the host's /sys/kernel/btf read-only; a kernel "
-			 "built without CONFIG_DEBUG_INFO_BTF: give its BTF with --btf PATH, e.g. from BTFHub, "
-			 "https://github.com/aquasecurity/btfhub-archive)" : "");
+		snprintf(
+			err, errlen, "no kernel BTF at %s: %s%s", source, strerror(errno),
+			running_kernel
+				? " (in a container: mount the host's /sys/kernel/btf read-only; a kernel "
+				  "built without CONFIG_DEBUG_INFO_BTF: give its BTF with --btf PATH, e.g. from BTFHub, "
+				  "https://github.com/aquasecurity/btfhub-archive)"
+				: "");
 		return -1;
 	}
 	if (running_kernel) {
@@ -141,8 +144,8 @@ static int store(struct core_btf *cb, const char *dir, const void *data, __u32 s
 	return 0;
 }
 
-static int build(struct core_btf *cb, const char *source, const char *dir,
-		 struct btf *(*open_local)(void *ctx), void *ctx, char *err, size_t errlen)
+static int build(struct core_btf *cb, const char *source, const char *dir, struct btf *(*open_local)(void *ctx),
+		 void *ctx, char *err, size_t errlen)
 {
 	struct btf *kernel = btf__parse(source, NULL), *local = NULL, *extract = NULL;
 	const void *data;
@@ -220,8 +223,8 @@ static int fact_path(const struct core_btf *cb, const char *name, char *out, siz
 {
 	size_t n = strlen(cb->path);
 
-	if (cb->memfd >= 0 || !cb->how || (strcmp(cb->how, "cached") && strcmp(cb->how, "built")) ||
-	    n < 4 || strcmp(cb->path + n - 4, ".btf"))
+	if (cb->memfd >= 0 || !cb->how || (strcmp(cb->how, "cached") && strcmp(cb->how, "built")) || n < 4 ||
+	    strcmp(cb->path + n - 4, ".btf"))
 		return -1;
 	return snprintf(out, len, "%.*s.%s", (int)(n - 4), cb->path, name) < (int)len ? 0 : -1;
 }

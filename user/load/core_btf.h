@@ -20,10 +20,10 @@ struct btf;
 #define CORE_BTF_DEFAULT_CACHE "/var/cache/fstrace"
 
 struct core_btf {
-	char path[512]; /* for bpf_object_open_opts.btf_custom_path */
-	int memfd;      /* when the extract could not be cached: it lives here, -1 otherwise */
-	const char *how; /* for -v: "cached", "built", "built, kept in memory", "whole BTF" */
-	char source[512]; /* the whole kernel BTF */
+	char path[512];     /* for bpf_object_open_opts.btf_custom_path */
+	int memfd;          /* when the extract could not be cached: it lives here, -1 otherwise */
+	const char *how;    /* for -v: "cached", "built", "built, kept in memory", "whole BTF" */
+	char source[512];   /* the whole kernel BTF */
 	struct btf *kernel; /* parsed, while a start still needs it (core_btf_kernel) */
 };
 

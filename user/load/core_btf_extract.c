@@ -68,7 +68,8 @@ static int copy_enum(struct extract *x, const struct btf_type *t, const char *na
 
 	id = btf__add_enum64(x->dst, name, t->size, btf_kflag(t));
 	for (int i = 0; id > 0 && i < n; i++)
-		if (btf__add_enum64_value(x->dst, btf__name_by_offset(x->src, e[i].name_off), btf_enum64_value(&e[i])))
+		if (btf__add_enum64_value(x->dst, btf__name_by_offset(x->src, e[i].name_off),
+					  btf_enum64_value(&e[i])))
 			return -EINVAL;
 	return id;
 }
@@ -232,9 +233,11 @@ struct btf *core_btf_extract(const struct btf *kernel, const struct btf *local)
 		if (!w || w->done)
 			continue;
 		/* Flavours of one name are all satisfied by this copy. */
-		for (struct wanted *same = w; same >= list && !wanted_cmp(same->name, same->len, same->kind, w); same--)
+		for (struct wanted *same = w; same >= list && !wanted_cmp(same->name, same->len, same->kind, w);
+		     same--)
 			same->done = true;
-		for (struct wanted *same = w; same < list + count && !wanted_cmp(same->name, same->len, same->kind, w); same++)
+		for (struct wanted *same = w;
+		     same < list + count && !wanted_cmp(same->name, same->len, same->kind, w); same++)
 			same->done = true;
 		ok = copy_type(&x, id) > 0;
 	}

@@ -12,22 +12,54 @@
 #define CWD FST_ARG_CWD
 
 /* class, path, dirfd, path2, dirfd2, fstype, data, flags, fd */
-#define FAIL(path, dirfd) { FST_SC_FAIL, path, dirfd, N, N, N, N, N, N }
-#define FAIL2(path, dirfd, path2, dirfd2) { FST_SC_FAIL, path, dirfd, path2, dirfd2, N, N, N, N }
-#define REMOVE(path, dirfd) { FST_SC_FAIL | FST_SC_REMOVE, path, dirfd, N, N, N, N, N, N }
-#define RENAME(path, dirfd, path2, dirfd2) { FST_SC_FAIL | FST_SC_RENAME, path, dirfd, path2, dirfd2, N, N, N, N }
-#define MOUNT(path, dirfd, path2, dirfd2, fstype, data, flags) \
-	{ FST_SC_MOUNT, path, dirfd, path2, dirfd2, fstype, data, flags, N }
+#define FAIL(path, dirfd)                                  \
+	{                                                  \
+		FST_SC_FAIL, path, dirfd, N, N, N, N, N, N \
+	}
+#define FAIL2(path, dirfd, path2, dirfd2)                           \
+	{                                                           \
+		FST_SC_FAIL, path, dirfd, path2, dirfd2, N, N, N, N \
+	}
+#define REMOVE(path, dirfd)                                                \
+	{                                                                  \
+		FST_SC_FAIL | FST_SC_REMOVE, path, dirfd, N, N, N, N, N, N \
+	}
+#define RENAME(path, dirfd, path2, dirfd2)                                          \
+	{                                                                           \
+		FST_SC_FAIL | FST_SC_RENAME, path, dirfd, path2, dirfd2, N, N, N, N \
+	}
+#define MOUNT(path, dirfd, path2, dirfd2, fstype, data, flags)                   \
+	{                                                                        \
+		FST_SC_MOUNT, path, dirfd, path2, dirfd2, fstype, data, flags, N \
+	}
 /* A call on a descriptor (bpf/fstrace.h, layout.fd); name: an xattr name argument, or N */
-#define FD(fd, name) { FST_SC_FAIL, N, N, N, N, N, name, N, fd }
+#define FD(fd, name)                                    \
+	{                                               \
+		FST_SC_FAIL, N, N, N, N, N, name, N, fd \
+	}
 /* read family: only EIO, EUCLEAN and EBADMSG */
-#define FD_READ(fd) { FST_SC_FAIL | FST_SC_IOERR_ONLY, N, N, N, N, N, N, N, fd }
+#define FD_READ(fd)                                                      \
+	{                                                                \
+		FST_SC_FAIL | FST_SC_IOERR_ONLY, N, N, N, N, N, N, N, fd \
+	}
 /* xattr reads, where "no such attribute" and the size probe are answers */
-#define FD_XATTR_GET(fd, name) { FST_SC_FAIL | FST_SC_XATTR_ANSWERS, N, N, N, N, N, name, N, fd }
-#define PATH_XATTR(path, name) { FST_SC_FAIL, path, CWD, N, N, N, name, N, N }
-#define PATH_XATTR_GET(path, name) { FST_SC_FAIL | FST_SC_XATTR_ANSWERS, path, CWD, N, N, N, name, N, N }
+#define FD_XATTR_GET(fd, name)                                                 \
+	{                                                                      \
+		FST_SC_FAIL | FST_SC_XATTR_ANSWERS, N, N, N, N, N, name, N, fd \
+	}
+#define PATH_XATTR(path, name)                              \
+	{                                                   \
+		FST_SC_FAIL, path, CWD, N, N, N, name, N, N \
+	}
+#define PATH_XATTR_GET(path, name)                                                 \
+	{                                                                          \
+		FST_SC_FAIL | FST_SC_XATTR_ANSWERS, path, CWD, N, N, N, name, N, N \
+	}
 
-#define SC(name, layout) { #name, __NR_##name, layout }
+#define SC(name, layout)                   \
+	{                                  \
+#name, __NR_##name, layout \
+	}
 
 const struct traced_syscall traced_syscalls[] = {
 	SC(open, FAIL(0, CWD)),

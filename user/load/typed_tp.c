@@ -26,8 +26,8 @@ int typed_tp_sys_exit_id(struct core_btf *cb, bool custom_btf, char *why, size_t
 		snprintf(why, len, "kernel BTF from --btf, not sysfs");
 		return 0;
 	}
-	return core_btf_cached_id(cb, FACT, TYPE_NAME, BTF_KIND_TYPEDEF, "no " TYPE_NAME " in the kernel's BTF", why,
-				  len);
+	return core_btf_cached_id(cb, FACT, TYPE_NAME, BTF_KIND_TYPEDEF, "no " TYPE_NAME " in the kernel's BTF",
+				  why, len);
 }
 
 void typed_tp_refused(struct core_btf *cb, int err)

@@ -29,8 +29,8 @@ static char *vfmt(const char *fmt, va_list ap)
 	return vasprintf(&s, fmt, ap) < 0 ? NULL : s;
 }
 
-struct preflight_item *preflight_add(struct preflight *p, enum severity sev, const char *class,
-				     const char *cause, const char *fmt, ...)
+struct preflight_item *preflight_add(struct preflight *p, enum severity sev, const char *class, const char *cause,
+				     const char *fmt, ...)
 {
 	struct preflight_item *v = realloc(p->items, (p->n + 1) * sizeof(*v)), *x;
 	va_list ap;
@@ -125,8 +125,8 @@ int preflight_run(struct preflight *p, const struct preflight_options *o, const 
 	preflight_check_kernel(p, h);
 	if (!h->root)
 		preflight_note(p, "not root: directories only root may enter (a data root's parent, "
-			       "kubelet's pod volumes) and /sys/kernel/tracing are not looked into, and what "
-			       "fstrace run and record need (CAP_BPF, CAP_PERFMON) is not there");
+				  "kubelet's pod volumes) and /sys/kernel/tracing are not looked into, and what "
+				  "fstrace run and record need (CAP_BPF, CAP_PERFMON) is not there");
 	preflight_sort(p);
 	ret = 0;
 out:

@@ -26,54 +26,54 @@
 
 /* Where the rules read the machine; preflight_host_default() is the real one. */
 struct preflight_host {
-	struct device_roots roots;   /* /sys, /dev, /proc/self/mountinfo */
+	struct device_roots roots; /* /sys, /dev, /proc/self/mountinfo */
 	int (*statvfs)(const char *path, struct statvfs *st);
-	const char *btf;             /* "/sys/kernel/btf/vmlinux" */
-	const char *tracefs;         /* "/sys/kernel/tracing" */
-	const char *lockdown;        /* "/sys/kernel/security/lockdown" */
-	const char *release;         /* the kernel release (uname -r) */
-	bool root;                   /* euid 0: what is not visible without it is said so */
+	const char *btf;      /* "/sys/kernel/btf/vmlinux" */
+	const char *tracefs;  /* "/sys/kernel/tracing" */
+	const char *lockdown; /* "/sys/kernel/security/lockdown" */
+	const char *release;  /* the kernel release (uname -r) */
+	bool root;            /* euid 0: what is not visible without it is said so */
 };
 
 struct preflight_options {
-	char **paths;                /* PATH...: these as data roots, and only their filesystems */
+	char **paths; /* PATH...: these as data roots, and only their filesystems */
 	size_t npaths;
-	const char *docker_config;   /* daemon.json (default /etc/docker/daemon.json) */
-	bool docker_config_given;    /* --docker-config: unreadable is an error, not a note */
-	double max_used;             /* --max-used PCT: space or inodes used at or above it (default 90) */
-	uint64_t min_free_inodes;    /* --min-free-inodes N: fewer free inodes than this (default 1000) */
-	bool kube;                   /* --kube: read Longhorn volumes with kubectl */
+	const char *docker_config; /* daemon.json (default /etc/docker/daemon.json) */
+	bool docker_config_given;  /* --docker-config: unreadable is an error, not a note */
+	double max_used;           /* --max-used PCT: space or inodes used at or above it (default 90) */
+	uint64_t min_free_inodes;  /* --min-free-inodes N: fewer free inodes than this (default 1000) */
+	bool kube;                 /* --kube: read Longhorn volumes with kubectl */
 };
 
 /* One thing found. Strings owned, class/cause/remedy static. */
 struct preflight_item {
 	enum severity severity;
-	const char *class, *cause;   /* the report's classes where the failure it predicts has one */
+	const char *class, *cause; /* the report's classes where the failure it predicts has one */
 	char *title;
-	char *path;                  /* the data root, or the mountpoint */
+	char *path; /* the data root, or the mountpoint */
 	char *mountpoint, *fstype, *source, *device;
-	char **details;              /* the mount stack, the numbers */
+	char **details; /* the mount stack, the numbers */
 	size_t ndetails;
 	const char *remedy;
 };
 
-struct preflight_root {          /* a container data root looked at */
-	char *path, *from;           /* from: "argument", "default", "daemon.json FILE" */
+struct preflight_root {    /* a container data root looked at */
+	char *path, *from; /* from: "argument", "default", "daemon.json FILE" */
 	bool exists;
-	char *mountpoint, *fstype;   /* the mount it lies on */
+	char *mountpoint, *fstype; /* the mount it lies on */
 };
 
-struct preflight_fs {            /* a filesystem looked at, once per device */
+struct preflight_fs { /* a filesystem looked at, once per device */
 	char *mountpoint, *fstype, *source, *device;
-	bool has_stats;              /* statvfs answered */
+	bool has_stats;                   /* statvfs answered */
 	double used_pct, inodes_used_pct; /* -1: not applicable (no blocks, no inode count) */
 	uint64_t free_inodes;
-	int64_t ext4_errors;         /* -1: not ext4 */
+	int64_t ext4_errors; /* -1: not ext4 */
 };
 
-struct preflight_feature {       /* a kernel feature fstrace needs */
+struct preflight_feature { /* a kernel feature fstrace needs */
 	const char *name;
-	bool ok, known;              /* known false: could not be read (then detail says why) */
+	bool ok, known; /* known false: could not be read (then detail says why) */
 	char *detail;
 };
 
@@ -86,7 +86,7 @@ struct preflight {
 	size_t nfs;
 	struct preflight_feature *features;
 	size_t nfeatures;
-	char **notes;                /* what could not be seen, and why */
+	char **notes; /* what could not be seen, and why */
 	size_t nnotes;
 	char *hostname, *kernel;
 	bool root;
@@ -111,9 +111,8 @@ int preflight_check_filesystems(struct preflight *p, const struct preflight_opti
 void preflight_check_kernel(struct preflight *p, const struct preflight_host *h);
 
 /* Adding to the report (preflight.c's helpers): an item, a detail line, a note. */
-struct preflight_item *preflight_add(struct preflight *p, enum severity sev, const char *class,
-				     const char *cause, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+struct preflight_item *preflight_add(struct preflight *p, enum severity sev, const char *class, const char *cause,
+				     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 void preflight_detail(struct preflight_item *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void preflight_note(struct preflight *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Most severe first, then in the order found. */

@@ -48,7 +48,7 @@ static struct preflight_item *missing(struct preflight *p, enum severity sev, co
 static const struct tracepoint {
 	const char *name, *dir; /* the name shown, the directory under events/ */
 	bool required;
-	const char *without;    /* what fstrace does not see without it */
+	const char *without; /* what fstrace does not see without it */
 } tracepoints[] = {
 	{ "raw_syscalls:sys_exit", "raw_syscalls/sys_exit", true, "failing system calls" },
 	{ "sched:sched_process_fork", "sched/sched_process_fork", true, "which process started which" },
@@ -71,7 +71,8 @@ void preflight_check_kernel(struct preflight *p, const struct preflight_host *h)
 		feature(p, "btf", false, false, "%s: permission denied", h->btf);
 	else {
 		feature(p, "btf", true, false, "%s: %s", h->btf, strerror(errno));
-		missing(p, SEV_HIGH, "no_btf", "the kernel has no BTF (/sys/kernel/btf/vmlinux): fstrace run and "
+		missing(p, SEV_HIGH, "no_btf",
+			"the kernel has no BTF (/sys/kernel/btf/vmlinux): fstrace run and "
 			"record need --btf FILE",
 			"Give fstrace the kernel's BTF with --btf FILE (a vmlinux with .BTF, or a file from "
 			"BTFHub for this exact kernel), or run a kernel built with CONFIG_DEBUG_INFO_BTF=y.");
@@ -82,8 +83,10 @@ void preflight_check_kernel(struct preflight *p, const struct preflight_host *h)
 
 		feature(p, "ringbuf", true, ok, "kernel %u.%u (the BPF ring buffer came in 5.8)", major, minor);
 		if (!ok)
-			missing(p, SEV_HIGH, "old_kernel", "the kernel is older than 5.8: no BPF ring buffer, fstrace "
-				"run and record cannot start", "Run fstrace on a kernel of 5.8 or later.");
+			missing(p, SEV_HIGH, "old_kernel",
+				"the kernel is older than 5.8: no BPF ring buffer, fstrace "
+				"run and record cannot start",
+				"Run fstrace on a kernel of 5.8 or later.");
 	}
 
 	for (size_t i = 0; i < sizeof(tracepoints) / sizeof(tracepoints[0]); i++) {
@@ -93,11 +96,15 @@ void preflight_check_kernel(struct preflight *p, const struct preflight_host *h)
 		if (access(path, X_OK)) {
 			feature(p, tp->name, false, false, "%s: %s", path, strerror(errno));
 			if (errno == EACCES)
-				preflight_note(p, "%s: permission denied: the tracepoints are not checked; run as root",
-					       h->tracefs);
+				preflight_note(
+					p, "%s: permission denied: the tracepoints are not checked; run as root",
+					h->tracefs);
 			else
-				preflight_note(p, "%s is not there (tracefs not mounted here): the tracepoints are not "
-					       "checked", path);
+				preflight_note(
+					p,
+					"%s is not there (tracefs not mounted here): the tracepoints are not "
+					"checked",
+					path);
 			continue;
 		}
 		snprintf(path, sizeof(path), "%s/events/%s", h->tracefs, tp->dir);
@@ -107,9 +114,11 @@ void preflight_check_kernel(struct preflight *p, const struct preflight_host *h)
 		}
 		feature(p, tp->name, true, false, "no tracepoint: fstrace will not see %s", tp->without);
 		if (tp->required) {
-			struct preflight_item *x = preflight_add(p, SEV_HIGH, "kernel", "no_tracepoint",
-								 "the kernel has no %s tracepoint: fstrace run and "
-								 "record need it for %s", tp->name, tp->without);
+			struct preflight_item *x =
+				preflight_add(p, SEV_HIGH, "kernel", "no_tracepoint",
+					      "the kernel has no %s tracepoint: fstrace run and "
+					      "record need it for %s",
+					      tp->name, tp->without);
 
 			if (x)
 				x->remedy = "Run fstrace on a kernel built with CONFIG_FTRACE_SYSCALLS and "
@@ -121,10 +130,11 @@ void preflight_check_kernel(struct preflight *p, const struct preflight_host *h)
 		bool conf = fgets(buf, sizeof(buf), f) && strstr(buf, "[confidentiality]");
 
 		fclose(f);
-		feature(p, "lockdown", true, !conf, "%s", conf ? "confidentiality: BPF may not read kernel memory"
-							  : "not in confidentiality mode");
+		feature(p, "lockdown", true, !conf, "%s",
+			conf ? "confidentiality: BPF may not read kernel memory" : "not in confidentiality mode");
 		if (conf)
-			missing(p, SEV_HIGH, "lockdown", "kernel lockdown is in confidentiality mode: BPF programs "
+			missing(p, SEV_HIGH, "lockdown",
+				"kernel lockdown is in confidentiality mode: BPF programs "
 				"that read kernel memory (all of fstrace's) are refused",
 				"Boot with lockdown=integrity (or none), or turn Secure Boot's lockdown off for this "
 				"machine: confidentiality mode forbids what every BPF tracer does.");

@@ -32,8 +32,8 @@ static void summary(const struct preflight *p, FILE *out, const char *lead)
 	counts(p, c);
 	fprintf(out, "%sfstrace check on %s (kernel %s): ", lead, p->hostname, p->kernel);
 	if (p->n)
-		fprintf(out, "%zu finding%s (%zu critical, %zu high, %zu medium, %zu low)", p->n, p->n == 1 ? "" : "s",
-			c[SEV_CRITICAL], c[SEV_HIGH], c[SEV_MEDIUM], c[SEV_LOW]);
+		fprintf(out, "%zu finding%s (%zu critical, %zu high, %zu medium, %zu low)", p->n,
+			p->n == 1 ? "" : "s", c[SEV_CRITICAL], c[SEV_HIGH], c[SEV_MEDIUM], c[SEV_LOW]);
 	else
 		fputs("nothing found", out);
 	fprintf(out, "; %zu data root%s, %zu filesystem%s, %zu kernel feature%s looked at\n", roots_present(p),
@@ -93,7 +93,9 @@ static int render_text(const struct preflight *p, FILE *out)
 	fputs("kernel:", out);
 	for (size_t i = 0; i < p->nfeatures; i++)
 		fprintf(out, " %s %s%s", p->features[i].name,
-			!p->features[i].known ? "not seen" : p->features[i].ok ? "ok" : "MISSING",
+			!p->features[i].known ? "not seen"
+			: p->features[i].ok   ? "ok"
+					      : "MISSING",
 			i + 1 < p->nfeatures ? "," : "");
 	fputc('\n', out);
 	for (size_t i = 0; i < p->nnotes; i++)
@@ -252,8 +254,8 @@ static int render_md(const struct preflight *p, FILE *out)
 	for (size_t i = 0; i < p->n; i++) {
 		const struct preflight_item *x = &p->items[i];
 
-		fprintf(out, "\n## %zu. %s/%s (%s)\n\n%s\n\n", i + 1, x->class, x->cause, severity_name(x->severity),
-			x->title);
+		fprintf(out, "\n## %zu. %s/%s (%s)\n\n%s\n\n", i + 1, x->class, x->cause,
+			severity_name(x->severity), x->title);
 		if (x->ndetails) {
 			fputs("```\n", out);
 			for (size_t j = 0; j < x->ndetails; j++)
@@ -276,9 +278,15 @@ int preflight_write(const struct preflight *p, FILE *out, enum report_format fmt
 	int ret;
 
 	switch (fmt) {
-	case REPORT_JSON: ret = render_json(p, out); break;
-	case REPORT_MD: ret = render_md(p, out); break;
-	default: ret = render_text(p, out); break;
+	case REPORT_JSON:
+		ret = render_json(p, out);
+		break;
+	case REPORT_MD:
+		ret = render_md(p, out);
+		break;
+	default:
+		ret = render_text(p, out);
+		break;
 	}
 	return ret || fflush(out) || ferror(out) ? -1 : 0;
 }

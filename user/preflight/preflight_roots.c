@@ -19,9 +19,9 @@ static const char *const default_roots[] = {
 	"/var/lib/docker",
 	"/var/lib/containerd",
 	"/var/lib/buildkit",
-	"/var/lib/containers",                      /* podman, buildah, CRI-O */
-	"/var/lib/rancher/k3s/agent/containerd",    /* k3s' own containerd */
-	"/var/lib/rancher/rke2/agent/containerd",   /* rke2's */
+	"/var/lib/containers",                    /* podman, buildah, CRI-O */
+	"/var/lib/rancher/k3s/agent/containerd",  /* k3s' own containerd */
+	"/var/lib/rancher/rke2/agent/containerd", /* rke2's */
 };
 
 /* Adds a data root once (by its resolved path). 0, or -1 when memory runs out. */
@@ -66,8 +66,10 @@ static char *docker_data_root(struct preflight *p, const char *file, bool given,
 			say("--docker-config %s: %s", file, strerror(errno));
 			*bad = true;
 		} else if (errno == EACCES) {
-			preflight_note(p, "%s: cannot read it (permission denied): Docker's data-root may be "
-				       "elsewhere; run as root to see it", file);
+			preflight_note(p,
+				       "%s: cannot read it (permission denied): Docker's data-root may be "
+				       "elsewhere; run as root to see it",
+				       file);
 		}
 		return NULL;
 	}
@@ -114,7 +116,8 @@ int preflight_roots(struct preflight *p, const struct preflight_options *o)
 		return -1;
 	if (dr && asprintf(&from, "daemon.json %s", config) >= 0) {
 		if (dr[0] != '/')
-			preflight_note(p, "%s: data-root \"%s\" is not an absolute path: Docker refuses it", config, dr);
+			preflight_note(p, "%s: data-root \"%s\" is not an absolute path: Docker refuses it",
+				       config, dr);
 		else
 			ret = add_root(p, dr, from);
 	}

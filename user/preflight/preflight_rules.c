@@ -28,13 +28,13 @@
 
 static void describe(char *buf, size_t len, const struct mount_entry *m)
 {
-	snprintf(buf, len, "%s mounted at %s (%s, device %u:%u)", m->fstype, m->mountpoint, m->source,
-		 m->major, m->minor);
+	snprintf(buf, len, "%s mounted at %s (%s, device %u:%u)", m->fstype, m->mountpoint, m->source, m->major,
+		 m->minor);
 }
 
 /* One layer directory of an overlay, and what it lies on, deeper while that is overlay too. */
-static void layer_stack(struct preflight_item *x, const struct mount_table *t, const char *what,
-			const char *dir, int depth)
+static void layer_stack(struct preflight_item *x, const struct mount_table *t, const char *what, const char *dir,
+			int depth)
 {
 	const struct mount_entry *m;
 	struct overlay_opts oo = {};
@@ -44,8 +44,10 @@ static void layer_stack(struct preflight_item *x, const struct mount_table *t, c
 	if (stat(dir, &st)) {
 		/* Mounted from another mount namespace (a container's root filesystem, whose layers
 		 * are on the node): the path means nothing here. */
-		preflight_detail(x, "%*s%s %s: not visible from here (mounted from another mount namespace: "
-				 "its layers are on the node)", depth * 2, "", what, dir);
+		preflight_detail(x,
+				 "%*s%s %s: not visible from here (mounted from another mount namespace: "
+				 "its layers are on the node)",
+				 depth * 2, "", what, dir);
 		return;
 	}
 	if (!(m = mount_table_find_path(t, dir)))
@@ -102,7 +104,8 @@ int preflight_check_roots(struct preflight *p, const struct mount_table *t)
 			layer_stack(x, t, "lowerdir", oo.lower[0], 1);
 		if (oo.nlower > 1)
 			preflight_detail(x, "  (%zu more lowerdirs)", oo.nlower - 1);
-		preflight_detail(x, "the kernel will say: overlay: filesystem on .../diff not supported as upperdir");
+		preflight_detail(x,
+				 "the kernel will say: overlay: filesystem on .../diff not supported as upperdir");
 		overlay_opts_free(&oo);
 	}
 	return 0;
@@ -112,9 +115,10 @@ int preflight_check_roots(struct preflight *p, const struct mount_table *t)
 static bool pseudo(const char *type)
 {
 	static const char *const skip[] = {
-		"proc", "sysfs", "cgroup", "cgroup2", "devpts", "securityfs", "debugfs", "tracefs", "bpf",
-		"pstore", "mqueue", "hugetlbfs", "configfs", "fusectl", "binfmt_misc", "autofs", "nsfs",
-		"rpc_pipefs", "efivarfs", "squashfs", "iso9660", "erofs", "ramfs", "overlay", "nfsd",
+		"proc",        "sysfs",  "cgroup",  "cgroup2",    "devpts",    "securityfs", "debugfs",
+		"tracefs",     "bpf",    "pstore",  "mqueue",     "hugetlbfs", "configfs",   "fusectl",
+		"binfmt_misc", "autofs", "nsfs",    "rpc_pipefs", "efivarfs",  "squashfs",   "iso9660",
+		"erofs",       "ramfs",  "overlay", "nfsd",
 	};
 
 	for (size_t i = 0; i < sizeof(skip) / sizeof(skip[0]); i++)
@@ -183,9 +187,11 @@ static void check_usage(struct preflight *p, const struct preflight_options *o, 
 				  fs->used_pct, a, b);
 		where_of(x, m, fs->device);
 		if (x) {
-			preflight_detail(x, "df: %" PRIu64 " blocks of %lu bytes, %" PRIu64 " free, %" PRIu64
-					 " available to users", (uint64_t)st.f_blocks, st.f_frsize,
-					 (uint64_t)st.f_bfree, (uint64_t)st.f_bavail);
+			preflight_detail(x,
+					 "df: %" PRIu64 " blocks of %lu bytes, %" PRIu64 " free, %" PRIu64
+					 " available to users",
+					 (uint64_t)st.f_blocks, st.f_frsize, (uint64_t)st.f_bfree,
+					 (uint64_t)st.f_bavail);
 			x->remedy = remedy_for("no_space", cause, NULL);
 		}
 	}
@@ -193,13 +199,16 @@ static void check_usage(struct preflight *p, const struct preflight_options *o, 
 		cause = !strcmp(m->fstype, "tmpfs") ? "tmpfs" : "inodes";
 		x = preflight_add(p, st.f_ffree < o->min_free_inodes ? SEV_HIGH : SEV_MEDIUM, "no_space", cause,
 				  "%s (%s) has %" PRIu64 " free inodes of %" PRIu64 " (%.0f%% used): when they "
-				  "are gone, creating a file fails ENOSPC with space left", m->mountpoint, m->fstype,
-				  (uint64_t)st.f_ffree, (uint64_t)st.f_files, fs->inodes_used_pct);
+				  "are gone, creating a file fails ENOSPC with space left",
+				  m->mountpoint, m->fstype, (uint64_t)st.f_ffree, (uint64_t)st.f_files,
+				  fs->inodes_used_pct);
 		where_of(x, m, fs->device);
 		if (x) {
-			preflight_detail(x, "df -i: %" PRIu64 " inodes, %" PRIu64 " free (--min-free-inodes %" PRIu64
-					 ", --max-used %.0f%%)", (uint64_t)st.f_files, (uint64_t)st.f_ffree,
-					 o->min_free_inodes, o->max_used);
+			preflight_detail(x,
+					 "df -i: %" PRIu64 " inodes, %" PRIu64 " free (--min-free-inodes %" PRIu64
+					 ", --max-used %.0f%%)",
+					 (uint64_t)st.f_files, (uint64_t)st.f_ffree, o->min_free_inodes,
+					 o->max_used);
 			x->remedy = remedy_for("no_space", cause, NULL);
 		}
 	}
@@ -234,8 +243,8 @@ static struct preflight_item *check_ext4(struct preflight *p, const struct mount
 	if (emergency) {
 		ro = preflight_add(p, SEV_CRITICAL, "read_only", "emergency_ro",
 				   "ext4 on %s mounted at %s has stopped writing (emergency_ro) while its mount "
-				   "options still say %s: every write there fails EROFS", fs->device, m->mountpoint,
-				   m->readonly ? "ro" : "rw");
+				   "options still say %s: every write there fails EROFS",
+				   fs->device, m->mountpoint, m->readonly ? "ro" : "rw");
 		where_of(ro, m, fs->device);
 		if (ro) {
 			preflight_detail(ro, "mount options: %s; superblock options: %s", m->options,
@@ -244,13 +253,16 @@ static struct preflight_item *check_ext4(struct preflight *p, const struct mount
 		}
 	}
 	if (d->has_ext4 && d->ext4_errors_count > 0) {
-		x = preflight_add(p, SEV_HIGH, "fs_corruption", d->longhorn_volume ? "longhorn" : "ext4_errors",
-				  "ext4 on %s mounted at %s has logged %" PRIu64 " error%s: the filesystem is damaged",
-				  fs->device, m->mountpoint, d->ext4_errors_count, d->ext4_errors_count == 1 ? "" : "s");
+		x = preflight_add(
+			p, SEV_HIGH, "fs_corruption", d->longhorn_volume ? "longhorn" : "ext4_errors",
+			"ext4 on %s mounted at %s has logged %" PRIu64 " error%s: the filesystem is damaged",
+			fs->device, m->mountpoint, d->ext4_errors_count, d->ext4_errors_count == 1 ? "" : "s");
 		where_of(x, m, fs->device);
 		if (x) {
-			preflight_detail(x, "/sys/fs/ext4/%s/errors_count: %" PRIu64 " (kept in the superblock until "
-					 "e2fsck clears it)", d->name, d->ext4_errors_count);
+			preflight_detail(x,
+					 "/sys/fs/ext4/%s/errors_count: %" PRIu64 " (kept in the superblock until "
+					 "e2fsck clears it)",
+					 d->name, d->ext4_errors_count);
 			ext4_error_detail(x, "first", &d->ext4_first);
 			ext4_error_detail(x, "last", &d->ext4_last);
 			x->remedy = remedy_for("fs_corruption", x->cause, NULL);
@@ -292,7 +304,8 @@ static void check_longhorn(struct preflight *p, const struct preflight_options *
 		return;
 	}
 	x = preflight_add(p, SEV_MEDIUM, "longhorn", "single_replica",
-			  "%s is on Longhorn volume %s, which keeps a single replica", m->mountpoint, d->longhorn_volume);
+			  "%s is on Longhorn volume %s, which keeps a single replica", m->mountpoint,
+			  d->longhorn_volume);
 	where_of(x, m, fs->device);
 	if (x) {
 		preflight_detail(x, "volumes.longhorn.io %s: numberOfReplicas 1, robustness %s, state %s",

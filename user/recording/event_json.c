@@ -85,9 +85,14 @@ void record_to_json(const struct record *r, struct jbuf *out)
 enum kind { K_U64, K_U32, K_I64, K_INT, K_STR, K_TYPE, K_COMM, K_ERRNO, K_DEV, K_BOOL, K_COUNT };
 
 /* has: offset + 1 of the bool that says the field is present, 0 when absence is the zero value. */
-#define F(key, kind, member) { key, sizeof(key) - 1, kind, offsetof(struct record, member), 0 }
-#define FH(key, kind, member, flag) \
-	{ key, sizeof(key) - 1, kind, offsetof(struct record, member), offsetof(struct record, flag) + 1 }
+#define F(key, kind, member)                                                   \
+	{                                                                      \
+		key, sizeof(key) - 1, kind, offsetof(struct record, member), 0 \
+	}
+#define FH(key, kind, member, flag)                                                                            \
+	{                                                                                                      \
+		key, sizeof(key) - 1, kind, offsetof(struct record, member), offsetof(struct record, flag) + 1 \
+	}
 
 static const struct field {
 	const char *key;
@@ -95,21 +100,36 @@ static const struct field {
 	enum kind kind;
 	size_t off, has;
 } fields[] = {
-	F("ts_ns", K_U64, ts_ns),	F("type", K_TYPE, type),
-	F("pid", K_U32, pid),		F("tid", K_U32, tid),
-	F("ppid", K_U32, ppid),		F("comm", K_COMM, comm),
-	FH("vpid", K_U32, vpid, has_vpid), FH("vppid", K_U32, vppid, has_vppid),
-	F("cgroup_id", K_U64, cgroup_id), F("mntns", K_U32, mntns),
-	FH("uid", K_U32, uid, has_uid),	FH("gid", K_U32, gid, has_uid),
-	F("syscall", K_STR, syscall),	FH("ret", K_I64, ret, has_ret),
-	F("errno", K_ERRNO, err),	F("path", K_STR, path),
-	F("path2", K_STR, path2),	F("cwd", K_STR, cwd),
-	F("fstype", K_STR, fstype),	F("data", K_STR, data),
-	FH("dev", K_DEV, dev_major, has_dev), F("ino", K_U64, ino),
-	F("func", K_STR, func),		F("line", K_U32, line),
-	F("msg", K_STR, msg),		F("fd", K_INT, fd),
-	FH("flags", K_U32, flags, has_flags), F("outsider", K_BOOL, outsider),
-	F("count", K_COUNT, count),	F("last_ns", K_U64, last_ns),
+	F("ts_ns", K_U64, ts_ns),
+	F("type", K_TYPE, type),
+	F("pid", K_U32, pid),
+	F("tid", K_U32, tid),
+	F("ppid", K_U32, ppid),
+	F("comm", K_COMM, comm),
+	FH("vpid", K_U32, vpid, has_vpid),
+	FH("vppid", K_U32, vppid, has_vppid),
+	F("cgroup_id", K_U64, cgroup_id),
+	F("mntns", K_U32, mntns),
+	FH("uid", K_U32, uid, has_uid),
+	FH("gid", K_U32, gid, has_uid),
+	F("syscall", K_STR, syscall),
+	FH("ret", K_I64, ret, has_ret),
+	F("errno", K_ERRNO, err),
+	F("path", K_STR, path),
+	F("path2", K_STR, path2),
+	F("cwd", K_STR, cwd),
+	F("fstype", K_STR, fstype),
+	F("data", K_STR, data),
+	FH("dev", K_DEV, dev_major, has_dev),
+	F("ino", K_U64, ino),
+	F("func", K_STR, func),
+	F("line", K_U32, line),
+	F("msg", K_STR, msg),
+	F("fd", K_INT, fd),
+	FH("flags", K_U32, flags, has_flags),
+	F("outsider", K_BOOL, outsider),
+	F("count", K_COUNT, count),
+	F("last_ns", K_U64, last_ns),
 	F("under_load", K_BOOL, under_load),
 };
 
@@ -201,8 +221,7 @@ static const char *set_field(struct record *r, const struct field *f, const stru
 		r->err = e;
 		break;
 	case K_DEV:
-		if (!s || !parse_u32(&p, &r->dev_major) || *p++ != ':' ||
-		    !parse_u32(&p, &r->dev_minor) || *p)
+		if (!s || !parse_u32(&p, &r->dev_major) || *p++ != ':' || !parse_u32(&p, &r->dev_minor) || *p)
 			return "expected \"major:minor\"";
 		break;
 	case K_BOOL:
@@ -324,7 +343,9 @@ static int flat_member(void *ctx, const char *key, size_t keylen, const struct j
 	const char *s;
 
 	if (k == NFIELDS) /* device, cgroup, pod hold objects: a flat line has them wrong */
-		return key_is(key, keylen, "device") || key_is(key, keylen, "cgroup") || key_is(key, keylen, "pod") ? -1 : 0;
+		return key_is(key, keylen, "device") || key_is(key, keylen, "cgroup") || key_is(key, keylen, "pod")
+			       ? -1
+			       : 0;
 	if (fields[k].kind == K_TYPE && (s = jval_str(v)) && (!strcmp(s, "trailer") || !strcmp(s, "header")))
 		return -1; /* not an event: the reader's to judge */
 	if (set_field(e->r, &fields[k], v))

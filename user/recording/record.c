@@ -12,20 +12,11 @@
 
 /* Indexed by enum rec_type; these names are the "type" values of the recording format. */
 static const char *const type_names[] = {
-	[REC_SYSCALL] = "syscall",
-	[REC_MOUNT] = "mount",
-	[REC_REMOVE] = "remove",
-	[REC_RENAME] = "rename",
-	[REC_EXT4_ERROR] = "ext4_error",
-	[REC_KMSG] = "kmsg",
-	[REC_PROC] = "proc",
-	[REC_DEVICE] = "device",
-	[REC_LAYER] = "layer",
-	[REC_OUTPUT] = "output",
-	[REC_CGROUP] = "cgroup",
-	[REC_POD] = "pod",
-	[REC_NOTE] = "note",
-	[REC_STATE] = "state",
+	[REC_SYSCALL] = "syscall", [REC_MOUNT] = "mount",           [REC_REMOVE] = "remove",
+	[REC_RENAME] = "rename",   [REC_EXT4_ERROR] = "ext4_error", [REC_KMSG] = "kmsg",
+	[REC_PROC] = "proc",       [REC_DEVICE] = "device",         [REC_LAYER] = "layer",
+	[REC_OUTPUT] = "output",   [REC_CGROUP] = "cgroup",         [REC_POD] = "pod",
+	[REC_NOTE] = "note",       [REC_STATE] = "state",
 };
 #define NTYPES (sizeof(type_names) / sizeof(type_names[0]))
 
@@ -66,10 +57,9 @@ void record_init(struct record *r)
 
 /* Every owned string, so free and copy cannot drift apart when a field is added. */
 static const size_t str_offs[] = {
-	offsetof(struct record, syscall), offsetof(struct record, path),
-	offsetof(struct record, path2), offsetof(struct record, cwd),
-	offsetof(struct record, fstype), offsetof(struct record, data),
-	offsetof(struct record, func), offsetof(struct record, msg),
+	offsetof(struct record, syscall), offsetof(struct record, path),   offsetof(struct record, path2),
+	offsetof(struct record, cwd),     offsetof(struct record, fstype), offsetof(struct record, data),
+	offsetof(struct record, func),    offsetof(struct record, msg),
 };
 #define NSTRS (sizeof(str_offs) / sizeof(str_offs[0]))
 
@@ -134,11 +124,11 @@ int record_assign(struct record *dst, const struct record *src)
 /* src's context object (device, cgroup, pod) into dst, which has none yet. */
 static int copy_object(struct record *dst, const struct record *src)
 {
-	if (src->device && (!(dst->device = calloc(1, sizeof(*dst->device))) ||
-			    device_info_copy(dst->device, src->device)))
+	if (src->device &&
+	    (!(dst->device = calloc(1, sizeof(*dst->device))) || device_info_copy(dst->device, src->device)))
 		return -1;
-	if (src->cgroup && (!(dst->cgroup = calloc(1, sizeof(*dst->cgroup))) ||
-			    cgroup_info_copy(dst->cgroup, src->cgroup)))
+	if (src->cgroup &&
+	    (!(dst->cgroup = calloc(1, sizeof(*dst->cgroup))) || cgroup_info_copy(dst->cgroup, src->cgroup)))
 		return -1;
 	if (src->pod && (!(dst->pod = calloc(1, sizeof(*dst->pod))) || pod_info_copy(dst->pod, src->pod)))
 		return -1;

@@ -35,8 +35,9 @@ enum rec_type {
 #define REC_TYPES (REC_STATE + 1)
 
 /* A REC_LAYER's flags. */
-#define LAYER_READONLY 1u       /* its mount is read-only */
-#define LAYER_UNDER_UNSEEN 2u   /* on an overlay whose own upper layer fstrace cannot see: that
+#define LAYER_READONLY 1u /* its mount is read-only */
+#define LAYER_UNDER_UNSEEN \
+	2u /* on an overlay whose own upper layer fstrace cannot see: that
 				 * overlay is a container's root, its layers on the node */
 
 struct device_info;
@@ -46,7 +47,7 @@ struct pod_info;
 /* Strings are owned by the record (heap) and NULL when the event does not have them. */
 struct record {
 	enum rec_type type;
-	uint64_t ts_ns;       /* CLOCK_BOOTTIME nanoseconds */
+	uint64_t ts_ns;          /* CLOCK_BOOTTIME nanoseconds */
 	uint32_t pid, tid, ppid; /* as the kernel names them: the host's */
 	/* pid and ppid in the pid namespace fstrace ran in (a container's), as the user and its /proc
 	 * see them, 0 for a process outside that namespace; only where has_vpid / has_vppid say so:
@@ -63,22 +64,22 @@ struct record {
 	bool has_uid;
 	uint64_t cgroup_id;
 	uint32_t mntns;
-	char *syscall;        /* "openat", or for proc: "fork"/"exec"/"exit" */
+	char *syscall; /* "openat", or for proc: "fork"/"exec"/"exit" */
 	bool has_ret;
-	int64_t ret;          /* return value; proc exit: the exit status */
-	int err;              /* errno number when ret < 0, else 0 */
-	char *path;           /* absolute where the kernel could resolve it */
+	int64_t ret; /* return value; proc exit: the exit status */
+	int err;     /* errno number when ret < 0, else 0 */
+	char *path;  /* absolute where the kernel could resolve it */
 	char *path2;
-	char *cwd;            /* directory a relative path was resolved against */
+	char *cwd; /* directory a relative path was resolved against */
 	char *fstype;
-	char *data;           /* mount data, fsconfig "key=value", exec filename */
+	char *data; /* mount data, fsconfig "key=value", exec filename */
 	uint32_t dev_major, dev_minor;
 	bool has_dev;
 	uint64_t ino;
-	char *func;           /* ext4_error function */
+	char *func; /* ext4_error function */
 	uint32_t line;
-	char *msg;            /* kernel message text */
-	int fd;               /* fsconfig/fsmount fd, or -1 */
+	char *msg; /* kernel message text */
+	int fd;    /* fsconfig/fsmount fd, or -1 */
 	uint32_t flags;
 	bool has_flags;
 	/* How many calls this record stands for: 1, or for a failure the kernel saw repeated (the

@@ -50,8 +50,8 @@ static int write_line(struct recording_writer *w)
 	return 0;
 }
 
-struct recording_writer *recording_create(const char *path, bool force,
-					  const struct recording_header *h, char *err, size_t errlen)
+struct recording_writer *recording_create(const char *path, bool force, const struct recording_header *h,
+					  char *err, size_t errlen)
 {
 	struct recording_writer *w;
 	int fd = create_output(path, force, err, errlen);

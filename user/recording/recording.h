@@ -28,7 +28,7 @@ struct recording_attach {
 struct recording_header {
 	int format_version;
 	char *fstrace_version;
-	char *kernel;             /* uname release */
+	char *kernel; /* uname release */
 	char *hostname;
 	char *boot_id;            /* event ts_ns only compare within one boot */
 	char *started;            /* RFC 3339, UTC */
@@ -41,14 +41,13 @@ struct recording_header {
 };
 
 /* Fills h for this machine and now; argv (argc > 0) is the command in run mode, else NULL. */
-int recording_header_fill(struct recording_header *h, const char *mode, int argc,
-			  char *const argv[], char *err, size_t errlen);
+int recording_header_fill(struct recording_header *h, const char *mode, int argc, char *const argv[], char *err,
+			  size_t errlen);
 int recording_header_add_attach(struct recording_header *h, const char *hook, const char *mode);
 void recording_header_free(struct recording_header *h);
 void recording_header_to_json(const struct recording_header *h, struct jbuf *out);
 /* 0; 1 when obj is not an fstrace header at all; -1 with a message (newer format, bad field). */
-int recording_header_from_json(const struct jval *obj, struct recording_header *h,
-			       char *err, size_t errlen);
+int recording_header_from_json(const struct jval *obj, struct recording_header *h, char *err, size_t errlen);
 /* The current time as RFC 3339 UTC ("2024-05-01T12:00:00Z"); buf needs 32 bytes. */
 void recording_timestamp(char *buf, size_t len);
 
@@ -60,8 +59,8 @@ struct recording_writer;
  * Creates path (mode 0600, never through a symlink) and writes the header. An existing path
  * is refused; with force a regular file is replaced, a symlink or anything else still refused.
  */
-struct recording_writer *recording_create(const char *path, bool force,
-					  const struct recording_header *h, char *err, size_t errlen);
+struct recording_writer *recording_create(const char *path, bool force, const struct recording_header *h,
+					  char *err, size_t errlen);
 /* Buffered: no system call per event. -1 with errno set and recording_writer_error(). */
 int recording_write(struct recording_writer *w, const struct record *r);
 /* Makes everything written so far decodable by a reader even if the process dies next. */
@@ -77,8 +76,7 @@ int recording_close(struct recording_writer *w, uint64_t events, uint64_t lost, 
 struct recording_reader;
 
 /* Opens and checks the file, filling h (free with recording_header_free); NULL with one line in err. */
-struct recording_reader *recording_open(const char *path, struct recording_header *h,
-					char *err, size_t errlen);
+struct recording_reader *recording_open(const char *path, struct recording_header *h, char *err, size_t errlen);
 /*
  * 1 with the next event in *out (overwritten, not freed: record_free it), its strings borrowed
  * from the reader until its next call (record_copy what is kept), 0 at the end, -1 on damage ("line N: ..." from recording_error; later calls return -1 too).
@@ -92,8 +90,7 @@ const char *recording_error(const struct recording_reader *r);
 /* After 0 from recording_next: the file ended without a trailer (recorder killed). */
 bool recording_truncated(const struct recording_reader *r);
 /* Whether a trailer was read; its counts (exit_code -1 when the recording had none). */
-bool recording_trailer(const struct recording_reader *r, uint64_t *events, uint64_t *lost,
-		       int *exit_code);
+bool recording_trailer(const struct recording_reader *r, uint64_t *events, uint64_t *lost, int *exit_code);
 /* The trailer's "ended" time, or NULL. */
 const char *recording_trailer_ended(const struct recording_reader *r);
 void recording_close_reader(struct recording_reader *r);

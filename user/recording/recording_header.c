@@ -25,8 +25,7 @@ void recording_timestamp(char *buf, size_t len)
 
 void recording_header_free(struct recording_header *h)
 {
-	char **strs[] = { &h->fstrace_version, &h->kernel, &h->hostname, &h->boot_id,
-			  &h->started, &h->mode };
+	char **strs[] = { &h->fstrace_version, &h->kernel, &h->hostname, &h->boot_id, &h->started, &h->mode };
 
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		free(*strs[i]);
@@ -86,8 +85,8 @@ static char *read_boot_id(void)
 	return buf[0] ? strdup(buf) : NULL;
 }
 
-int recording_header_fill(struct recording_header *h, const char *mode, int argc,
-			  char *const argv[], char *err, size_t errlen)
+int recording_header_fill(struct recording_header *h, const char *mode, int argc, char *const argv[], char *err,
+			  size_t errlen)
 {
 	char host[HOST_NAME_MAX + 1] = "", started[32];
 	struct utsname u;
@@ -152,10 +151,10 @@ static int fail(char *err, size_t errlen, const char *what)
 
 static int header_fields(const struct jval *obj, struct recording_header *h, char *err, size_t errlen)
 {
-	static const char *const keys[] = { "fstrace_version", "kernel", "hostname",
-					    "boot_id", "started", "mode" };
-	char **dst[] = { &h->fstrace_version, &h->kernel, &h->hostname,
-			 &h->boot_id, &h->started, &h->mode };
+	static const char *const keys[] = {
+		"fstrace_version", "kernel", "hostname", "boot_id", "started", "mode"
+	};
+	char **dst[] = { &h->fstrace_version, &h->kernel, &h->hostname, &h->boot_id, &h->started, &h->mode };
 	const struct jval *v;
 
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
@@ -202,8 +201,7 @@ static int header_fields(const struct jval *obj, struct recording_header *h, cha
 	return 0;
 }
 
-int recording_header_from_json(const struct jval *obj, struct recording_header *h,
-			       char *err, size_t errlen)
+int recording_header_from_json(const struct jval *obj, struct recording_header *h, char *err, size_t errlen)
 {
 	const char *type = jval_str(jval_get(obj, "type"));
 	const char *format = jval_str(jval_get(obj, "format"));

@@ -27,23 +27,23 @@ struct recording_reader {
 	int fd;
 	z_stream zs;
 	bool zs_ready;
-	unsigned char *in;      /* compressed bytes, zs.next_in points into it */
-	bool in_eof;            /* read() returned 0 */
-	bool member_end;        /* inflate finished a gzip member */
-	char *buf;              /* unread bytes are buf[start..len) */
+	unsigned char *in; /* compressed bytes, zs.next_in points into it */
+	bool in_eof;       /* read() returned 0 */
+	bool member_end;   /* inflate finished a gzip member */
+	char *buf;         /* unread bytes are buf[start..len) */
 	size_t start, len, cap;
-	size_t scanned;         /* buf[start..start + scanned) has no newline */
-	unsigned long line;     /* lines returned so far */
-	bool eof;               /* no more decompressed bytes */
-	bool cut;               /* ... because the gzip stream stops early */
+	size_t scanned;     /* buf[start..start + scanned) has no newline */
+	unsigned long line; /* lines returned so far */
+	bool eof;           /* no more decompressed bytes */
+	bool cut;           /* ... because the gzip stream stops early */
 	bool damaged, have_trailer, truncated;
 	uint64_t events, lost;
 	int exit_code;
-	char *ended;            /* the trailer's end time */
-	struct json_arena arena; /* each line's parse, reused line after line */
-	bool ahead_wanted;       /* read ahead on a thread (recording_read_ahead) */
+	char *ended;              /* the trailer's end time */
+	struct json_arena arena;  /* each line's parse, reused line after line */
+	bool ahead_wanted;        /* read ahead on a thread (recording_read_ahead) */
 	struct read_ahead *ahead; /* that thread, from the first recording_next on */
-	char bad_gzip[300];     /* zlib's complaint, once the bytes decoded before it are used */
+	char bad_gzip[300];       /* zlib's complaint, once the bytes decoded before it are used */
 	char err[512];
 };
 
@@ -154,8 +154,8 @@ static int next_line(struct recording_reader *r, char **line, size_t *len)
 	}
 }
 
-static struct recording_reader *open_fail(struct recording_reader *r, int fd, char *err,
-					  size_t errlen, const char *path, const char *what)
+static struct recording_reader *open_fail(struct recording_reader *r, int fd, char *err, size_t errlen,
+					  const char *path, const char *what)
 {
 	snprintf(err, errlen, "%s: %s", path, what);
 	if (r)
@@ -165,8 +165,7 @@ static struct recording_reader *open_fail(struct recording_reader *r, int fd, ch
 	return NULL;
 }
 
-struct recording_reader *recording_open(const char *path, struct recording_header *h,
-					char *err, size_t errlen)
+struct recording_reader *recording_open(const char *path, struct recording_header *h, char *err, size_t errlen)
 {
 	struct recording_reader *r = NULL;
 	unsigned char magic[2];
@@ -200,7 +199,8 @@ struct recording_reader *recording_open(const char *path, struct recording_heade
 	if ((rc = next_line(r, &line, &len)) < 0)
 		return open_fail(r, -1, err, errlen, path, r->err);
 	if (rc == 0 && r->cut)
-		return open_fail(r, -1, err, errlen, path, "cut short before its header, not a complete recording");
+		return open_fail(r, -1, err, errlen, path,
+				 "cut short before its header, not a complete recording");
 	if (rc == 0 || !(v = json_parse(line, len, msg, sizeof(msg))) ||
 	    (rc = recording_header_from_json(v, h, msg, sizeof(msg))) == 1) {
 		jval_free(v);
@@ -300,8 +300,7 @@ bool recording_truncated(const struct recording_reader *r)
 	return r->truncated;
 }
 
-bool recording_trailer(const struct recording_reader *r, uint64_t *events, uint64_t *lost,
-		       int *exit_code)
+bool recording_trailer(const struct recording_reader *r, uint64_t *events, uint64_t *lost, int *exit_code)
 {
 	if (events)
 		*events = r->have_trailer ? r->events : 0;

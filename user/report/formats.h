@@ -5,9 +5,9 @@
 
 #include "report/render.h"
 
-int render_text(const struct render *r);  /* report_text.c */
-int render_json(const struct render *r);  /* report_json.c */
-int render_md(const struct render *r);    /* report_md.c */
+int render_text(const struct render *r); /* report_text.c */
+int render_json(const struct render *r); /* report_json.c */
+int render_md(const struct render *r);   /* report_md.c */
 /* A bead ticket for `bd import`: built from render_md and render_json (report_bead.c). */
 int render_bead(const struct render *r);
 

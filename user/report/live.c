@@ -11,8 +11,8 @@
 #include "report/render.h"
 #include "lib/util.h"
 
-#define LIVE_MAX_SEEN 4096  /* findings followed per window; past it, the report has the rest */
-#define LIVE_MAX_TALLY 256  /* class, cause and severity combinations counted */
+#define LIVE_MAX_SEEN 4096 /* findings followed per window; past it, the report has the rest */
+#define LIVE_MAX_TALLY 256 /* class, cause and severity combinations counted */
 
 void live_init(struct live *l, FILE *out)
 {
@@ -74,8 +74,8 @@ static void now_rfc3339(char *buf, size_t len)
 	recording_timestamp(buf, len);
 }
 
-void live_line(struct jbuf *b, const struct analysis *a, const struct finding *x, const char *event,
-	       uint64_t id, const char *node, const char *recording, const char *time)
+void live_line(struct jbuf *b, const struct analysis *a, const struct finding *x, const char *event, uint64_t id,
+	       const char *node, const char *recording, const char *time)
 {
 	const struct cgroup_info *c = x && x->cgroup ? x->cgroup->cgroup : NULL;
 	char hex[17];
@@ -288,7 +288,8 @@ void live_poll(struct live *l, const struct analysis *a, const char *recording, 
 	findings_free(&f);
 	spent = thread_cpu_ns() - cpu;
 	l->build_ns += spent;
-	l->next_build_ns = now_ns + (spent * LIVE_COST_FACTOR > LIVE_BUILD_NS ? spent * LIVE_COST_FACTOR : LIVE_BUILD_NS);
+	l->next_build_ns =
+		now_ns + (spent * LIVE_COST_FACTOR > LIVE_BUILD_NS ? spent * LIVE_COST_FACTOR : LIVE_BUILD_NS);
 }
 
 void live_window_end(struct live *l, const struct analysis *a, const char *recording)
@@ -317,8 +318,9 @@ void live_window_end(struct live *l, const struct analysis *a, const char *recor
 		 * settling above), said if it does, so no consumer keeps a finding the report lacks. */
 		for (size_t i = 0; i < l->nseen; i++) {
 			const struct live_seen *s = &l->seen[i];
-			struct finding gone = { .class = s->class, .cause = s->cause, .severity = s->severity,
-						.count = s->count };
+			struct finding gone = {
+				.class = s->class, .cause = s->cause, .severity = s->severity, .count = s->count
+			};
 
 			if (s->printed && !s->build)
 				print(l, a, &gone, "withdrawn", s->id, recording);

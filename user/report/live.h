@@ -36,12 +36,12 @@
 /* A finding of the current window, by id. */
 struct live_seen {
 	uint64_t id;
-	uint64_t build;        /* the last diagnosis (live.gen) that made it */
-	uint64_t count;        /* as last printed */
+	uint64_t build; /* the last diagnosis (live.gen) that made it */
+	uint64_t count; /* as last printed */
 	enum severity severity;
-	uint64_t printed_ns;   /* when last printed (0: not yet) */
+	uint64_t printed_ns; /* when last printed (0: not yet) */
 	bool printed, changed;
-	bool held;             /* missing_path: for the window's report */
+	bool held;                 /* missing_path: for the window's report */
 	const char *class, *cause; /* the finders' static names, for a withdrawn line */
 };
 
@@ -53,8 +53,8 @@ struct live_tally {
 };
 
 struct live {
-	FILE *out;               /* stdout; NULL: live findings off */
-	const char *node;        /* $NODE_NAME, else the recording's hostname */
+	FILE *out;        /* stdout; NULL: live findings off */
+	const char *node; /* $NODE_NAME, else the recording's hostname */
 	uint64_t next_build_ns;
 	uint64_t builds;         /* diagnoses run */
 	uint64_t gen;            /* the current diagnosis (or window end), for live_seen.build */
@@ -82,8 +82,8 @@ void live_free(struct live *l);
 
 /* One line of schema fstrace.finding/1 into b (no newline): EVENT "established" carries the
  * finding whole, as in the JSON report's findings[]; "update" and "withdrawn" only what changed. */
-void live_line(struct jbuf *b, const struct analysis *a, const struct finding *x, const char *event,
-	       uint64_t id, const char *node, const char *recording, const char *time);
+void live_line(struct jbuf *b, const struct analysis *a, const struct finding *x, const char *event, uint64_t id,
+	       const char *node, const char *recording, const char *time);
 /* The stable id of a finding within its window: from the node, the window's start, the class and
  * cause and the failure that speaks for it. */
 uint64_t live_id(const struct analysis *a, const struct finding *x, const char *node);

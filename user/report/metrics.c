@@ -35,19 +35,22 @@ static void head(FILE *out, const char *name, const char *type, const char *help
 
 int metrics_render(FILE *out, const struct metrics_values *v)
 {
-	head(out, "fstrace_events_total", "counter", "Events recorded, by type (a repeated failing call counts once).");
+	head(out, "fstrace_events_total", "counter",
+	     "Events recorded, by type (a repeated failing call counts once).");
 	for (int t = REC_SYSCALL; t < REC_TYPES; t++) {
 		fputs("fstrace_events_total{type=", out);
 		label(out, rec_type_name(t));
 		fprintf(out, "} %llu\n", (unsigned long long)(v->events_by_type ? v->events_by_type[t] : 0));
 	}
-	head(out, "fstrace_events_lost_total", "counter", "Events the kernel could not queue (ring buffer full), by type.");
+	head(out, "fstrace_events_lost_total", "counter",
+	     "Events the kernel could not queue (ring buffer full), by type.");
 	for (int t = REC_SYSCALL; t < v->lost_types && t <= REC_PROC; t++) {
 		fputs("fstrace_events_lost_total{type=", out);
 		label(out, rec_type_name(t));
 		fprintf(out, "} %llu\n", (unsigned long long)v->lost_by_type[t]);
 	}
-	head(out, "fstrace_failing_calls_total", "counter", "Failing file calls and mounts recorded, repeats included, by errno.");
+	head(out, "fstrace_failing_calls_total", "counter",
+	     "Failing file calls and mounts recorded, repeats included, by errno.");
 	for (int e = 1; v->failing_by_errno && e < METRICS_ERRNOS; e++) {
 		if (!v->failing_by_errno[e])
 			continue;

@@ -17,8 +17,8 @@
 #define METRICS_ERRNOS 256 /* errno numbers counted one by one; above, under their own number too */
 
 struct metrics_values {
-	const uint64_t *events_by_type;   /* REC_TYPES, indexed by enum rec_type */
-	const uint64_t *lost_by_type;     /* lost_types, indexed likewise */
+	const uint64_t *events_by_type; /* REC_TYPES, indexed by enum rec_type */
+	const uint64_t *lost_by_type;   /* lost_types, indexed likewise */
 	int lost_types;
 	const uint64_t *failing_by_errno; /* METRICS_ERRNOS: calls, repeats included */
 	const struct live_tally *tally;   /* findings established, by class, cause and severity */
@@ -27,9 +27,9 @@ struct metrics_values {
 	const struct recording_attach *attach;
 	size_t nattach;
 	double started_unix, last_report_unix; /* 0: no report yet */
-	double cpu_seconds;               /* the recorder's, user and system */
-	uint64_t diagnoses;               /* live diagnoses of the window */
-	double diagnosis_seconds;         /* their CPU time */
+	double cpu_seconds;                    /* the recorder's, user and system */
+	uint64_t diagnoses;                    /* live diagnoses of the window */
+	double diagnosis_seconds;              /* their CPU time */
 };
 
 /* The text exposition of v. 0, or -1 when writing failed. */

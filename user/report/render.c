@@ -53,9 +53,10 @@ bool render_verdict(const struct render *r, char *buf, size_t len)
 	int code = r->a->exit_code;
 	const char *sig = code > 128 && code < 128 + 65 ? sigabbrev_np(code - 128) : NULL;
 
-	snprintf(buf, len, "no filesystem failure explains the exit status %d%s%s%s: nothing the command printed names "
-		 "a failed call, and no race, overlay mount or ext4 error accounts for it", code,
-		 sig ? " (killed by SIG" : "", sig ? sig : "", sig ? ")" : "");
+	snprintf(buf, len,
+		 "no filesystem failure explains the exit status %d%s%s%s: nothing the command printed names "
+		 "a failed call, and no race, overlay mount or ext4 error accounts for it",
+		 code, sig ? " (killed by SIG" : "", sig ? sig : "", sig ? ")" : "");
 	return true;
 }
 
@@ -81,8 +82,8 @@ bool render_last_miss(const struct render *r, char *buf, size_t len)
 			 pid_label(v->last_miss, false, pid, sizeof(pid)), v->last_miss->comm,
 			 (double)(v->last_miss_exit_rec->ts_ns - v->last_miss->ts_ns) / 1e6, v->last_miss_exit);
 	else
-		snprintf(buf, len, "%s by %s (%s), which exited %d", call, pid_label(v->last_miss, false, pid, sizeof(pid)),
-			 v->last_miss->comm, v->last_miss_exit);
+		snprintf(buf, len, "%s by %s (%s), which exited %d", call,
+			 pid_label(v->last_miss, false, pid, sizeof(pid)), v->last_miss->comm, v->last_miss_exit);
 	return true;
 }
 
@@ -116,7 +117,8 @@ bool render_forgotten(const struct render *r, char *buf, size_t len)
 		return false;
 	tally_list(f->dirs, dirs, sizeof(dirs));
 	tally_list(f->comms, comms, sizeof(comms));
-	snprintf(buf, len, "%" PRIu64 " failing calls on %" PRIu64 " paths, the oldest routine ones; most in %s; by %s",
+	snprintf(buf, len,
+		 "%" PRIu64 " failing calls on %" PRIu64 " paths, the oldest routine ones; most in %s; by %s",
 		 f->calls, f->groups, dirs[0] ? dirs : "-", comms[0] ? comms : "-");
 	return true;
 }

@@ -59,10 +59,18 @@ int report_write(const struct report *rep, FILE *out, enum report_format fmt)
 	if (findings_build(rep->a, &f))
 		return -1;
 	switch (fmt) {
-	case REPORT_JSON: ret = render_json(&r); break;
-	case REPORT_MD: ret = render_md(&r); break;
-	case REPORT_BEAD: ret = render_bead(&r); break;
-	default: ret = render_text(&r); break;
+	case REPORT_JSON:
+		ret = render_json(&r);
+		break;
+	case REPORT_MD:
+		ret = render_md(&r);
+		break;
+	case REPORT_BEAD:
+		ret = render_bead(&r);
+		break;
+	default:
+		ret = render_text(&r);
+		break;
 	}
 	findings_free(&f);
 	return ret || ferror(out) ? -1 : 0;

@@ -75,16 +75,19 @@ struct report *report_load(const char *path, uint64_t *cut_after)
 		bool whole = recording_trailer(rd, &events, &lost, &exit_code);
 
 		if (whole && events != read_count)
-			reconcile_note(rep, "the trailer counts %llu events, the file holds %llu: they disagree (a file "
-				       "edited, cut or joined); the report covers the %llu read",
-				       (unsigned long long)events, (unsigned long long)read_count,
-				       (unsigned long long)read_count);
+			reconcile_note(
+				rep,
+				"the trailer counts %llu events, the file holds %llu: they disagree (a file "
+				"edited, cut or joined); the report covers the %llu read",
+				(unsigned long long)events, (unsigned long long)read_count,
+				(unsigned long long)read_count);
 		if (disordered)
-			reconcile_note(rep, "%llu events are more than a second older than one read before them "
+			reconcile_note(rep,
+				       "%llu events are more than a second older than one read before them "
 				       "(files joined, or edited): races and exits are matched in the order read",
 				       (unsigned long long)disordered);
-		report_end(rep, whole ? events : read_count, lost, exit_code,
-			   recording_trailer_ended(rd), recording_truncated(rd));
+		report_end(rep, whole ? events : read_count, lost, exit_code, recording_trailer_ended(rd),
+			   recording_truncated(rd));
 		if (recording_truncated(rd))
 			*cut_after = read_count;
 	}

@@ -160,7 +160,8 @@ int render_md(const struct render *r)
 	if (render_pod(a, pod, sizeof(pod)))
 		fprintf(r->out, "\nPod: %s\n", shown(pod));
 	if (a->lost)
-		fprintf(r->out, "\n**Warning:** %" PRIu64 " events were lost; findings may be missing.\n", a->lost);
+		fprintf(r->out, "\n**Warning:** %" PRIu64 " events were lost; findings may be missing.\n",
+			a->lost);
 	for (size_t i = 0; i < a->notes.n; i++)
 		fprintf(r->out, "\nNote: %s\n", shown(a->notes.v[i].msg));
 	if (r->f->n) {
@@ -186,18 +187,22 @@ int render_md(const struct render *r)
 			}
 		}
 		if (render_last_miss(r, line, sizeof(line)))
-			fprintf(r->out, "\nThe last miss before a process failed, not named by its output (shown, not "
-				"blamed): %s.\n", shown(line));
+			fprintf(r->out,
+				"\nThe last miss before a process failed, not named by its output (shown, not "
+				"blamed): %s.\n",
+				shown(line));
 	}
 	if (r->f->routine.total)
-		fprintf(r->out, "\nRoutine misses not listed: %" PRIu64 " (search %" PRIu64 ", existence checks %"
-			PRIu64 ", system files %" PRIu64 ", handled by a process that succeeded %" PRIu64
+		fprintf(r->out,
+			"\nRoutine misses not listed: %" PRIu64 " (search %" PRIu64 ", existence checks %" PRIu64
+			", system files %" PRIu64 ", handled by a process that succeeded %" PRIu64
 			", not named by the failed command's output %" PRIu64 "%s",
 			r->f->routine.total, r->f->routine.search, r->f->routine.probe, r->f->routine.system,
 			r->f->routine.handled, r->f->routine.unnamed, r->f->routine.under_load ? "" : ").\n");
 	if (r->f->routine.under_load)
-		fprintf(r->out, ", counted by process while the collector fell behind, paths not kept %" PRIu64
-			").\n", r->f->routine.under_load);
+		fprintf(r->out,
+			", counted by process while the collector fell behind, paths not kept %" PRIu64 ").\n",
+			r->f->routine.under_load);
 	for (size_t i = 0; i < r->f->n; i++)
 		section(r, i + 1, &r->f->v[i]);
 	return 0;

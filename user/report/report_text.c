@@ -50,7 +50,8 @@ static void verdict(const struct render *r)
 	for (size_t i = 0; i < n; i++)
 		fprintf(r->out, "  | %s\n", shown(analysis_tail(r->a, err, i, &n)->msg));
 	if (render_last_miss(r, line, sizeof(line)))
-		fprintf(r->out, "the last miss before a process failed, not named by its output (shown, not blamed): %s\n",
+		fprintf(r->out,
+			"the last miss before a process failed, not named by its output (shown, not blamed): %s\n",
 			shown(line));
 }
 
@@ -79,13 +80,17 @@ static void header(const struct render *r)
 	if (render_pod(a, pod, sizeof(pod)))
 		fprintf(r->out, "pod: %s\n", shown(pod));
 	if (a->lost)
-		fprintf(r->out, "WARNING: %" PRIu64 " events were lost (ring buffer full): this report may miss "
-			"failures (try --ringbuf-mb)\n", a->lost);
+		fprintf(r->out,
+			"WARNING: %" PRIu64 " events were lost (ring buffer full): this report may miss "
+			"failures (try --ringbuf-mb)\n",
+			a->lost);
 	for (size_t i = 0; i < a->notes.n; i++)
 		fprintf(r->out, "note: %s\n", shown(a->notes.v[i].msg));
 	if (a->over_limit)
-		fprintf(r->out, "note: %" PRIu64 " events past the analysis limits (%d distinct failing calls) are in "
-			"the recording but not in this report\n", a->over_limit, ANALYSIS_MAX_CALLS);
+		fprintf(r->out,
+			"note: %" PRIu64 " events past the analysis limits (%d distinct failing calls) are in "
+			"the recording but not in this report\n",
+			a->over_limit, ANALYSIS_MAX_CALLS);
 	verdict(r);
 }
 
@@ -102,9 +107,12 @@ static void summary(const struct render *r)
 			x->class, x->cause, x->title ? shown(x->title) : "");
 	}
 	if (m->total)
-		fprintf(r->out, "routine misses, not listed: %" PRIu64 " (names searched in several directories "
-			"%" PRIu64 ", existence checks %" PRIu64 ", system files %" PRIu64 ", handled by a process "
-			"that succeeded %" PRIu64 "%s", m->total, m->search, m->probe, m->system, m->handled,
+		fprintf(r->out,
+			"routine misses, not listed: %" PRIu64 " (names searched in several directories "
+			"%" PRIu64 ", existence checks %" PRIu64 ", system files %" PRIu64
+			", handled by a process "
+			"that succeeded %" PRIu64 "%s",
+			m->total, m->search, m->probe, m->system, m->handled,
 			m->unnamed || m->forgotten || m->under_load ? "" : ")\n");
 	if (m->unnamed)
 		fprintf(r->out, ", not named by the failed command's output %" PRIu64 "%s", m->unnamed,
@@ -112,8 +120,9 @@ static void summary(const struct render *r)
 	if (m->forgotten)
 		fprintf(r->out, ", older ones summed up %" PRIu64 "%s", m->forgotten, m->under_load ? "" : ")\n");
 	if (m->under_load)
-		fprintf(r->out, ", counted by process while the collector fell behind, paths not kept %" PRIu64
-			")\n", m->under_load);
+		fprintf(r->out,
+			", counted by process while the collector fell behind, paths not kept %" PRIu64 ")\n",
+			m->under_load);
 	{
 		char line[1024];
 
@@ -121,7 +130,8 @@ static void summary(const struct render *r)
 			fprintf(r->out, "summed up to stay in memory: %s\n", shown(line));
 	}
 	if (m->answers)
-		fprintf(r->out, "expected errors, not listed: %" PRIu64 " (mkdir EEXIST, readlink EINVAL, no tty)\n",
+		fprintf(r->out,
+			"expected errors, not listed: %" PRIu64 " (mkdir EEXIST, readlink EINVAL, no tty)\n",
 			m->answers);
 	if (r->f->nother) {
 		fprintf(r->out, "other failed calls: ");
@@ -143,13 +153,12 @@ static void finding(const struct render *r, size_t n, const struct finding *x)
 	char sev[16], buf[1024], pid[48], ppid[48];
 
 	upper(sev, severity_name(x->severity), sizeof(sev));
-	fprintf(r->out, "\n[%zu] %s%s%s %s (%s)\n    %s\n", n, sev_color(r, x->severity), sev, reset(r),
-		x->class, x->cause, x->title ? shown(x->title) : "");
+	fprintf(r->out, "\n[%zu] %s%s%s %s (%s)\n    %s\n", n, sev_color(r, x->severity), sev, reset(r), x->class,
+		x->cause, x->title ? shown(x->title) : "");
 	if (fail) {
 		render_call(fail, buf, sizeof(buf));
-		fprintf(r->out, "    failed: %s  (%s %s)%s", shown(buf),
-			pid_label(fail, false, pid, sizeof(pid)), shown(fail->comm),
-			x->count > 1 ? "" : "\n");
+		fprintf(r->out, "    failed: %s  (%s %s)%s", shown(buf), pid_label(fail, false, pid, sizeof(pid)),
+			shown(fail->comm), x->count > 1 ? "" : "\n");
 		if (x->count > 1)
 			fprintf(r->out, ", %" PRIu64 " calls\n", x->count);
 		if (fail->type == REC_MOUNT && fail->data)
