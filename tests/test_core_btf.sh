@@ -93,8 +93,10 @@ set +e
 rc=$?
 set -e
 [[ $rc -eq 1 ]] || fail "run --btf FOREIGN exited $rc, expected 1"
-[[ $(wc -l <"$T/foreign.err") -eq 1 ]] && grep -q "^fstrace: --btf $foreign does not describe the running kernel: " "$T/foreign.err" ||
+if ! { [[ $(wc -l <"$T/foreign.err") -eq 1 ]] &&
+	grep -q "^fstrace: --btf $foreign does not describe the running kernel: " "$T/foreign.err"; }; then
 	fail "run --btf FOREIGN said: $(cat "$T/foreign.err")"
+fi
 [[ ! -e $T/foreign-ran ]] || fail "run --btf FOREIGN ran the command"
 check_detached "$baseline" "run --btf FOREIGN"
 note "run --btf FOREIGN: $(cat "$T/foreign.err")"
@@ -107,9 +109,10 @@ unshare -m sh -c 'mount -t tmpfs none /sys/kernel/btf && exec "$0" run -- touch 
 rc=$?
 set -e
 [[ $rc -eq 1 ]] || fail "run without kernel BTF exited $rc, expected 1: $(cat "$T/nobtf.err")"
-[[ $(wc -l <"$T/nobtf.err") -eq 1 ]] &&
-	grep -q "^fstrace: no kernel BTF at /sys/kernel/btf/vmlinux: .*--btf PATH, e.g. from BTFHub" "$T/nobtf.err" ||
+if ! { [[ $(wc -l <"$T/nobtf.err") -eq 1 ]] &&
+	grep -q "^fstrace: no kernel BTF at /sys/kernel/btf/vmlinux: .*--btf PATH, e.g. from BTFHub" "$T/nobtf.err"; }; then
 	fail "run without kernel BTF said: $(cat "$T/nobtf.err")"
+fi
 [[ ! -e $T/nobtf-ran ]] || fail "run without kernel BTF ran the command"
 check_detached "$baseline" "run without kernel BTF"
 note "run without kernel BTF: $(cat "$T/nobtf.err")"

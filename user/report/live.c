@@ -8,7 +8,7 @@
 #include "lib/json.h"
 #include "report/live.h"
 #include "recording/recording.h"
-#include "report/render.h"
+#include "report/formats.h"
 #include "lib/util.h"
 
 #define LIVE_MAX_SEEN 4096 /* findings followed per window; past it, the report has the rest */

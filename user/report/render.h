@@ -15,8 +15,6 @@ struct render {
 	bool color;
 };
 
-/* One finding as the JSON report's findings[] has it (also node mode's live lines, live.c). */
-void render_finding_json(struct jbuf *b, const struct analysis *a, const struct finding *x);
 /* The traced command as one line ("" in record mode); free() it. */
 char *render_command(const struct analysis *a);
 /* "Longhorn volume pvc-1 (/dev/longhorn/pvc-1, loop0, 7:0)" or "loop0 (7:0)". */
