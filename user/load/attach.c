@@ -26,6 +26,7 @@
 #include "load/attach.h"
 #include "load/core_btf.h"
 #include "load/fentry_probe.h"
+#include "load/load_log.h"
 #include "host/pidns.h"
 #include "load/syscalls.h"
 #include "load/typed_tp.h"
@@ -36,121 +37,6 @@
 #ifndef CAP_BPF
 #define CAP_BPF 39
 #endif
-
-static bool verbose_libbpf;
-
-/* What the verifier said while an object loaded, taken from libbpf's messages: the program it
- * refused and its reason in one line (for the fallback's message and the error), and the count
- * of instructions it processed per program (with -v). */
-static struct {
-	struct tracer *t;
-	char prog[32];
-	char reason[200];
-} load_log;
-
-static bool log_line_is_stats(const char *line)
-{
-	static const char *const stats[] = {
-		"processed ", "verification time", "stack depth", "max_states", "peak_states", "-- END", ""
-	};
-
-	for (size_t i = 0; i < sizeof(stats) / sizeof(stats[0]); i++)
-		if (!strncmp(line, stats[i], strlen(stats[i])) && (stats[i][0] || !line[0]))
-			return true;
-	return false;
-}
-
-static void note_verified(const char *prog, unsigned int insns)
-{
-	struct tracer *t = load_log.t;
-
-	if (!t)
-		return;
-	for (int i = 0; i < t->verified_count; i++)
-		if (!strcmp(t->verified[i].prog, prog)) {
-			t->verified[i].insns = insns;
-			return;
-		}
-	if (t->verified_count < TRACER_MAX_VERIFIED) {
-		snprintf(t->verified[t->verified_count].prog, sizeof(t->verified[0].prog), "%s", prog);
-		t->verified[t->verified_count++].insns = insns;
-	}
-}
-
-/* "prog 'NAME': -- BEGIN PROG LOAD LOG --\n...-- END PROG LOAD LOG --\n" (libbpf 1.1), after a
- * refusal or, with a log level set, after a load; "prog 'NAME': BPF program load failed: ..." */
-static void note_load_message(const char *msg)
-{
-	const char *name = strstr(msg, "prog '"), *end, *log, *line, *next;
-	char prog[32];
-	unsigned int insns;
-
-	if (!name || !(end = strchr(name + 6, '\'')) || end - name - 6 >= (long)sizeof(prog))
-		return;
-	snprintf(prog, sizeof(prog), "%.*s", (int)(end - name - 6), name + 6);
-	if (strstr(end, "BPF program load failed: ")) {
-		snprintf(load_log.prog, sizeof(load_log.prog), "%s", prog);
-		snprintf(load_log.reason, sizeof(load_log.reason), "%s", strstr(end, "failed: ") + 8);
-		load_log.reason[strcspn(load_log.reason, "\n")] = '\0';
-		return;
-	}
-	if (!(log = strstr(end, "-- BEGIN PROG LOAD LOG --\n")))
-		return;
-	log += strlen("-- BEGIN PROG LOAD LOG --\n");
-	if ((line = strstr(log, "processed ")) && sscanf(line, "processed %u insns", &insns) == 1)
-		note_verified(prog, insns);
-	if (strcmp(prog, load_log.prog))
-		return; /* a log after a success: statistics only */
-	/* The verifier's last word before its statistics is the reason. */
-	for (line = log; *line && strncmp(line, "-- END PROG LOAD LOG", 20); line = next + (*next == '\n')) {
-		next = line + strcspn(line, "\n");
-		if (!log_line_is_stats(line) && next > line)
-			snprintf(load_log.reason, sizeof(load_log.reason), "%.*s", (int)(next - line), line);
-	}
-}
-
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	char *msg = NULL;
-	va_list copy;
-	int n;
-
-	va_copy(copy, ap);
-	if (vasprintf(&msg, fmt, copy) >= 0 && strstr(msg, "prog '"))
-		note_load_message(msg);
-	va_end(copy);
-	/* Without -v failures are reported by fstrace itself, as one line. */
-	n = verbose_libbpf && msg ? fputs(msg, stderr) : 0;
-	free(msg);
-	return n;
-}
-
-static bool has_cap(const struct __user_cap_data_struct *data, int cap)
-{
-	return data[cap / 32].effective & (1u << (cap % 32));
-}
-
-/* Loading BPF needs CAP_BPF + CAP_PERFMON (or CAP_SYS_ADMIN on older kernels). */
-static int check_privileges(char *err, size_t errlen)
-{
-	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct data[2] = {};
-
-	bool got = syscall(SYS_capget, &hdr, data) == 0, bpf = got && has_cap(data, CAP_BPF),
-	     perfmon = got && has_cap(data, CAP_PERFMON);
-
-	if (got && (has_cap(data, CAP_SYS_ADMIN) || (bpf && perfmon)))
-		return 0;
-	/* A container's default capabilities have neither: say what the pod spec must add. */
-	snprintf(err, errlen,
-		 "needs root: CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN) to load BPF programs; "
-		 "missing %s; in a container: securityContext: {capabilities: {add: [BPF, PERFMON]}}, or "
-		 "privileged: true",
-		 bpf       ? "CAP_PERFMON"
-		 : perfmon ? "CAP_BPF"
-			   : "CAP_BPF and CAP_PERFMON");
-	return -1;
-}
 
 static void set_mode(struct tracer *t, const char *hook, const char *fmt, ...)
 {
@@ -283,7 +169,7 @@ static void configure(struct fstrace_bpf *skel, const struct tracer_options *o, 
 	bpf_program__set_autoload(skel->progs.fst_sys_exit, !typed);
 	/* With -v, the verifier's statistics of the program every syscall runs (its instruction
 	 * count; bpf_prog_info has it only since 5.16). Statistics only: a full log would be large. */
-	if (verbose_libbpf)
+	if (load_log.verbose)
 		bpf_program__set_log_level(typed ? skel->progs.fst_sys_exit_typed : skel->progs.fst_sys_exit, 4);
 
 	/* fentry programs only where the kernel takes them: else libbpf would parse its whole BTF to
@@ -527,7 +413,7 @@ static void note_verified_insns(struct tracer *t)
 		for (int i = 0; i < t->verified_count; i++)
 			known |= !strcmp(t->verified[i].prog, bpf_program__name(prog));
 		if (!known && !bpf_obj_get_info_by_fd(fd, &info, &len))
-			note_verified(bpf_program__name(prog), info.verified_insns);
+			load_log_note_verified(bpf_program__name(prog), info.verified_insns);
 	}
 }
 
@@ -554,9 +440,9 @@ int tracer_start(struct tracer *t, const struct tracer_options *o, char *err, si
 
 	memset(t, 0, sizeof(*t));
 	t->core_btf.memfd = -1;
-	verbose_libbpf = o->verbose;
+	load_log.verbose = o->verbose;
 	load_log.t = t;
-	libbpf_set_print(libbpf_print);
+	libbpf_set_print(load_log_print);
 	if (check_privileges(err, errlen))
 		return -1;
 	if (prepare_core_btf(t, o, err, errlen)) {
