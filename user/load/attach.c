@@ -16,7 +16,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <linux/capability.h>
 #include <sys/random.h>
 #include <sys/syscall.h>
 #include <bpf/libbpf.h>
@@ -30,13 +29,6 @@
 #include "host/pidns.h"
 #include "load/syscalls.h"
 #include "load/typed_tp.h"
-
-#ifndef CAP_PERFMON
-#define CAP_PERFMON 38
-#endif
-#ifndef CAP_BPF
-#define CAP_BPF 39
-#endif
 
 static void set_mode(struct tracer *t, const char *hook, const char *fmt, ...)
 {
@@ -157,7 +149,30 @@ static void victim_progs(struct fstrace_bpf *skel, const struct kernel_features 
 	progs[2] = skel->progs.fst_vfs_rename;
 }
 
-static double now_seconds(void);
+static void note_verified(void *ctx, const char *prog, unsigned int insns)
+{
+	struct tracer *t = ctx;
+
+	if (!t)
+		return;
+	for (int i = 0; i < t->verified_count; i++)
+		if (!strcmp(t->verified[i].prog, prog)) {
+			t->verified[i].insns = insns;
+			return;
+		}
+	if (t->verified_count < TRACER_MAX_VERIFIED) {
+		snprintf(t->verified[t->verified_count].prog, sizeof(t->verified[0].prog), "%s", prog);
+		t->verified[t->verified_count++].insns = insns;
+	}
+}
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
 
 static void configure(struct fstrace_bpf *skel, const struct tracer_options *o, const struct pidns *ns,
 		      const struct kernel_features *f, bool victims, bool typed)
@@ -215,14 +230,6 @@ static void configure(struct fstrace_bpf *skel, const struct tracer_options *o, 
 	    sizeof(ro->targ_repeat_seed))
 		ro->targ_repeat_seed =
 			(uint64_t)(now_seconds() * 1e9) * 0x9e3779b97f4a7c15ull ^ (uint64_t)getpid();
-}
-
-static double now_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /* The object's own BTF, when the extract of the kernel's must be built: from a throwaway open. */
@@ -413,7 +420,7 @@ static void note_verified_insns(struct tracer *t)
 		for (int i = 0; i < t->verified_count; i++)
 			known |= !strcmp(t->verified[i].prog, bpf_program__name(prog));
 		if (!known && !bpf_obj_get_info_by_fd(fd, &info, &len))
-			load_log_note_verified(bpf_program__name(prog), info.verified_insns);
+			note_verified(t, bpf_program__name(prog), info.verified_insns);
 	}
 }
 
@@ -441,7 +448,8 @@ int tracer_start(struct tracer *t, const struct tracer_options *o, char *err, si
 	memset(t, 0, sizeof(*t));
 	t->core_btf.memfd = -1;
 	load_log.verbose = o->verbose;
-	load_log.t = t;
+	load_log.on_verified = note_verified;
+	load_log.ctx = t;
 	libbpf_set_print(load_log_print);
 	if (check_privileges(err, errlen))
 		return -1;
@@ -509,10 +517,10 @@ again:
 		goto fail;
 	set_path_modes(t, o);
 	t->attach_seconds = now_seconds() - started;
-	load_log.t = NULL;
+	load_log.ctx = NULL;
 	return 0;
 fail:
-	load_log.t = NULL;
+	load_log.ctx = NULL;
 	tracer_stop(t);
 	return -1;
 }

@@ -13,7 +13,6 @@
 #include <sys/syscall.h>
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
-#include "load/attach.h"
 #include "load/core_btf.h"
 #include "load/fentry_probe.h"
 #include "host/pidns.h"
@@ -44,23 +43,6 @@ static bool log_line_is_stats(const char *line)
 	return false;
 }
 
-void load_log_note_verified(const char *prog, unsigned int insns)
-{
-	struct tracer *t = load_log.t;
-
-	if (!t)
-		return;
-	for (int i = 0; i < t->verified_count; i++)
-		if (!strcmp(t->verified[i].prog, prog)) {
-			t->verified[i].insns = insns;
-			return;
-		}
-	if (t->verified_count < TRACER_MAX_VERIFIED) {
-		snprintf(t->verified[t->verified_count].prog, sizeof(t->verified[0].prog), "%s", prog);
-		t->verified[t->verified_count++].insns = insns;
-	}
-}
-
 /* "prog 'NAME': -- BEGIN PROG LOAD LOG --\n...-- END PROG LOAD LOG --\n" (libbpf 1.1), after a
  * refusal or, with a log level set, after a load; "prog 'NAME': BPF program load failed: ..." */
 static void note_load_message(const char *msg)
@@ -81,8 +63,9 @@ static void note_load_message(const char *msg)
 	if (!(log = strstr(end, "-- BEGIN PROG LOAD LOG --\n")))
 		return;
 	log += strlen("-- BEGIN PROG LOAD LOG --\n");
-	if ((line = strstr(log, "processed ")) && sscanf(line, "processed %u insns", &insns) == 1)
-		load_log_note_verified(prog, insns);
+	if ((line = strstr(log, "processed ")) && sscanf(line, "processed %u insns", &insns) == 1 &&
+	    load_log.on_verified)
+		load_log.on_verified(load_log.ctx, prog, insns);
 	if (strcmp(prog, load_log.prog))
 		return; /* a log after a success: statistics only */
 	/* The verifier's last word before its statistics is the reason. */

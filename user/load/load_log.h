@@ -8,17 +8,17 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <bpf/libbpf.h>
-#include "load/attach.h"
 
 struct load_log {
-	struct tracer *t; /* where verified counts go, while it loads */
-	bool verbose;     /* -v: libbpf's own messages on stderr */
+	/* Each program's verified instruction count goes here, while an object loads. */
+	void (*on_verified)(void *ctx, const char *prog, unsigned int insns);
+	void *ctx;
+	bool verbose; /* -v: libbpf's own messages on stderr */
 	char prog[32];
 	char reason[200];
 };
 extern struct load_log load_log;
 
-void load_log_note_verified(const char *prog, unsigned int insns);
 /* libbpf_set_print's callback. */
 int load_log_print(enum libbpf_print_level level, const char *fmt, va_list ap);
 /* 0, or one line in err naming the capability missing. */
