@@ -111,7 +111,11 @@ for k in "${kernels[@]}"; do
 		tail -n 60 "$kout/console.log" | tr -d '\r' | sed 's/\x1b\[[0-9;?]*[A-Za-z]//g; s/\x1bc//g; s/^/  | /'
 		rc=1
 	fi
-	summaries+=("$(tail -n 1 "$kout/verdict.txt")$([[ $krc -eq 0 ]] || echo ' FAILED')")
+	# A failing kernel's summary names what failed, so the last lines of a CI log are enough.
+	why=''
+	[[ $krc -eq 0 ]] || why=" FAILED: $(grep -E '^  (FAIL  |problem: )' "$kout/verdict.txt" |
+		sed -E 's/^  (FAIL  |problem: )//; s/  +/ /g' | paste -sd ';' -)"
+	summaries+=("$(tail -n 1 "$kout/verdict.txt")$why")
 	boot=$(sed -n 's/^boot=//p' "$kout/times" 2>/dev/null || true)
 	echo "$FST_PROG: $k: the guest reached /init ${boot:-never} ${boot:+s after qemu started}"
 done
