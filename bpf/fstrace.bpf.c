@@ -26,9 +26,12 @@
 #include "paths.bpf.h"
 #include "victims.bpf.h"
 #include "repeats.bpf.h"
+#include "held.bpf.h"
 
 #define ENOENT 2 /* include/uapi/asm-generic/errno-base.h: vmlinux.h has no macros */
 #define ENOTDIR 20
+#define ENOTEMPTY 39
+#define ESTALE 116
 
 #define FSCONFIG_SET_STRING 1
 #define FSCONFIG_SET_PATH 3
@@ -277,7 +280,16 @@ __noinline int emit_call(__u32 type, long ret, struct call_args *callp)
 	if (data < 6 && (!(class & FST_SC_FSCONFIG) || e->flags == FSCONFIG_SET_STRING ||
 			 e->flags == FSCONFIG_SET_PATH || e->flags == FSCONFIG_SET_PATH_EMPTY))
 		off = put_user_string(off, FST_STR_DATA, callp->args[data], FST_DATA_MAX);
+	/* A removal waits in the kernel for a failure that needs it (held.bpf.h). */
+	if ((type == FST_EV_REMOVE || type == FST_EV_RENAME) &&
+	    held_keep(e, off, path_at, e->str_len[FST_STR_PATH]))
+		return 0;
 	event_submit(e, off);
+	/* The vanished-path errnos (race_errno, user/diagnose/fs_rules.h): what is held under its
+	 * names goes up after it. */
+	if (type == FST_EV_SYSCALL && (ret == -ENOENT || ret == -ENOTDIR || ret == -ESTALE || ret == -ENOTEMPTY))
+		held_miss(e->ts_ns, path_at, e->str_len[FST_STR_PATH],
+			  path_at + e->str_len[FST_STR_PATH] + e->str_len[FST_STR_PATH2], e->str_len[FST_STR_DIR]);
 	return 0;
 }
 

@@ -130,6 +130,20 @@ struct fst_repeat_val {
 	__u64 last_ns;
 };
 
+/*
+ * Removals and renames held in the kernel (bpf/held.bpf.h) until a failure could be explained by
+ * them: each generation's map holds the whole event (header and strings, its size the header's
+ * plus its str_len[]), keyed by a hash of the removed name (FST_HELD_NAME_*).
+ */
+#define FST_HELD_SLOTS 16384                     /* removals per generation; past them, they go out one by one */
+#define FST_HELD_EVENT_MAX 256                   /* an event this big or bigger is sent, not held */
+#define FST_HELD_NAME_SEED 0xcbf29ce484222325ull /* FNV-1a over one path component's bytes, */
+#define FST_HELD_NAME_MUL 0x100000001b3ull       /* bit 0 then set: 0 means no name */
+
+struct fst_held {
+	__u8 event[FST_HELD_EVENT_MAX];
+};
+
 /* Per-syscall argument layout, indexed by syscall number in the programs' read-only data. */
 #define FST_SYSCALL_SLOTS 512
 #define FST_ARG_CWD 6  /* a dirfd slot: the path is relative to the cwd (no dirfd argument) */

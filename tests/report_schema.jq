@@ -15,7 +15,7 @@ def classes: {
 	"read_only": ["emergency_ro", "ro_mount", "ro_filesystem", "unknown"],
 	"no_space": ["inodes", "blocks", "reserved", "quota", "tmpfs", "overlay_upper", "unknown"],
 	"io_error": ["backing_full", "write_lost", "fuse_daemon", "network_server", "io_error"],
-		"missing_path": ["not_found"],
+		"missing_path": ["not_found", "removals_summed"],
 	"permission": ["mode", "noexec", "immutable", "append_only", "not_permitted", "denied"],
 	"limit": ["open_files", "system_open_files", "name_too_long", "symlink_loop", "arg_list_too_long"],
 	"cross_device": ["different_mounts"],

@@ -114,7 +114,8 @@ int cmd_record(const struct options *o)
 				     .ringbuf_bytes = o->ringbuf_bytes,
 				     .verbose = o->verbose,
 				     .btf_path = o->btf_path,
-				     .compat = o->compat };
+				     .compat = o->compat,
+				     .all_removals = o->all_removals };
 	struct sigaction sa = { .sa_handler = on_stop };
 	struct node_dir node = { .dir = o->dir,
 				 .rotate_bytes = (uint64_t)(o->rotate_mb * 1048576),

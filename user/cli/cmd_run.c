@@ -229,7 +229,8 @@ int cmd_run(const struct options *o)
 				     .ringbuf_bytes = o->ringbuf_bytes,
 				     .verbose = o->verbose,
 				     .btf_path = o->btf_path,
-				     .compat = o->compat };
+				     .compat = o->compat,
+				     .all_removals = o->all_removals };
 	struct output_capture capture;
 	struct report_out outs[2];
 	struct bead_capture bead;

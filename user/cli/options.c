@@ -76,6 +76,8 @@ void usage(FILE *out)
 		"                       /sys/kernel/btf/vmlinux\n"
 		"  --compat             load the compatible programs (no bpf_loop, for 5.10-5.16) even where\n"
 		"                       the kernel takes the default ones (also FSTRACE_COMPAT=1)\n"
+		"  --all-removals       record every removal and rename; by default the kernel holds them and\n"
+		"                       sends those a failure may need, the rest summed up per process\n"
 		"  -v, --verbose        libbpf's messages and attach details\n"
 		"  -h, --help           this help;  -V, --version  the version\n"
 		"\n"
@@ -107,6 +109,7 @@ enum {
 	OPT_DRY_RUN,
 	OPT_BTF,
 	OPT_COMPAT,
+	OPT_ALL_REMOVALS,
 	OPT_METRICS
 };
 
@@ -125,6 +128,7 @@ static const struct option long_options[] = {
 	{ "ringbuf-mb", required_argument, NULL, OPT_RINGBUF },
 	{ "btf", required_argument, NULL, OPT_BTF },
 	{ "compat", no_argument, NULL, OPT_COMPAT },
+	{ "all-removals", no_argument, NULL, OPT_ALL_REMOVALS },
 	{ "kube", no_argument, NULL, OPT_KUBE },
 	{ "dir", required_argument, NULL, OPT_DIR },
 	{ "rotate-size", required_argument, NULL, OPT_ROTATE_SIZE },
@@ -259,6 +263,9 @@ static int parse_option(struct options *o, int opt, const char *arg)
 		break;
 	case OPT_COMPAT:
 		o->compat = true;
+		break;
+	case OPT_ALL_REMOVALS:
+		o->all_removals = true;
 		break;
 	case 'v':
 		o->verbose = true;

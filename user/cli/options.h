@@ -33,6 +33,7 @@ struct options {
 	uint32_t ringbuf_bytes;
 	const char *btf_path; /* run, record --btf: the kernel's BTF from this file */
 	bool compat;          /* run, record --compat: the compatible programs, whatever the kernel */
+	bool all_removals;    /* run, record --all-removals: send every removal, none held in the kernel */
 	int argc;             /* run: the command */
 	char **argv;
 };

@@ -217,6 +217,7 @@ int session_finish(struct session *s, int exit_code, const struct report_out *ou
 	collector_drain(&s->collector);
 	/* Detached first, so the counts in the kernel are final: none is left behind. */
 	collector_repeats(&s->collector, true);
+	collector_held(&s->collector, true);
 	collector_finish(&s->collector);
 	lost = s->lost = session_lost(s);
 	collector_free(&s->collector);

@@ -12,6 +12,7 @@
 #include "collect/kmsg.h"
 #include "recording/recording.h"
 #include "collect/repeats.h"
+#include "collect/held.h"
 #include "report/report.h"
 
 static void keep(const struct record *r, void *ctx)
@@ -106,6 +107,28 @@ void collector_repeats(struct collector *c, bool final)
 		repeats_harvest(c->repeats, gen ^ 1, take_repeats, c);
 }
 
+/* Summaries are kept whoever removed: they are what lets a report not claim that nothing
+ * removed a path. A removal alone in its group is an exact one, judged like any other. */
+static void take_held(struct record *r, void *ctx)
+{
+	struct collector *c = ctx;
+
+	if (c->context && !r->summary)
+		context_annotate(c->context, r);
+	if (c->window && r->outsider && !r->summary) {
+		explain_outsider(c->window, r);
+		return;
+	}
+	keep(r, c);
+	if (c->window && !r->summary)
+		explain_insider(c->window, r);
+}
+
+void collector_held(struct collector *c, bool final)
+{
+	held_tick(c->held, final, take_held, c);
+}
+
 uint64_t collector_repeats_lost(const struct collector *c)
 {
 	return repeats_lost(c->repeats);
@@ -140,6 +163,9 @@ int collector_init(struct collector *c, const struct tracer *t, bool run_mode, b
 	struct repeat_maps maps = tracer_repeat_maps(t);
 
 	c->repeats = repeats_new(&maps);
+	struct held_maps held = tracer_held_maps(t);
+
+	c->held = held_new(&held);
 	c->rb = c->repeats ? ring_buffer__new(tracer_ringbuf_fd(t), on_event, c, NULL) : NULL;
 	if (!c->rb) {
 		if (!c->repeats)
@@ -198,6 +224,7 @@ void collector_tick(struct collector *c)
 	if (c->context)
 		context_tick(c->context);
 	collector_repeats(c, false);
+	collector_held(c, false);
 }
 
 void collector_finish(struct collector *c)
@@ -213,6 +240,8 @@ void collector_free(struct collector *c)
 	c->kmsg = NULL;
 	repeats_free(c->repeats);
 	c->repeats = NULL;
+	held_free(c->held);
+	c->held = NULL;
 	explain_free(c->window);
 	context_free(c->context);
 	c->rb = NULL;

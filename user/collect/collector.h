@@ -28,6 +28,7 @@ struct collector {
 	struct explain_window *window;   /* run mode only */
 	struct context *context;         /* devices and layers, written beside the events */
 	struct repeats *repeats;         /* repeated failures the kernel counted (repeats.h) */
+	struct held *held;               /* removals the kernel held, summed up (held.h), or NULL */
 	struct kmsg_reader *kmsg;        /* kernel messages of every level (kmsg.h), or NULL */
 	uint64_t kept;
 	uint64_t folded;    /* calls kept records stand for beyond one each */
@@ -48,6 +49,9 @@ void collector_tick(struct collector *c);
 /* The repeats counted so far, as records. final: after the programs are detached, both
  * generations, so that no count stays behind. */
 void collector_repeats(struct collector *c, bool final);
+/* The removals the kernel held that no failure asked for, summed up as records (held.h).
+ * final: after the programs are detached, all of them. */
+void collector_held(struct collector *c, bool final);
 /* Repeated calls counted in the kernel that no record could stand for (their first event was
  * lost): lost syscall events, for recorded + lost = issued. */
 uint64_t collector_repeats_lost(const struct collector *c);

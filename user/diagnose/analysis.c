@@ -314,6 +314,11 @@ void analysis_add(struct analysis *a, const struct record *r)
 		break;
 	case REC_REMOVE:
 	case REC_RENAME:
+		/* A summary names a directory, not a path that went: never a removal to match. */
+		if (r->summary) {
+			list_add(&a->removal_sums, r, ANALYSIS_MAX_REMOVAL_SUMS);
+			break;
+		}
 		/* Keyed by the path that went away: a failure looks its ancestors up here. */
 		if (r->path && a->removals.count >= ANALYSIS_MAX_REMOVALS && !groups_find(&a->removals, r->path)) {
 			groups_free(&a->removals_old);
@@ -469,6 +474,7 @@ void analysis_free(struct analysis *a)
 	groups_free(&a->execs);
 	groups_free(&a->workdirs);
 	list_free(&a->mounts);
+	list_free(&a->removal_sums);
 	list_free(&a->layers);
 	list_free(&a->kmsgs);
 	list_free(&a->devices);
@@ -485,4 +491,16 @@ void analysis_free(struct analysis *a)
 		for (int i = 0; i < ANALYSIS_TAIL_LINES; i++)
 			record_free(&a->tail[s][i]);
 	free(a);
+}
+
+const struct record *analysis_summed_removal(const struct analysis *a, const char *path, uint64_t ts_ns)
+{
+	for (size_t i = 0; path && i < a->removal_sums.n; i++) {
+		const struct record *s = &a->removal_sums.v[i];
+
+		if (s->path && path_is_within(path, s->path) && s->ts_ns <= ts_ns + RACE_TRAIL_NS &&
+		    (s->last_ns ? s->last_ns : s->ts_ns) + RACE_LOOKBACK_NS >= ts_ns)
+			return s;
+	}
+	return NULL;
 }

@@ -70,6 +70,7 @@ struct analysis {
 	struct group_table exits, exits_old; /* traced processes' exits, by pid (two generations, as
 					      * removals): did they handle their misses? */
 	struct record_list mounts;           /* failing mount-family calls */
+	struct record_list removal_sums;     /* removals the kernel held and summed up (record.summary) */
 	struct record_list layers;           /* what each failing overlay mount's layers sat on */
 	struct record_list kmsgs;            /* filesystem kernel messages */
 	struct record_list devices;          /* the latest description of each device */
@@ -98,6 +99,7 @@ struct analysis {
  * routine ones are summed up and forgotten (analysis_make_room). */
 #define ANALYSIS_MAX_CALLS 32768
 #define ANALYSIS_MAX_REMOVALS 8192 /* per generation */
+#define ANALYSIS_MAX_REMOVAL_SUMS 1024
 #define ANALYSIS_MAX_EXITS 16384
 #define ANALYSIS_MAX_EXECS 4096
 #define ANALYSIS_MAX_WORKDIRS 1024
@@ -123,5 +125,10 @@ const struct record *analysis_exit(const struct analysis *a, const struct record
 const struct record *analysis_device(const struct analysis *a, uint32_t major, uint32_t minor);
 /* The description of a cgroup id (a REC_CGROUP record), or NULL. */
 const struct record *analysis_cgroup(const struct analysis *a, uint64_t cgroup_id);
+
+/* A summary of removals the kernel held (record.summary) by a process that was removing paths
+ * under path's directory around ts_ns, within the window a removal could explain a failure
+ * (fs_rules.h): which paths it removed is not known, so nothing can be ruled out. NULL if none. */
+const struct record *analysis_summed_removal(const struct analysis *a, const char *path, uint64_t ts_ns);
 
 #endif

@@ -9,6 +9,7 @@
  * names the path.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -228,7 +229,22 @@ void find_missing(const struct analysis *a, struct findings *f)
 	for (size_t i = 0; i < f->n; i++) {
 		struct finding *x = &f->v[i];
 
-		if (strcmp(x->class, "missing_path") == 0 && !x->title)
+		const struct record *sum;
+		char pid[48];
+
+		if (strcmp(x->class, "missing_path") != 0 || x->title)
+			continue;
+		/* Removals the kernel kept only as a count may have taken it: say so, claim nothing. */
+		if ((sum = analysis_summed_removal(a, x->failure->path, x->failure->ts_ns))) {
+			x->cause = "removals_summed";
+			x->remedy = remedy_for(x->class, x->cause, NULL);
+			finding_title(x,
+				      "%s %s %s: not there; %s (%s) removed %" PRIu64
+				      " paths under %s around then, "
+				      "kept as a count, not one by one",
+				      x->failure->syscall, errno_name(x->failure->err), x->failure->path,
+				      sum->comm, pid_label(sum, false, pid, sizeof(pid)), sum->count, sum->path);
+		} else
 			finding_title(x, "%s %s %s: not there, and nothing removed it", x->failure->syscall,
 				      errno_name(x->failure->err), x->failure->path);
 	}

@@ -159,6 +159,11 @@ static const struct remedy {
 	{ "unknown", NULL,
 	  "fstrace has no rule for this errno: the call, path and the kernel's text above are what made "
 	  "the command fail; read them against the tool's own message." },
+	{ "missing_path", "removals_summed",
+	  "Another process was removing paths under it at that moment, and fstrace kept those removals "
+	  "only as a count (the kernel holds removals no failure asked for in time): whether this path "
+	  "was one of them is not known. Rerun with --all-removals to record each removal, and keep the "
+	  "cleanup from running while the build reads that directory." },
 	{ "missing_path", NULL,
 	  "Nothing removed it while fstrace watched, and its filesystem reported no error: the path was "
 	  "never there. Check the path the command was given, and the step that should have created it." },

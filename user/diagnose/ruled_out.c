@@ -44,6 +44,8 @@ static void race(const struct analysis *a, struct finding *x)
 	if (!fail || !fail->path || fail->type != REC_SYSCALL)
 		return;
 	if (!(rm = removal_of(a, fail->path))) {
+		if (analysis_summed_removal(a, fail->path, fail->ts_ns))
+			return; /* removals kept only as a count: a race cannot be ruled out */
 		finding_rule_out(x,
 				 "not a race: nothing removed or renamed away %s or a parent while fstrace "
 				 "watched",

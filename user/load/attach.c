@@ -175,7 +175,7 @@ static double now_seconds(void)
 }
 
 static void configure(struct fstrace_bpf *skel, const struct tracer_options *o, const struct pidns *ns,
-		      const struct kernel_features *f, bool victims, bool typed)
+		      const struct kernel_features *f, bool victims, bool typed, bool compat)
 {
 	struct fstrace_bpf__rodata *ro = skel->rodata;
 	struct bpf_program *fentry[VICTIM_PROGS];
@@ -195,9 +195,14 @@ static void configure(struct fstrace_bpf *skel, const struct tracer_options *o, 
 	for (int i = 0; i < VICTIM_PROGS; i++)
 		bpf_program__set_autoload(fentry[i], victims);
 	/* Allocating at run time only where the kernel's BPF allocator makes that safe (maps.bpf.h). */
-	if (!f->mem_alloc)
+	if (!f->mem_alloc) {
 		bpf_map__set_map_flags(skel->maps.traced,
 				       bpf_map__map_flags(skel->maps.traced) & ~BPF_F_NO_PREALLOC);
+		bpf_map__set_map_flags(skel->maps.held0,
+				       bpf_map__map_flags(skel->maps.held0) & ~BPF_F_NO_PREALLOC);
+		bpf_map__set_map_flags(skel->maps.held1,
+				       bpf_map__map_flags(skel->maps.held1) & ~BPF_F_NO_PREALLOC);
+	}
 	ro->targ_victims = victims;
 	if (!victims) /* unused then: not worth 4096 preallocated entries at every start */
 		bpf_map__set_max_entries(skel->maps.victims, 1);
@@ -226,6 +231,14 @@ static void configure(struct fstrace_bpf *skel, const struct tracer_options *o, 
 	/* Repeats are folded under a seeded hash of their path: random, so no path can be chosen to
 	 * collide with another and hide its failures (bpf/repeats.bpf.h). */
 	ro->targ_repeats = true;
+	/* Removals wait in the kernel for a failure that needs them (bpf/held.bpf.h): the default
+	 * object only (its name scan is a bpf_loop); elsewhere the tables take no room. */
+	ro->targ_hold = !compat && !o->all_removals;
+	if (!ro->targ_hold) {
+		bpf_map__set_max_entries(skel->maps.held0, 1);
+		bpf_map__set_max_entries(skel->maps.held1, 1);
+		bpf_map__set_max_entries(skel->maps.missed_names, 1);
+	}
 	if (getrandom((void *)&ro->targ_repeat_seed, sizeof(ro->targ_repeat_seed), GRND_NONBLOCK) !=
 	    sizeof(ro->targ_repeat_seed))
 		ro->targ_repeat_seed =
@@ -278,7 +291,7 @@ static int open_and_load(struct tracer *t, const struct tracer_options *o, bool 
 	t->skel = t->compat ? compat_open(&open_opts) : fstrace_bpf__open_opts(&open_opts);
 	if (!t->skel)
 		return -errno;
-	configure(t->skel, o, &t->pidns, &t->features, victims, typed);
+	configure(t->skel, o, &t->pidns, &t->features, victims, typed, t->compat);
 	load_log.prog[0] = load_log.reason[0] = '\0';
 	return fstrace_bpf__load(t->skel);
 }
@@ -436,6 +449,10 @@ static void set_path_modes(struct tracer *t, const struct tracer_options *o)
 		 t->features.mem_alloc ? "no_prealloc" : "preallocated (no bpf_mem_alloc: Linux 6.1)");
 	set_mode(t, "cgroup_filter", "%s%s", t->compat ? "cgroup ancestors read" : "ancestor helper",
 		 o->cgroup_id ? "" : ", no filter");
+	if (t->skel->rodata->targ_hold)
+		set_mode(t, "removals", "held (sent when a failure needs them)");
+	else
+		set_mode(t, "removals", "all (%s)", o->all_removals ? "--all-removals" : "compatible path");
 }
 
 int tracer_start(struct tracer *t, const struct tracer_options *o, char *err, size_t errlen)
@@ -563,6 +580,17 @@ uint64_t tracer_lost(const struct tracer *t, uint64_t by_type[TRACER_LOST_TYPES]
 		}
 	}
 	return total;
+}
+
+struct held_maps tracer_held_maps(const struct tracer *t)
+{
+	bool on = t->skel->rodata->targ_hold;
+
+	return (struct held_maps){ .fd = { on ? bpf_map__fd(t->skel->maps.held0) : -1,
+					   on ? bpf_map__fd(t->skel->maps.held1) : -1 },
+				   .gen = &t->skel->bss->held_gen,
+				   .count = (volatile int64_t *)t->skel->bss->held_count,
+				   .overflow = (volatile uint64_t *)&t->skel->bss->held_overflow };
 }
 
 struct repeat_maps tracer_repeat_maps(const struct tracer *t)

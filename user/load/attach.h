@@ -10,6 +10,7 @@
 #include "load/core_btf.h"
 #include "host/pidns.h"
 #include "collect/repeats.h"
+#include "collect/held.h"
 
 struct tracer_options {
 	bool use_traced;    /* only the traced process tree (run, record --pid) */
@@ -21,6 +22,7 @@ struct tracer_options {
 	bool verbose;           /* libbpf's own messages */
 	const char *btf_path;   /* --btf: the kernel's BTF from this file, NULL = the running kernel's */
 	bool compat;            /* --compat: the compatible object whatever the probes say */
+	bool all_removals;      /* --all-removals: none held in the kernel (bpf/held.bpf.h) */
 };
 
 #define TRACER_MAX_HOOKS 12
@@ -68,6 +70,8 @@ uint64_t tracer_lost(const struct tracer *t, uint64_t by_type[TRACER_LOST_TYPES]
 int tracer_ringbuf_fd(const struct tracer *t);
 /* Where the kernel counts repeated failures (bpf/repeats.bpf.h), for the collector to read. */
 struct repeat_maps tracer_repeat_maps(const struct tracer *t);
+/* The held removals' maps and counters; fd -1 when removals are not held. */
+struct held_maps tracer_held_maps(const struct tracer *t);
 /* Detaches every program; the maps stay readable (drain the ring buffer, read the lost count). */
 void tracer_detach(struct tracer *t);
 /* Detaches every program and frees the maps; safe to call twice. */

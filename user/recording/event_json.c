@@ -67,6 +67,8 @@ void record_to_json(const struct record *r, struct jbuf *out)
 	}
 	if (r->under_load)
 		jobj_bool(out, "under_load", true);
+	if (r->summary)
+		jobj_bool(out, "summary", true);
 	if (r->device) {
 		jobj_key(out, "device");
 		device_info_to_json(r->device, out);
@@ -131,6 +133,7 @@ static const struct field {
 	F("count", K_COUNT, count),
 	F("last_ns", K_U64, last_ns),
 	F("under_load", K_BOOL, under_load),
+	F("summary", K_BOOL, summary),
 };
 
 /* Strict unsigned decimal up to UINT32_MAX; advances *s past the digits. */

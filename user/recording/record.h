@@ -90,6 +90,10 @@ struct record {
 	/* The count is of one process's misses of this call and errno on any path, folded in the
 	 * kernel while the ring was half full (bpf/repeats.bpf.h): path is only the first of them. */
 	bool under_load;
+	/* A REC_REMOVE or REC_RENAME that sums up count removals (renames) of one process the kernel
+	 * held and no failure asked for (bpf/held.bpf.h), from ts_ns to last_ns: path is the
+	 * directory they all lie under, not a path that went. Which paths they were is not known. */
+	bool summary;
 	struct device_info *device; /* REC_DEVICE only; owned */
 	struct cgroup_info *cgroup; /* REC_CGROUP only; owned */
 	struct pod_info *pod;       /* REC_POD only; owned */
