@@ -7,7 +7,7 @@ source "$(dirname "$0")/lib.sh"
 # 1. The tree's own cleanup, then a read of what it removed: 2000 files and their directory go,
 #    `cat d/f0777` fails. The removal of f0777 (and of d) goes up with the failure; the other
 #    1999 stay in the kernel and come back as a count.
-cd "$T"
+cd "$T" || exit 1
 rec=$T/cleanup.jsonl.gz
 fst_run "$rec" -o "$T/cleanup.report" -- /bin/bash -c '
 	mkdir d && cd d && for i in $(seq -w 0 1999); do : >f$i; done && cd .. && rm -rf d && cat d/f0777' \

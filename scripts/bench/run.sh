@@ -9,7 +9,7 @@
 # and every run's raw numbers in bench/raw/<timestamp>.csv.
 #
 #   BENCH_QUICK=1     a ~2 minute smoke run (one repetition, smaller workloads)
-#   BENCH_BUDGET=S    start no pair that would end after S seconds (default 540, quick 115)
+#   BENCH_BUDGET=S    start no pair that would end after S seconds (default 900, quick 115)
 #   FSTRACE=PATH      the binary to measure (default build/fstrace; copied, so a rebuild during
 #                     the run cannot change it halfway)
 set -euo pipefail
@@ -18,7 +18,7 @@ BENCH_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$BENCH_SRC/../.." && pwd)
 FSTRACE=${FSTRACE:-$REPO/build/fstrace}
 QUICK=${BENCH_QUICK:-0}
-[[ $QUICK == 1 ]] && BUDGET=${BENCH_BUDGET:-115} || BUDGET=${BENCH_BUDGET:-540}
+[[ $QUICK == 1 ]] && BUDGET=${BENCH_BUDGET:-115} || BUDGET=${BENCH_BUDGET:-900}
 CLK_TCK=$(getconf CLK_TCK)
 START=$EPOCHREALTIME
 
@@ -52,18 +52,18 @@ done
 # with run-to-run noise of +-10% it takes ~25 pairs to tell 1% apart.
 # shellcheck disable=SC2034 # REPS_* are read through a nameref (schedule_phase)
 if [[ $QUICK == 1 ]]; then
-	WORKLOADS=(storm50k tar10k npm5x300 tar20k)
-	declare -A REPS_FAST=([storm50k]=1 [tar10k]=1 [npm5x300]=1 [tar20k]=1)
-	declare -A REPS_SLOW=([storm50k]=1 [tar10k]=1 [npm5x300]=1 [tar20k]=0)
-	declare -A REPS_MORE=([storm50k]=0 [tar10k]=0 [npm5x300]=0 [tar20k]=1)
+	WORKLOADS=(storm50k tar10k clean10k npm5x300 tar20k)
+	declare -A REPS_FAST=([storm50k]=1 [tar10k]=1 [clean10k]=1 [npm5x300]=1 [tar20k]=1)
+	declare -A REPS_SLOW=([storm50k]=1 [tar10k]=1 [clean10k]=0 [npm5x300]=1 [tar20k]=0)
+	declare -A REPS_MORE=([storm50k]=0 [tar10k]=0 [clean10k]=0 [npm5x300]=0 [tar20k]=1)
 	ACCOUNT=("storm1M@200k 1" "storm1M 1")
 	MODEL_FIXED=5 MODEL_PERCALL=2 MODEL_CALLS=1000000
 	IMAGE_GB=1
 else
-	WORKLOADS=(storm100k tar20k npm5x1000 tar100k)
-	declare -A REPS_FAST=([storm100k]=5 [tar20k]=9 [npm5x1000]=3 [tar100k]=3)
-	declare -A REPS_SLOW=([storm100k]=1 [tar20k]=2 [npm5x1000]=0 [tar100k]=0)
-	declare -A REPS_MORE=([storm100k]=0 [tar20k]=12 [npm5x1000]=0 [tar100k]=2)
+	WORKLOADS=(storm100k tar20k clean20k npm5x1000 npmci tar100k)
+	declare -A REPS_FAST=([storm100k]=5 [tar20k]=9 [clean20k]=7 [npm5x1000]=3 [npmci]=2 [tar100k]=3)
+	declare -A REPS_SLOW=([storm100k]=1 [tar20k]=2 [clean20k]=0 [npm5x1000]=0 [npmci]=0 [tar100k]=0)
+	declare -A REPS_MORE=([storm100k]=0 [tar20k]=12 [clean20k]=8 [npm5x1000]=0 [npmci]=0 [tar100k]=2)
 	ACCOUNT=("storm1M@200k 2" "storm1M 1")
 	MODEL_FIXED=20 MODEL_PERCALL=11 MODEL_CALLS=1000000
 	IMAGE_GB=2

@@ -4,12 +4,16 @@
 # (BENCH_DIR, BENCH_BIN, LOG set).
 #
 #   tarN      GNU tar extracting a generated tarball of N small files (0-3 KB, 200 per directory)
+#   cleanN    the same extraction, then rm -rf of what it extracted (a CI job's build and cleanup)
+#   npmci     a real npm ci of the 467-package lockfile project (scripts/scenarios/data/npm_ci_real),
+#             from npm's cache (NPM_CI_REAL_CACHE), warmed from the registry before the first run
 #   npmPxF    npm install --offline of P local package tarballs of F files each (no registry)
 #   stormN    N failing openat/newfstatat/unlink calls from storm.c, as fast as it can
 #   stormN@R  the same at R calls/s (used for the accounting runs)
 # shellcheck disable=SC2034 # WL_* are read by run.sh
 
 STORM_PREFIX=/nonexistent/storm
+NPMCI_CACHE=${NPM_CI_REAL_CACHE:-/var/cache/fstrace-test/npm}
 STORM_PROCS=$(nproc)
 WL_MNT=
 WL_IMAGE=
@@ -53,10 +57,20 @@ wl_prepare() {
 	mkdir -p "$BENCH_DIR/data" "$BENCH_DIR/mnt"
 	for wl in "$@"; do
 		case $wl in
-		tar*)
+		tar* | clean*)
 			n=${wl#tar}
+			n=${n#clean}
 			n=${n%k}000
 			[[ -f $BENCH_DIR/data/$wl.tar ]] || gen_tarball "$BENCH_DIR/data/$wl.tar" x "$n"
+			;;
+		npmci)
+			# Once from the registry, untimed: every measured run then installs from the cache.
+			mkdir -p "$BENCH_DIR/data/npmci"
+			cp "$REPO/scripts/scenarios/data/npm_ci_real/package.json" \
+				"$REPO/scripts/scenarios/data/npm_ci_real/package-lock.json" "$BENCH_DIR/data/npmci/"
+			(cd "$BENCH_DIR/data/npmci" && NPM_CONFIG_USERCONFIG=/dev/null npm ci --no-audit --no-fund \
+				--no-update-notifier --cache "$NPMCI_CACHE" >/dev/null 2>&1 && rm -rf node_modules) ||
+				echo "bench: npmci: warming npm's cache failed (no registry?): its runs will fail" >&2
 			;;
 		npm*)
 			n=${wl#npm}
@@ -106,6 +120,18 @@ wl_setup() {
 		WL_DIR=$WL_MNT/$id
 		mkdir "$WL_DIR"
 		WL_CMD=(tar -xf "$BENCH_DIR/data/$wl.tar" -C "$WL_DIR")
+		;;
+	clean*)
+		WL_DIR=$WL_MNT/$id
+		mkdir "$WL_DIR"
+		WL_CMD=(sh -c 'tar -xf "$1" -C "$2" && rm -rf "$2/x"' clean "$BENCH_DIR/data/$wl.tar" "$WL_DIR")
+		;;
+	npmci)
+		WL_DIR=$WL_MNT/$id
+		mkdir "$WL_DIR"
+		cp "$BENCH_DIR/data/npmci/package.json" "$BENCH_DIR/data/npmci/package-lock.json" "$WL_DIR/"
+		WL_CMD=(env -C "$WL_DIR" NPM_CONFIG_USERCONFIG="$BENCH_DIR/npmrc" npm ci --prefer-offline --no-audit
+			--no-fund --no-update-notifier --cache "$NPMCI_CACHE")
 		;;
 	npm*)
 		WL_DIR=$WL_MNT/$id

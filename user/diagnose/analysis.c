@@ -327,6 +327,10 @@ void analysis_add(struct analysis *a, const struct record *r)
 		}
 		if (r->path && (g = groups_add(&a->removals, r->path, r))) {
 			g->not_before_ns = thread_last_ns(a, r->tid);
+			/* A removal the kernel held comes after its thread's later events: its call returned
+			 * before the failure that sent it up, so nothing bounds it from below. */
+			if (g->not_before_ns >= r->ts_ns)
+				g->not_before_ns = 0;
 			if (r->ts_ns > a->last_removal_ns)
 				a->last_removal_ns = r->ts_ns;
 			race_on_removal(a, r, g->not_before_ns);
