@@ -173,6 +173,8 @@ static __always_inline struct file *fd_file(int fd, long ret, bool *keep)
 	return file;
 }
 
+#define EMITTED_FAILURE 1 /* emit_call sent a failure's event: it is still in the scratch buffer */
+
 /*
  * One event for a call the program at exit chose. Global: the verifier checks it once for every
  * event type, where inlined it was checked once per type (2501 instructions processed -> 2004).
@@ -285,12 +287,14 @@ __noinline int emit_call(__u32 type, long ret, struct call_args *callp)
 	    held_keep(e, off, path_at, e->str_len[FST_STR_PATH]))
 		return 0;
 	event_submit(e, off);
-	/* The vanished-path errnos (race_errno, user/diagnose/fs_rules.h): what is held under its
-	 * names goes up after it. */
-	if (type == FST_EV_SYSCALL && (ret == -ENOENT || ret == -ENOTDIR || ret == -ESTALE || ret == -ENOTEMPTY))
-		held_miss(e->ts_ns, path_at, e->str_len[FST_STR_PATH],
-			  path_at + e->str_len[FST_STR_PATH] + e->str_len[FST_STR_PATH2], e->str_len[FST_STR_DIR]);
-	return 0;
+	return type == FST_EV_SYSCALL ? EMITTED_FAILURE : 0;
+}
+
+/* The vanished-path errnos (race_errno, user/diagnose/fs_rules.h): a failure with one of them
+ * sends up what is held under its names (held.bpf.h). */
+static __always_inline bool vanished(long ret)
+{
+	return ret == -ENOENT || ret == -ENOTDIR || ret == -ESTALE || ret == -ENOTEMPTY;
 }
 
 #define TS_COMPAT 0x0002 /* arch/x86/include/asm/thread_info.h */
@@ -351,13 +355,16 @@ static __always_inline int on_sys_exit(const void *regs, long nr, long ret)
 			return 0;
 		slot->call = (struct call_args){ .nr = nr, .args = { r->di, r->si, r->dx, r->r10, r->r8, r->r9 } };
 	}
-	emit_call(type, ret);
+	if (emit_call(type, ret) == EMITTED_FAILURE && vanished(ret))
+		held_miss();
 #else
 	/* Filled here, not where declared: the calls that leave above write no stack. */
 	call = (struct call_args){ .nr = nr };
 	if (read_args(&call, regs))
 		return 0;
-	emit_call(type, ret, &call);
+	/* After emit_call, not inside it: there every path through it would check this again. */
+	if (emit_call(type, ret, &call) == EMITTED_FAILURE && vanished(ret))
+		held_miss();
 #endif
 	return 0;
 }

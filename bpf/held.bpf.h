@@ -199,16 +199,21 @@ static __always_inline int held_keep(struct fst_event *e, __u32 size, __u32 off,
 	return 0;
 }
 
-/* A traced call failed on a vanished path (LEN bytes at OFF, and the directory it was taken
- * from, DIR_LEN bytes at DIR_OFF, leaf first): what is held under any of their names goes up.
- * Global: inlined, the verifier checked it on every path through emit_call (20k instructions). */
-__noinline int held_miss(__u64 now, __u32 off, __u32 len, __u32 dir_off, __u32 dir_len)
+/* A traced call failed on a vanished path: its event, just sent, is still in the scratch buffer.
+ * What is held under any name of its path, or of the directory it was taken from, goes up. */
+__noinline int held_miss(void)
 {
-	if (!targ_hold)
+	struct fst_event *e = scratch_event();
+	__u32 path_len, dir_at, dir_len;
+
+	if (!targ_hold || !e)
 		return 0;
-	held_names(off, len, now);
+	path_len = e->str_len[FST_STR_PATH];
+	dir_at = sizeof(*e) + path_len + e->str_len[FST_STR_PATH2];
+	dir_len = e->str_len[FST_STR_DIR];
+	held_names(sizeof(*e), path_len, e->ts_ns);
 	if (dir_len)
-		held_names(dir_off, dir_len, now);
+		held_names(dir_at, dir_len, e->ts_ns);
 	return 0;
 }
 
@@ -219,8 +224,9 @@ static __always_inline int held_keep(struct fst_event *e, __u32 size, __u32 off,
 	return 0;
 }
 
-static __always_inline void held_miss(__u64 now, __u32 off, __u32 len, __u32 dir_off, __u32 dir_len)
+static __always_inline int held_miss(void)
 {
+	return 0;
 }
 
 #endif

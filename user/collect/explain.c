@@ -56,7 +56,9 @@ void explain_free(struct explain_window *w)
 {
 	if (!w)
 		return;
-	for (int i = 0; i < OUTSIDERS; i++)
+	/* Only the slots ever filled: reading the rest would fault in pages calloc never touched
+	 * (3 ms of a `fstrace run -- true`). */
+	for (unsigned i = 0; i < OUTSIDERS && i < w->next_outsider; i++)
 		if (w->outsiders[i].used)
 			record_free(&w->outsiders[i].rec);
 	for (int i = 0; i < FAILURES; i++) {
