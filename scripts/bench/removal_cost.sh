@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # What one removal costs fstrace record, held in the kernel (the default) against sent at once
 # (--all-removals): the syscall-exit program's own time per call (kernel.bpf_stats_enabled), the
-# collector's CPU and the recording's records, over `rm -rf` of N files (default 20000, 100 per
-# directory) on a tmpfs, ROUNDS rounds alternating (default 5). Root; prints one line per run and
-# the medians.
+# collector's CPU from start to exit (its final read-back of held removals included) and the
+# recording's records, over `rm -rf` of N files (default 20000, 100 per directory) on a tmpfs,
+# ROUNDS rounds alternating (default 5). Root; prints one line per run and the medians.
 #
 #   sudo bash scripts/bench/removal_cost.sh [N] [ROUNDS]
 set -euo pipefail
@@ -49,41 +49,36 @@ for ((r = 1; r <= ROUNDS; r++)); do
 		sync
 		opts=()
 		[[ $mode == all ]] && opts=(--all-removals)
-		"$FSTRACE" record --force "${opts[@]}" -o "$dir/rec.jsonl.gz" 2>"$dir/rec.err" &
+		/usr/bin/time -o "$dir/time" -f '%U %S' "$FSTRACE" record --force "${opts[@]}" \
+			-o "$dir/rec.jsonl.gz" 2>"$dir/rec.err" &
 		rec_pid=$!
 		for _ in $(seq 50); do [[ -n $(prog_stats) ]] && break; sleep 0.1; done
 		sleep 0.3
 		read -r t0 c0 < <(prog_stats)
-		cpu0=$(awk '{ print $14 + $15 }' "/proc/$rec_pid/stat")
 		s=$EPOCHREALTIME
 		rm -rf "$dir/fs/x"
 		wall=$(awk -v s="$s" -v e="$EPOCHREALTIME" 'BEGIN { printf "%.3f", e - s }')
 		read -r t1 c1 < <(prog_stats)
 		sleep 0.2
-		cpu1=$(awk '{ print $14 + $15 }' "/proc/$rec_pid/stat")
-		kill -INT "$rec_pid"
+		pkill -INT -P "$rec_pid" || true
 		wait "$rec_pid" || true
 		rec_pid=
 		removes=$(zcat "$dir/rec.jsonl.gz" | grep -c '"type":"remove"' || true)
 		line=$(awk -v m="$mode" -v w="$wall" -v t="$((t1 - t0))" -v c="$((c1 - c0))" -v n="$N" \
-			-v cpu="$(((cpu1 - cpu0) * 1000 / $(getconf CLK_TCK)))" -v rec="$removes" 'BEGIN {
-			printf "%s rm_wall_s %s prog_ns_per_call %.0f prog_ms %.1f collector_ms %d remove_records %d\n",
+			-v cpu="$(awk '{ print ($1 + $2) * 1000 }' "$dir/time")" -v rec="$removes" 'BEGIN {
+			printf "%s rm_wall_s %s prog_ns_per_call %.0f prog_ms %.1f collector_cpu_ms %d remove_records %d\n",
 				m, w, t / c, t / 1e6, cpu, rec }')
 		echo "$line"
 		results+=("$line")
 	done
 done
 echo "medians over $ROUNDS rounds, rm -rf of $N files:"
-printf '%s\n' "${results[@]}" | awk '
-	{ m = $1; for (i = 2; i < NF; i += 2) v[m, $i, ++n[m, $i]] = $(i + 1); keys[$i] = 1; modes[m] = 1 }
-	END {
-		for (m in modes) {
-			line = m
-			for (k in keys) {
-				c = n[m, k]; delete a
-				for (i = 1; i <= c; i++) a[i] = v[m, k, i]
-				asort(a); line = line " " k " " a[int((c + 1) / 2)]
-			}
-			print line
-		}
-	}'
+for mode in held all; do
+	line=$mode
+	for k in rm_wall_s prog_ns_per_call prog_ms collector_cpu_ms remove_records; do
+		line+=" $k $(printf '%s\n' "${results[@]}" | awk -v m="$mode" -v k="$k" '$1 == m {
+			for (i = 2; i < NF; i += 2) if ($i == k) print $(i + 1) }' | sort -n |
+			awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')"
+	done
+	echo "$line"
+done
