@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include "diagnose/analysis.h"
 #include "lib/json.h"
 #include "collect/state.h"
@@ -110,13 +111,38 @@ void state_follow(struct state_tracker *t, const struct record *failure)
 	}
 }
 
-const char *state_path_in_root(uint32_t pid, const char *path, char *buf, size_t len)
+/* Whether /proc/PID/ns/mnt is the mount namespace MNTNS (0: not known, any will do). */
+static bool in_mntns(const char *pid, uint32_t mntns)
+{
+	char ns[64];
+	struct stat st;
+
+	snprintf(ns, sizeof(ns), "/proc/%s/ns/mnt", pid);
+	return stat(ns, &st) == 0 && (!mntns || st.st_ino == mntns);
+}
+
+const char *state_root(const struct record *f, char *buf, size_t len)
+{
+	const uint32_t pids[] = { f->pid, f->ppid };
+	char pid[16];
+
+	for (size_t i = 0; i < sizeof(pids) / sizeof(pids[0]); i++) {
+		if (!pids[i])
+			continue;
+		snprintf(pid, sizeof(pid), "%u", pids[i]);
+		snprintf(buf, len, "/proc/%u/root", pids[i]);
+		if (in_mntns(pid, f->mntns) && access(buf, X_OK) == 0)
+			return buf;
+	}
+	return in_mntns("self", f->mntns) ? "" : NULL;
+}
+
+const char *state_path_in_root(const struct record *f, const char *path, char *buf, size_t len)
 {
 	char root[64];
+	const char *r = path[0] == '/' ? state_root(f, root, sizeof(root)) : "";
 
-	snprintf(root, sizeof(root), "/proc/%u/root", pid);
-	if (pid && path[0] == '/' && access(root, X_OK) == 0 &&
-	    (size_t)snprintf(buf, len, "%s%s", root, path) < len)
+	if (r && *r && (size_t)snprintf(buf, len, "%s%s", r, path) < len)
 		return buf;
 	snprintf(buf, len, "%s", path);
 	return buf;

@@ -36,9 +36,15 @@ void state_follow(struct state_tracker *t, const struct record *failure);
 void state_tracker_free(struct state_tracker *t);
 #define STATE_MAX_PER_RUN 512
 
-/* The failing process's view of path: /proc/PID/root/path when that is readable (a container's
- * mount namespace), else path. Returns buf. */
-const char *state_path_in_root(uint32_t pid, const char *path, char *buf, size_t len);
+/*
+ * The root directory a failing process saw, as a path the collector can look through: /proc/PID/root
+ * while the process lives, else its parent's when that is in the same mount namespace (the event's
+ * mntns), else "" when the collector itself is; NULL when nothing is left to look through (the
+ * process and its parent are gone, and their namespace is not the collector's).
+ */
+const char *state_root(const struct record *f, char *buf, size_t len);
+/* The failing process's view of path: state_root's + path, else path. Returns buf. */
+const char *state_path_in_root(const struct record *f, const char *path, char *buf, size_t len);
 /* "key=value " appenders for gatherers; state_put_str %-escapes the value. */
 void state_put_u64(struct jbuf *b, const char *key, uint64_t v);
 void state_put_str(struct jbuf *b, const char *key, const char *v);

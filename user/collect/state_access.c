@@ -76,7 +76,7 @@ static void walk(const struct record *f, struct jbuf *b)
 		const char *slash;
 		size_t len;
 
-		state_path_in_root(f->pid, comp, view, sizeof(view));
+		state_path_in_root(f, comp, view, sizeof(view));
 		if (lstat(view, &st) != 0)
 			break;
 		while (*p == '/')
@@ -121,7 +121,7 @@ static void walk(const struct record *f, struct jbuf *b)
 		if (!last)
 			return;
 		*(last == comp ? last + 1 : last) = '\0';
-		state_path_in_root(f->pid, comp, view, sizeof(view));
+		state_path_in_root(f, comp, view, sizeof(view));
 		if (lstat(view, &parent) != 0)
 			return;
 		have_parent = true;
@@ -155,7 +155,7 @@ int state_gather_access(const struct record *failure, struct record *out)
 	state_put_u64(&b, "gid", failure->gid);
 	walk(failure, &b);
 	state_put_mount(failure, failure->path, "", &b);
-	state_path_in_root(failure->pid, failure->path, view, sizeof(view));
+	state_path_in_root(failure, failure->path, view, sizeof(view));
 	if (lstat(view, &st) == 0) {
 		out->has_dev = true;
 		out->dev_major = major(st.st_dev);

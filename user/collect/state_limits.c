@@ -93,7 +93,7 @@ int state_gather_links(const struct record *failure, struct record *out)
 		ssize_t n;
 		bool again = false;
 
-		state_path_in_root(failure->pid, cur, view, sizeof(view));
+		state_path_in_root(failure, cur, view, sizeof(view));
 		if ((n = readlink(view, target, sizeof(target) - 1)) < 0)
 			break;
 		target[n] = '\0';

@@ -42,20 +42,39 @@ static void put_ext4_reserve(struct jbuf *b, dev_t dev)
 
 int state_gather_statfs(const struct record *failure, struct record *out)
 {
-	char path[PATH_MAX + 64];
+	char path[PATH_MAX + 64], rootbuf[64];
 	struct statvfs sv;
 	struct stat st;
 	struct jbuf b = {};
+	const char *root;
 	char *slash;
+	bool found = false;
 
-	state_path_in_root(failure->pid, failure->path, path, sizeof(path));
-	/* The path itself was often never created: its nearest existing ancestor is on the same
-	 * filesystem unless a mount point sits between them, which a failed create cannot be. */
-	while (statvfs(path, &sv) != 0) {
-		if (!(slash = strrchr(path, '/')) || slash == path)
+	if (!failure->path || failure->path[0] != '/')
+		return -1;
+	/*
+	 * The path itself was often never created: its nearest existing ancestor is on the same
+	 * filesystem unless a mount point sits between them, which a failed create cannot be. The
+	 * walk stops at the root it looks through: were the process to exit meanwhile, walking on
+	 * would reach /proc, and procfs's statfs (no inodes at all) would read as "out of blocks".
+	 * Then once more through what state_root finds next (its parent, or our own namespace).
+	 */
+	for (int attempt = 0; attempt < 2 && !found; attempt++) {
+		size_t floor;
+
+		if (!(root = state_root(failure, rootbuf, sizeof(rootbuf))))
 			return -1;
-		*slash = '\0';
+		floor = strlen(root);
+		if ((size_t)snprintf(path, sizeof(path), "%s%s", root, failure->path) >= sizeof(path))
+			return -1;
+		while (!(found = statvfs(path, &sv) == 0)) {
+			if (!(slash = strrchr(path, '/')) || (size_t)(slash - path) <= floor)
+				break;
+			*slash = '\0';
+		}
 	}
+	if (!found)
+		return -1;
 	state_put_u64(&b, "bsize", sv.f_frsize ? sv.f_frsize : sv.f_bsize);
 	state_put_u64(&b, "blocks", sv.f_blocks);
 	state_put_u64(&b, "bfree", sv.f_bfree);
