@@ -100,6 +100,17 @@ struct fst_event {
 	/* the strings follow at sizeof(struct fst_event), after the padding */
 };
 
+/* An event's size: its header and its strings, as the ring buffer carries it (a removal held in
+ * the kernel, held.bpf.h, keeps only the event, and both sides take its size from it). */
+static inline __u32 fst_event_size(const struct fst_event *e)
+{
+	__u32 size = sizeof(*e);
+
+	for (int i = 0; i < FST_STR_COUNT; i++)
+		size += e->str_len[i];
+	return size;
+}
+
 /* One process of fstrace's pid namespace, as the task iterator lists it (bpf/pidns.bpf.h). */
 struct fst_pid_pair {
 	__u32 host_tgid;

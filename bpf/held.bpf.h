@@ -8,13 +8,15 @@
  * a traced failure with a vanished-path errno sends up every held removal whose name is one of
  * its path's components (the path itself or any ancestor), and the collector decides, as it did,
  * which of them explains it. Held removals no failure asked for are read back by the collector
- * when it empties a generation, and written as one summary per process (user/collect/held.c).
+ * when it empties a generation, and written as one summary per process and directory
+ * (user/collect/held.c).
  *
  * Nothing is dropped here: a table that is full, a name already held (the older event is sent),
  * an event too big for a slot, or the removal of a name a traced call missed in the last 200 ms
  * (it may be the actor of a race it won by a hair: RACE_TRAIL_NS in user/diagnose/fs_rules.h)
- * goes out at once, as before. Two generations: the collector flips held_gen about every 30 s (RACE_LOOKBACK_NS), and
- * the kernel flips itself when its generation is full and the other already emptied.
+ * goes out at once, as before. Two generations: the collector flips held_gen about every 30 s
+ * (RACE_LOOKBACK_NS), and the kernel flips itself when its generation is full and the other
+ * already emptied.
  *
  * The default object only: the name scan is a bpf_loop (5.17). The compatible one sends every
  * removal, as fstrace always did.
@@ -23,16 +25,13 @@
 #define FSTRACE_HELD_BPF_H
 
 const volatile bool targ_hold = false; /* userspace: hold removals (the default object only) */
-#define HELD_TRAIL_NS 200000000ull
-#define HELD_EEXIST \
-	17 /* include/uapi/asm-generic/errno-base.h */ /* RACE_TRAIL_NS: a removal this soon after a miss is sent */
+#define HELD_TRAIL_NS 200000000ull     /* RACE_TRAIL_NS: a removal this soon after a miss is sent */
+#define HELD_EEXIST 17                 /* include/uapi/asm-generic/errno-base.h */
 
 /* The generation removals go into; flipped by the collector, or here when it is full. */
 __u32 held_gen = 0;
 /* Held entries per generation (signed: a straggler may take one below 0 after a reset). */
 __s64 held_count[2] = {};
-/* Sent at once for want of room, for the trailer. */
-__u64 held_overflow = 0;
 
 /* The names in the paths traced calls failed on (vanished-path errnos), and when: a removal of
  * one of them within HELD_TRAIL_NS goes out at once. LRU: a name pushed out by newer misses was
@@ -58,16 +57,6 @@ struct held_map held1 SEC(".maps");
 
 #if !FST_COMPAT
 
-/* An event's size from its header: what the collector would have got from the ring. */
-static __always_inline __u32 held_size(const struct fst_event *e)
-{
-	__u32 size = sizeof(*e);
-
-	for (int i = 0; i < FST_STR_COUNT; i++)
-		size += e->str_len[i];
-	return size;
-}
-
 /* Sends the event held under key in one generation's map, if any, and forgets it. Global, with
  * scalar arguments: checked once, not at each of its four callers. */
 __noinline int held_send(__u32 gen, __u64 key)
@@ -78,7 +67,7 @@ __noinline int held_send(__u32 gen, __u64 key)
 
 	if (!v)
 		return 0;
-	size = held_size((struct fst_event *)v->event);
+	size = fst_event_size((struct fst_event *)v->event);
 	type = ((struct fst_event *)v->event)->type & (FST_LOST_SLOTS - 1);
 	if (size < FST_HELD_EVENT_MAX &&
 	    bpf_ringbuf_output(&events, v->event, ASM_MASK(size, FST_HELD_EVENT_MAX - 1), 0)) {
@@ -195,8 +184,7 @@ static __always_inline int held_keep(struct fst_event *e, __u32 size, __u32 off,
 		if (held_put(gen ^ 1, key, e))
 			return 1;
 	}
-	__sync_fetch_and_add(&held_overflow, 1);
-	return 0;
+	return 0; /* both full: sent now */
 }
 
 /* A traced call failed on a vanished path: its event, just sent, is still in the scratch buffer.

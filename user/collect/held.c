@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 #include <errno.h>
-#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
@@ -8,6 +7,7 @@
 #include "collect/decode.h"
 #include "diagnose/fs_rules.h"
 #include "host/paths.h"
+#include "lib/util.h"
 
 #define BATCH 1024
 #define GROUPS 64 /* processes summed up at once; a harvest with more emits and starts anew */
@@ -23,20 +23,11 @@ struct held {
 	struct held_maps maps;
 	unsigned seen_gen;
 	double since[2]; /* when each generation last became the live one */
-	uint64_t summed;
 	uint64_t keys[BATCH];
 	struct fst_held values[BATCH];
 	struct group groups[GROUPS];
 	int ngroups;
 };
-
-static double now_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 struct held *held_new(const struct held_maps *maps)
 {
@@ -46,18 +37,8 @@ struct held *held_new(const struct held_maps *maps)
 		return NULL;
 	h->maps = *maps;
 	h->seen_gen = *maps->gen & 1;
-	h->since[h->seen_gen] = now_seconds();
+	h->since[h->seen_gen] = monotonic_seconds();
 	return h;
-}
-
-/* A held event's size: its header's and its strings' (fstrace.h). */
-static size_t event_size(const struct fst_event *e)
-{
-	size_t size = sizeof(*e);
-
-	for (int i = 0; i < FST_STR_COUNT; i++)
-		size += e->str_len[i];
-	return size;
 }
 
 static void emit_groups(struct held *h, held_emit_fn emit, void *ctx)
@@ -152,12 +133,11 @@ static void harvest(struct held *h, unsigned gen, held_emit_fn emit, void *ctx)
 		in = out;
 		for (__u32 i = 0; i < n; i++) {
 			const struct fst_event *e = (const struct fst_event *)h->values[i].event;
-			size_t size = event_size(e);
+			size_t size = fst_event_size(e);
 			struct record r;
 
 			if (size >= FST_HELD_EVENT_MAX || event_decode(e, size, &r))
 				continue;
-			h->summed++;
 			add(h, &r, emit, ctx);
 		}
 	}
@@ -169,7 +149,7 @@ void held_tick(struct held *h, bool final, held_emit_fn emit, void *ctx)
 {
 	const double lookback = RACE_LOOKBACK_NS / 1e9;
 	unsigned live, other;
-	double now = now_seconds();
+	double now = monotonic_seconds();
 
 	if (!h)
 		return;
@@ -193,11 +173,6 @@ void held_tick(struct held *h, bool final, held_emit_fn emit, void *ctx)
 		h->seen_gen = other;
 		h->since[other] = now;
 	}
-}
-
-uint64_t held_summed(const struct held *h)
-{
-	return h ? h->summed : 0;
 }
 
 void held_free(struct held *h)

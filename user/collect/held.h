@@ -14,12 +14,11 @@
 #include "recording/record.h"
 
 /* The kernel side: the two generations' maps (fd -1: removals are not held), the programs'
- * generation, their entry counts and how many went out at once for want of room. */
+ * generation and their entry counts. */
 struct held_maps {
 	int fd[2];
 	volatile uint32_t *gen;
 	volatile int64_t *count; /* [2] */
-	volatile uint64_t *overflow;
 };
 
 /* Hands over one summary (or a removal alone in its group, as itself). */
@@ -34,8 +33,6 @@ struct held *held_new(const struct held_maps *maps);
  * an emptied one every look-back. final: the programs are detached; both are emptied.
  */
 void held_tick(struct held *h, bool final, held_emit_fn emit, void *ctx);
-/* Removals read back and summed up so far. */
-uint64_t held_summed(const struct held *h);
 void held_free(struct held *h);
 
 #endif

@@ -45,10 +45,7 @@ static void sink_add(struct sink *k, const char *s, size_t n)
 
 static long long now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (long long)(monotonic_seconds() * 1000);
 }
 
 static void close_pair(int p[2])

@@ -35,6 +35,14 @@ uint64_t boottime_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
+double monotonic_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 /*
  * fstrace runs as root and may be pointed at a directory others can write to: never follow
  * a symlink planted at path, and never open an existing file. O_CLOEXEC keeps the file out of

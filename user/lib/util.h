@@ -9,6 +9,8 @@
 
 void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 uint64_t boottime_ns(void);
+/* CLOCK_MONOTONIC in seconds: for intervals and deadlines fstrace times itself. */
+double monotonic_seconds(void);
 /* strdup that passes NULL through (a record's absent fields). */
 char *dup_or_null(const char *s);
 /* v in decimal into buf (at least 11 bytes), NUL-terminated; returns the length. For keys built

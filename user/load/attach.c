@@ -29,6 +29,7 @@
 #include "host/pidns.h"
 #include "load/syscalls.h"
 #include "load/typed_tp.h"
+#include "lib/util.h"
 
 static void set_mode(struct tracer *t, const char *hook, const char *fmt, ...)
 {
@@ -166,14 +167,6 @@ static void note_verified(void *ctx, const char *prog, unsigned int insns)
 	}
 }
 
-static double now_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void configure(struct fstrace_bpf *skel, const struct tracer_options *o, const struct pidns *ns,
 		      const struct kernel_features *f, bool victims, bool typed, bool compat)
 {
@@ -242,7 +235,7 @@ static void configure(struct fstrace_bpf *skel, const struct tracer_options *o, 
 	if (getrandom((void *)&ro->targ_repeat_seed, sizeof(ro->targ_repeat_seed), GRND_NONBLOCK) !=
 	    sizeof(ro->targ_repeat_seed))
 		ro->targ_repeat_seed =
-			(uint64_t)(now_seconds() * 1e9) * 0x9e3779b97f4a7c15ull ^ (uint64_t)getpid();
+			(uint64_t)(monotonic_seconds() * 1e9) * 0x9e3779b97f4a7c15ull ^ (uint64_t)getpid();
 }
 
 /* The object's own BTF, when the extract of the kernel's must be built: from a throwaway open. */
@@ -457,7 +450,7 @@ static void set_path_modes(struct tracer *t, const struct tracer_options *o)
 
 int tracer_start(struct tracer *t, const struct tracer_options *o, char *err, size_t errlen)
 {
-	double started = now_seconds();
+	double started = monotonic_seconds();
 	char why[128] = "", refused[300] = "";
 	bool victims, tried_default = false;
 	int ret, typed_id;
@@ -533,7 +526,7 @@ again:
 	if (attach_all(t, err, errlen) || attach_victims(t, victims, why))
 		goto fail;
 	set_path_modes(t, o);
-	t->attach_seconds = now_seconds() - started;
+	t->attach_seconds = monotonic_seconds() - started;
 	load_log.ctx = NULL;
 	return 0;
 fail:

@@ -40,8 +40,7 @@ struct held_maps tracer_held_maps(const struct tracer *t)
 	return (struct held_maps){ .fd = { on ? bpf_map__fd(t->skel->maps.held0) : -1,
 					   on ? bpf_map__fd(t->skel->maps.held1) : -1 },
 				   .gen = &t->skel->bss->held_gen,
-				   .count = (volatile int64_t *)t->skel->bss->held_count,
-				   .overflow = (volatile uint64_t *)&t->skel->bss->held_overflow };
+				   .count = (volatile int64_t *)t->skel->bss->held_count };
 }
 
 struct repeat_maps tracer_repeat_maps(const struct tracer *t)
