@@ -40,6 +40,20 @@ void collector_add(struct collector *c, const struct record *r)
 	keep(r, c);
 }
 
+/* Where a decoded event goes: under `run`, an outsider's removal, rename or mount (decode sets
+ * outsider for those only) to the explain window, which keeps it if it explains a failure;
+ * anything else is kept. ext4 errors and kernel messages are kept whoever caused them. */
+static void route(struct collector *c, struct record *r)
+{
+	if (c->window && r->outsider) {
+		explain_outsider(c->window, r);
+		return;
+	}
+	keep(r, c);
+	if (c->window)
+		explain_insider(c->window, r);
+}
+
 /* One kernel event, or (with v) the repeats the kernel counted after it, as one record. */
 static void take(struct collector *c, const struct fst_event *e, size_t size, const struct fst_repeat_val *v)
 {
@@ -66,14 +80,7 @@ static void take(struct collector *c, const struct fst_event *e, size_t size, co
 			return;
 		}
 	}
-	/* ext4 errors and kernel messages are kept whoever caused them; calls only from the tree. */
-	if (c->window && !e->in_scope && (r.type == REC_REMOVE || r.type == REC_RENAME || r.type == REC_MOUNT)) {
-		explain_outsider(c->window, &r);
-	} else {
-		keep(&r, c);
-		if (c->window)
-			explain_insider(c->window, &r);
-	}
+	route(c, &r);
 	record_free(&r);
 }
 
@@ -113,15 +120,13 @@ static void take_held(struct record *r, void *ctx)
 {
 	struct collector *c = ctx;
 
-	if (c->context && !r->summary)
-		context_annotate(c->context, r);
-	if (c->window && r->outsider && !r->summary) {
-		explain_outsider(c->window, r);
+	if (r->summary) {
+		keep(r, c);
 		return;
 	}
-	keep(r, c);
-	if (c->window && !r->summary)
-		explain_insider(c->window, r);
+	if (c->context)
+		context_annotate(c->context, r);
+	route(c, r);
 }
 
 void collector_held(struct collector *c, bool final)
