@@ -50,6 +50,13 @@ with tarfile.open(out, "w:gz" if pkg else "w", format=tarfile.GNU_FORMAT) as t:
 PY
 }
 
+# wl_tarball tarN|cleanN: the generated tarball of N files both extract.
+wl_tarball() {
+	local n=${1#tar}
+	n=${n#clean}
+	echo "$BENCH_DIR/data/files${n%k}000.tar"
+}
+
 # wl_prepare IMAGE_GB WORKLOAD...: the data every listed workload needs, and the ext4 it runs on.
 wl_prepare() {
 	local gb=$1 wl n p f
@@ -61,7 +68,8 @@ wl_prepare() {
 			n=${wl#tar}
 			n=${n#clean}
 			n=${n%k}000
-			[[ -f $BENCH_DIR/data/$wl.tar ]] || gen_tarball "$BENCH_DIR/data/$wl.tar" x "$n"
+			# By file count: tar20k and clean20k extract the same tarball, made once.
+			[[ -f $(wl_tarball "$wl") ]] || gen_tarball "$(wl_tarball "$wl")" x "$n"
 			;;
 		npmci)
 			# Once from the registry, untimed: every measured run then installs from the cache.
@@ -119,12 +127,12 @@ wl_setup() {
 	tar*)
 		WL_DIR=$WL_MNT/$id
 		mkdir "$WL_DIR"
-		WL_CMD=(tar -xf "$BENCH_DIR/data/$wl.tar" -C "$WL_DIR")
+		WL_CMD=(tar -xf "$(wl_tarball "$wl")" -C "$WL_DIR")
 		;;
 	clean*)
 		WL_DIR=$WL_MNT/$id
 		mkdir "$WL_DIR"
-		WL_CMD=(sh -c 'tar -xf "$1" -C "$2" && rm -rf "$2/x"' clean "$BENCH_DIR/data/$wl.tar" "$WL_DIR")
+		WL_CMD=(sh -c 'tar -xf "$1" -C "$2" && rm -rf "$2/x"' clean "$(wl_tarball "$wl")" "$WL_DIR")
 		;;
 	npmci)
 		WL_DIR=$WL_MNT/$id
