@@ -88,11 +88,13 @@ void state_follow(struct state_tracker *t, const struct record *failure)
 		struct record out;
 		char pid[24];
 
+		if (rule->err != failure->err || t->emitted >= STATE_MAX_PER_RUN)
+			continue;
 		/* A process's limits are the same for every file its EMFILE storm names: taken once per
-		 * process (keyed by a name no path has), not per path. */
+		 * process (keyed by a name no path has), not per path. Formatted only here: a storm of
+		 * ENOENT passes every rule. */
 		snprintf(pid, sizeof(pid), "\npid %u", failure->pid);
-		if (rule->err != failure->err || t->emitted >= STATE_MAX_PER_RUN ||
-		    !first_time(t, rule->kind, strcmp(rule->kind, "limits") ? failure->path : pid))
+		if (!first_time(t, rule->kind, strcmp(rule->kind, "limits") ? failure->path : pid))
 			continue;
 		record_init(&out);
 		out.type = REC_STATE;

@@ -87,7 +87,10 @@ void jbuf_write(struct jbuf *b, const void *s, size_t n)
 
 void jbuf_putc(struct jbuf *b, char c)
 {
-	jbuf_write(b, &c, 1);
+	if (!jbuf_reserve(b, 1))
+		return;
+	b->p[b->len++] = c;
+	b->p[b->len] = '\0';
 }
 
 void jbuf_puts(struct jbuf *b, const char *s)
@@ -100,11 +103,16 @@ void json_strn(struct jbuf *b, const char *str, size_t n)
 	const unsigned char *s = (const unsigned char *)str;
 	size_t run = 0; /* bytes before i that are copied as they are */
 
+	/* Room for the common case at once: plain ASCII, quoted. */
+	if (!jbuf_reserve(b, n + 2))
+		return;
 	jbuf_putc(b, '"');
 	for (size_t i = 0; i < n;) {
 		unsigned c = s[i];
 		size_t ulen = c < 0x80 ? 1 : json_utf8_len(s + i, n - i);
-		char esc[8];
+		static const char hex[] = "0123456789abcdef";
+		char esc[8] = { '\\' };
+		size_t esclen = 2;
 
 		if (c >= 0x20 && c != '"' && c != '\\' && ulen) {
 			i += ulen;
@@ -114,16 +122,20 @@ void json_strn(struct jbuf *b, const char *str, size_t n)
 		jbuf_write(b, s + i - run, run);
 		run = 0;
 		if (c == '"' || c == '\\')
-			snprintf(esc, sizeof(esc), "\\%c", c);
+			esc[1] = (char)c;
 		else if (c == '\n')
-			snprintf(esc, sizeof(esc), "\\n");
+			esc[1] = 'n';
 		else if (c == '\t')
-			snprintf(esc, sizeof(esc), "\\t");
+			esc[1] = 't';
 		else if (c == '\r')
-			snprintf(esc, sizeof(esc), "\\r");
-		else
-			snprintf(esc, sizeof(esc), "\\u%04x", c);
-		jbuf_puts(b, esc);
+			esc[1] = 'r';
+		else {
+			memcpy(esc + 1, "u00", 3);
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
+			esclen = 6;
+		}
+		jbuf_write(b, esc, esclen);
 		i++;
 	}
 	jbuf_write(b, s + n - run, run);
@@ -141,8 +153,18 @@ void json_str(struct jbuf *b, const char *s)
 /* A comma, unless this is the first thing in a container, a line, or the value of a key. */
 static void sep(struct jbuf *b)
 {
-	if (b->len && !strchr("{[:,\n", b->p[b->len - 1]))
+	if (!b->len)
+		return;
+	switch (b->p[b->len - 1]) {
+	case '{':
+	case '[':
+	case ':':
+	case ',':
+	case '\n':
+		return;
+	default:
 		jbuf_putc(b, ',');
+	}
 }
 
 void jobj_begin(struct jbuf *b)
@@ -166,9 +188,25 @@ void jarr_end(struct jbuf *b)
 
 void jobj_key(struct jbuf *b, const char *key)
 {
+	size_t n = strlen(key);
+
 	sep(b);
-	json_str(b, key);
-	jbuf_putc(b, ':');
+	/* Keys are the program's own words: written in one piece unless one needs escaping. */
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)key[i] < 0x20 || (unsigned char)key[i] >= 0x80 || key[i] == '"' ||
+		    key[i] == '\\') {
+			json_strn(b, key, n);
+			jbuf_putc(b, ':');
+			return;
+		}
+	if (!jbuf_reserve(b, n + 3))
+		return;
+	b->p[b->len++] = '"';
+	memcpy(b->p + b->len, key, n);
+	b->len += n;
+	b->p[b->len++] = '"';
+	b->p[b->len++] = ':';
+	b->p[b->len] = '\0';
 }
 
 void jobj_raw(struct jbuf *b, const char *key, const char *json)
