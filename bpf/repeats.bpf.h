@@ -37,10 +37,14 @@ __u32 repeat_gen = 0;
 __u64 repeat_path_keys[2] = {};
 #define REPEAT_PATH_KEYS (FST_REPEAT_SLOTS * 3 / 4)
 
-/* Preallocated (tracing programs must not allocate in the kernel's hot paths); full means the
- * next new failures are sent one by one, never that a count is dropped. */
+/* Allocated as keys come where the kernel's BPF allocator makes that safe from a tracing
+ * program (bpf_mem_alloc, 6.1; userspace preallocates elsewhere, see maps.bpf.h): two
+ * preallocated tables cost every start 1-2 ms for a fold most runs never make. Full (or an
+ * allocation refused) means the next new failures are sent one by one, never that a count is
+ * dropped. */
 struct repeat_map {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, FST_REPEAT_SLOTS);
 	__type(key, struct fst_repeat_key);
 	__type(value, struct fst_repeat_val);
@@ -52,23 +56,54 @@ struct repeat_map repeats1 SEC(".maps");
 
 /* The path's bytes (its NUL included), eight at a time, from the scratch buffer at OFF.
  * Global: the verifier walks its loop once, not once per caller. */
+struct repeat_scan {
+	struct fst_event *e;
+	__u32 at, end; /* offsets in the scratch buffer: the path's bytes are [at, end) */
+	__u64 h;
+};
+
+/* Eight bytes into the hash; 1 (stop) past the end. */
+static __always_inline long repeat_hash_step(struct repeat_scan *s)
+{
+	__u64 w;
+
+	if (s->at >= s->end)
+		return 1;
+	w = *(__u64 *)SCRATCH_AT(s->e, s->at);
+	if (s->end - s->at < 8) /* what follows the NUL is an older event's bytes */
+		w &= (1ull << ((s->end - s->at) * 8)) - 1;
+	s->h = (s->h ^ w) * REPEAT_MUL;
+	s->h ^= s->h >> 29;
+	s->at += 8;
+	return 0;
+}
+
+#if !FST_COMPAT
+/* A bpf_loop callback, checked once: the bounded loop below has the verifier walk all
+ * FST_PATH_MAX / 8 steps, 8k of the 28k instructions of sys_exit's check at every start. The
+ * offsets start from the caller's off, unknown to the verifier: from a constant 0 it would track
+ * them exactly and check every step apart again. */
+static long repeat_hash_cb(__u32 i, void *data)
+{
+	return repeat_hash_step(data);
+}
+#endif
+
 __noinline __u64 repeat_hash(__u32 off, __u32 len)
 {
-	struct fst_event *e = scratch_event();
-	__u64 h = targ_repeat_seed ^ ((__u64)len * REPEAT_MUL), w;
+	struct repeat_scan s = { .e = scratch_event(), .at = off, .end = off + len };
 
-	if (!e || off >= FST_SCRATCH_LIMIT || len > FST_PATH_MAX)
+	if (!s.e || off >= FST_SCRATCH_LIMIT || len > FST_PATH_MAX)
 		return 0;
-	for (__u32 at = 0; at < FST_PATH_MAX; at += 8) {
-		if (at >= len)
+	s.h = targ_repeat_seed ^ ((__u64)len * REPEAT_MUL);
+#if FST_COMPAT
+	for (__u32 i = 0; i < FST_PATH_MAX / 8; i++)
+		if (repeat_hash_step(&s))
 			break;
-		w = *(__u64 *)SCRATCH_AT(e, off + at);
-		if (len - at < 8) /* what follows the NUL is an older event's bytes */
-			w &= (1ull << ((len - at) * 8)) - 1;
-		h = (h ^ w) * REPEAT_MUL;
-		h ^= h >> 29;
-	}
-	return h ^ (h >> 32);
+#else
+	bpf_loop(FST_PATH_MAX / 8, repeat_hash_cb, &s, 0);
+#endif
+	return s.h ^ (s.h >> 32);
 }
 
 /* Which directory a relative path starts from, as an identity (not a name): the cwd's or the

@@ -195,6 +195,10 @@ static void configure(struct fstrace_bpf *skel, const struct tracer_options *o, 
 				       bpf_map__map_flags(skel->maps.held0) & ~BPF_F_NO_PREALLOC);
 		bpf_map__set_map_flags(skel->maps.held1,
 				       bpf_map__map_flags(skel->maps.held1) & ~BPF_F_NO_PREALLOC);
+		bpf_map__set_map_flags(skel->maps.repeats0,
+				       bpf_map__map_flags(skel->maps.repeats0) & ~BPF_F_NO_PREALLOC);
+		bpf_map__set_map_flags(skel->maps.repeats1,
+				       bpf_map__map_flags(skel->maps.repeats1) & ~BPF_F_NO_PREALLOC);
 	}
 	ro->targ_victims = victims;
 	if (!victims) /* unused then: not worth 4096 preallocated entries at every start */
