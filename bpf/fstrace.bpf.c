@@ -61,33 +61,18 @@ static __always_inline const volatile struct fst_syscall_layout *layout_of(long 
 	return &layouts[nr];
 }
 
+/* A layout's slot is 0-5, FST_ARG_CWD or FST_ARG_NONE; args[6] and args[7] are 0. Read by the
+ * slot masked where it is used, with no test: every "slot < 6" split the verifier's walk of
+ * emit_call in two for the rest of the function, and a slot spilled after a test comes back
+ * with its old bound on 6.1 (0-255), so an index tested earlier is refused. */
 static __always_inline __u64 arg(const struct call_args *call, __u8 slot)
 {
-	return slot < 6 ? call->args[slot] : 0;
+	return call->args[ASM_MASK(slot, 7)];
 }
 
-/* The descriptor argument, by switch, not args[slot]: once the compiler spills the layout's fd
- * slot to the stack after its "< 6" test, 6.1's verifier reloads it with its old bound (0-255)
- * and refuses the index ("invalid access to memory, off=2040"). Only here: a switch at every
- * argument made the verifier's work four times larger (the load took 18 ms, not 5). */
 static __always_inline int fd_arg(const struct call_args *call, __u8 slot)
 {
-	switch (slot) {
-	case 0:
-		return (int)call->args[0];
-	case 1:
-		return (int)call->args[1];
-	case 2:
-		return (int)call->args[2];
-	case 3:
-		return (int)call->args[3];
-	case 4:
-		return (int)call->args[4];
-	case 5:
-		return (int)call->args[5];
-	default:
-		return -1;
-	}
+	return (int)arg(call, slot);
 }
 
 /* A path argument is relative when its first byte is neither '/' nor the end of the string. */
@@ -219,7 +204,7 @@ __noinline int emit_call(__u32 type, long ret, struct call_args *callp)
 	/* The path first, before the header: a repeat (repeats.bpf.h) needs nothing else. */
 	off = path_at = sizeof(*e);
 	if (path < 6)
-		off = put_user_string(off, FST_STR_PATH, callp->args[path], FST_PATH_MAX);
+		off = put_user_string(off, FST_STR_PATH, arg(callp, path), FST_PATH_MAX);
 	/* Single-path calls only: a rename's or a link's failure is rarely retried in a loop. */
 	if (type == FST_EV_SYSCALL && path2 == FST_ARG_NONE && dirfd != FST_ARG_NONE && off > path_at) {
 		if ((ret == -ENOENT || ret == -ENOTDIR) && targ_pressure_bytes &&
@@ -248,10 +233,9 @@ __noinline int emit_call(__u32 type, long ret, struct call_args *callp)
 	e->in_scope = type == FST_EV_SYSCALL || in_scope(e->pid);
 	if (type == FST_EV_REMOVE || type == FST_EV_RENAME)
 		take_victim(e, e->tid);
-	if (dirfd < 6)
-		e->dirfd = (int)callp->args[dirfd];
-	if (flags < 6)
-		e->flags = (__u32)callp->args[flags];
+	/* 0 where the call has no such argument, as event_start left them */
+	e->dirfd = (int)arg(callp, dirfd);
+	e->flags = (__u32)arg(callp, flags);
 	if (fd < 6)
 		e->dirfd = fd_arg(callp, fd);
 	if (file) {
@@ -266,7 +250,7 @@ __noinline int emit_call(__u32 type, long ret, struct call_args *callp)
 
 	path2_at = off;
 	if (path2 < 6)
-		off = put_user_string(off, FST_STR_PATH2, callp->args[path2], FST_PATH_MAX);
+		off = put_user_string(off, FST_STR_PATH2, arg(callp, path2), FST_PATH_MAX);
 	if (dirfd != FST_ARG_NONE && is_relative(e, path_at, FST_STR_PATH))
 		off = put_base_dir(off, FST_STR_DIR, dirfd_of(callp, dirfd));
 	else if (class & FST_SC_MOUNT) /* overlay's relative lowerdirs are taken from the cwd */
@@ -277,11 +261,11 @@ __noinline int emit_call(__u32 type, long ret, struct call_args *callp)
 	if (dirfd2 != FST_ARG_NONE && is_relative(e, path2_at, FST_STR_PATH2))
 		off = put_base_dir(off, FST_STR_DIR2, dirfd_of(callp, dirfd2));
 	if (fstype < 6)
-		off = put_user_string(off, FST_STR_FSTYPE, callp->args[fstype], 256);
+		off = put_user_string(off, FST_STR_FSTYPE, arg(callp, fstype), 256);
 	/* fsconfig's value is a string only for some commands; for the others it is an fd or NULL. */
 	if (data < 6 && (!(class & FST_SC_FSCONFIG) || e->flags == FSCONFIG_SET_STRING ||
 			 e->flags == FSCONFIG_SET_PATH || e->flags == FSCONFIG_SET_PATH_EMPTY))
-		off = put_user_string(off, FST_STR_DATA, callp->args[data], FST_DATA_MAX);
+		off = put_user_string(off, FST_STR_DATA, arg(callp, data), FST_DATA_MAX);
 	/* A removal waits in the kernel for a failure that needs it (held.bpf.h). */
 	if ((type == FST_EV_REMOVE || type == FST_EV_RENAME) &&
 	    held_keep(e, off, path_at, e->str_len[FST_STR_PATH]))

@@ -61,7 +61,7 @@ struct {
 
 /* A syscall's number and arguments, as read from its registers at exit. */
 struct call_args {
-	__u64 args[6];
+	__u64 args[8]; /* the six, then 0 for FST_ARG_CWD and FST_ARG_NONE: read by a masked slot */
 	__u32 nr;
 };
 
