@@ -190,7 +190,9 @@ def main():
 
     # --- attach
     att_rows = [r for r in rows if r["role"] == "attach" and ok(r)]
-    att = [num(r["attach_s"]) for r in att_rows if num(r["attach_s"]) is not None]
+    # "attached in X s" from the -v runs (older CSVs have it on the attach rows themselves)
+    att = [num(r["attach_s"]) for r in rows if r["role"] in ("attach", "attach_v") and ok(r)
+           and num(r["attach_s"]) is not None]
     att_med = statistics.median(att) if att else None
     out.append("Attach time (`fstrace run -v -- true`, \"attached in X s\", %d runs): %s s; the whole "
                "`fstrace run -- true` (start, attach, detach, report: run's fixed cost): %s s, "
@@ -322,7 +324,7 @@ def main():
     if big:
         worst = max(big, key=lambda r: num(r["collector_hwm_kb"]))
         # every fstrace run, for comparison: a workload of another kind may need more than the storm
-        fst = [r for r in rows if r["config"] in ("run", "record") and r["role"] != "attach"
+        fst = [r for r in rows if r["config"] in ("run", "record") and r["role"] not in ("attach", "attach_v")
                and num(r["collector_hwm_kb"])]
         most = max(fst, key=lambda r: num(r["collector_hwm_kb"]))
         target("collector peak RSS ≤ %d MiB over 1M events" % RSS_MAX_MIB,

@@ -22,6 +22,7 @@ struct seen {
 struct cgroup_tracker {
 	struct cgroup_map *map;
 	struct seen v[MAX_SEEN * 2];
+	uint16_t used[MAX_SEEN]; /* the slots of v in use: forgetting clears those, not 512 KiB */
 	size_t n;
 };
 
@@ -47,7 +48,8 @@ void cgroup_tracker_free(struct cgroup_tracker *t)
 void cgroup_tracker_forget(struct cgroup_tracker *t)
 {
 	if (t) {
-		memset(t->v, 0, sizeof(t->v));
+		for (size_t i = 0; i < t->n; i++)
+			memset(&t->v[t->used[i]], 0, sizeof(t->v[0]));
 		t->n = 0;
 	}
 }
@@ -64,7 +66,7 @@ static struct seen *seen_slot(struct cgroup_tracker *t, uint64_t id)
 		cgroup_tracker_forget(t);
 		i = (size_t)(id * 11400714819323198485ull) % cap;
 	}
-	t->n++;
+	t->used[t->n++] = (uint16_t)i;
 	t->v[i].id = id;
 	return &t->v[i];
 }
