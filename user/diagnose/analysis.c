@@ -173,9 +173,7 @@ static void offer_race(struct analysis *a, const char *key, uint64_t fail_ts, co
 	if (distance(removal->ts_ns, fail_ts) >= distance(g->first.ts_ns, fail_ts) || record_copy(&copy, removal))
 		return;
 	record_free(&g->first);
-	g->first = copy;
-	if (g->last_is_first) /* still one event: last is the new first */
-		g->last = g->first;
+	g->first = copy; /* still one event: last is first, the new one */
 }
 
 /*
@@ -203,8 +201,8 @@ static void race_on_failure(struct analysis *a, const char *key, const struct re
 			g = groups_find(&a->removals_old, path);
 		/* Events are stamped before they are queued, so a removal stamped just after the
 		 * failure can already be here. */
-		if (g && g->last.pid != r->pid && race_possible(g->last.ts_ns, g->not_before_ns, r->ts_ns))
-			offer_race(a, key, r->ts_ns, &g->last);
+		if (g && g->last->pid != r->pid && race_possible(g->last->ts_ns, g->not_before_ns, r->ts_ns))
+			offer_race(a, key, r->ts_ns, g->last);
 		/* The parent: the last '/' before the end already cut, not a rescan from the start. */
 		if (!(slash = memrchr(path, '/', len)) || slash == path)
 			break;
@@ -416,7 +414,7 @@ bool analysis_ran_later(const struct analysis *a, const struct record *r)
 	const char *base = r->path && strrchr(r->path, '/') ? strrchr(r->path, '/') + 1 : r->path;
 	const struct group *g = base && *base ? groups_find(&a->execs, base) : NULL;
 
-	return g && g->last.ts_ns > r->ts_ns;
+	return g && g->last->ts_ns > r->ts_ns;
 }
 
 const struct record *analysis_exit(const struct analysis *a, const struct record *r)
@@ -427,9 +425,9 @@ const struct record *analysis_exit(const struct analysis *a, const struct record
 	u32_decimal(key, r->pid);
 	if (!(g = groups_find(&a->exits, key)))
 		g = groups_find(&a->exits_old, key);
-	if (!g || g->last.ts_ns < r->ts_ns) /* still running, or a pid used again */
+	if (!g || g->last->ts_ns < r->ts_ns) /* still running, or a pid used again */
 		return NULL;
-	return &g->last;
+	return g->last;
 }
 
 int analysis_exit_status(const struct analysis *a, const struct record *r)

@@ -39,7 +39,7 @@ static void tally(struct tally *t, size_t n, const char *name, size_t len, uint6
 static void forget(struct analysis *a, struct group *g)
 {
 	struct forgotten *f = &a->forgotten;
-	const struct record *r = &g->last;
+	const struct record *r = g->last;
 	const char *slash = r->path ? strrchr(r->path, '/') : NULL;
 
 	f->calls += g->count;
@@ -67,7 +67,7 @@ static bool output_names(const struct analysis *a, const char *path)
 
 static bool worth_keeping(const struct analysis *a, const struct group *g)
 {
-	const struct record *r = &g->last;
+	const struct record *r = g->last;
 
 	if (r->err != ENOENT && r->err != ENOTDIR && !routine_answer(r))
 		return true;

@@ -28,7 +28,7 @@ static bool near_ext4_error(const struct analysis *a, const struct record *r)
 
 		if (g->first.dev_major != r->dev_major || g->first.dev_minor != r->dev_minor)
 			continue;
-		near = r->ts_ns + NEAR_NS >= g->first.ts_ns && r->ts_ns <= g->last.ts_ns + NEAR_NS;
+		near = r->ts_ns + NEAR_NS >= g->first.ts_ns && r->ts_ns <= g->last->ts_ns + NEAR_NS;
 	}
 	free(all);
 	return near;

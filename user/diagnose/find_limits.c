@@ -133,7 +133,7 @@ void find_limits(const struct analysis *a, struct findings *f)
 			continue;
 		/* Running out of descriptors is never routine: listed whatever the process did next. */
 		if (!fds && (!r->path ||
-			     (!failure_decisive(a, f, r, false) && !failure_decisive(a, f, &all[i]->last, false))))
+			     (!failure_decisive(a, f, r, false) && !failure_decisive(a, f, all[i]->last, false))))
 			continue;
 		findings_claim(f, all[i]);
 		if ((x = same(f, r, fds))) {

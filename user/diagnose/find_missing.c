@@ -202,7 +202,7 @@ void find_missing(const struct analysis *a, struct findings *f)
 			 * yarn.lock and a dozen more on its way to a JSON error. */
 			f->routine.unnamed += all[i]->count;
 			f->routine.total += all[i]->count;
-			note_last_miss(a, f, &all[i]->last);
+			note_last_miss(a, f, all[i]->last);
 			continue;
 		}
 		if ((x = finding_for_path(f, r->path))) { /* another call on the same path */

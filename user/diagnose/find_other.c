@@ -129,7 +129,7 @@ static struct latest *latest_by_pid(struct group **all, size_t n, size_t *cap)
 	if (!(t = calloc(*cap, sizeof(*t))))
 		return NULL;
 	for (size_t i = 0; all[i]; i++) {
-		const struct record *r = &all[i]->last;
+		const struct record *r = all[i]->last;
 		uint32_t pid = r->pid ? r->pid : UINT32_MAX; /* 0 marks a free slot */
 		size_t j;
 
@@ -180,7 +180,7 @@ void find_other(const struct analysis *a, struct findings *f)
 			continue;
 		if (!failure_named_in_output(a, r, NULL) &&
 		    !(r->path2 && failure_named_in_output(a, r, r->path2)) &&
-		    !last_before_failing_exit(a, latest, cap, &all[i]->last))
+		    !last_before_failing_exit(a, latest, cap, all[i]->last))
 			continue;
 		findings_claim(f, all[i]);
 		if (!(x = findings_new(f, class, cause, SEV_MEDIUM)))

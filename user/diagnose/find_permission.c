@@ -150,10 +150,10 @@ void find_permission(const struct analysis *a, struct findings *f)
 	for (size_t i = 0; i < n; i++) {
 		const struct record *r = &v[i]->first;
 		/* A search: the name refused in several directories, or found and run after. */
-		bool search = searched(v, n, i) || analysis_ran_later(a, &v[i]->last);
+		bool search = searched(v, n, i) || analysis_ran_later(a, v[i]->last);
 		struct finding *x;
 
-		if (!failure_decisive(a, f, r, search) && !failure_decisive(a, f, &v[i]->last, search)) {
+		if (!failure_decisive(a, f, r, search) && !failure_decisive(a, f, v[i]->last, search)) {
 			findings_claim(f, v[i]);
 			f->routine.total += v[i]->count;
 			if (search)

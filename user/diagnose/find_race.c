@@ -100,7 +100,7 @@ void find_race(const struct analysis *a, struct findings *f)
 	struct group **all = groups_sorted(&a->calls);
 
 	for (size_t i = 0; all && all[i]; i++) {
-		const struct record *fail = &all[i]->last, *removal;
+		const struct record *fail = all[i]->last, *removal;
 		struct finding *x;
 
 		if (!race_errno(fail->err) || findings_claimed(f, all[i]) || !(removal = removal_for(a, all[i])))

@@ -24,8 +24,8 @@ static const struct record *latest_failure(const struct analysis *a)
 	const struct record *latest = NULL;
 
 	for (const struct group *g = a->calls.oldest; g; g = g->newer)
-		if (!routine_answer(&g->last) && (!latest || g->last.ts_ns > latest->ts_ns))
-			latest = &g->last;
+		if (!routine_answer(g->last) && (!latest || g->last->ts_ns > latest->ts_ns))
+			latest = g->last;
 	return latest;
 }
 

@@ -91,12 +91,15 @@ struct group *groups_add(struct group_table *t, const char *key, const struct re
 	i = slot_of(t, h, key);
 	if ((g = t->slots[i].g)) {
 		g->count += record_calls(r); /* a folded repeat stands for count calls */
-		if (g->last_is_first) {      /* its own strings from now on */
-			g->last_is_first = false;
-			if (record_copy(&g->last, r))
-				record_init(&g->last);
+		if (g->last == &g->first) {  /* a record of its own from now on */
+			struct record *own = malloc(sizeof(*own));
+
+			if (own && record_copy(own, r) == 0)
+				g->last = own;
+			else
+				free(own); /* no memory: last stays the first event */
 		} else {
-			record_assign(&g->last, r);
+			record_assign(g->last, r);
 		}
 		if (t->newest != g) {
 			age_unlink(t, g);
@@ -115,10 +118,9 @@ struct group *groups_add(struct group_table *t, const char *key, const struct re
 		free(g);
 		return NULL;
 	}
-	/* Most groups are one event (a storm of distinct paths): last shares first's strings until a
-	 * second event comes, saving a copy of each string, and freeing it. */
-	g->last = g->first;
-	g->last_is_first = true;
+	/* Most groups are one event (a storm of distinct paths): last is first until a second event
+	 * comes, saving a record and a copy of each string, and freeing them. */
+	g->last = &g->first;
 	g->count = record_calls(r);
 	g->hash = h;
 	t->slots[i] = (struct group_slot){ h, g };
@@ -135,8 +137,10 @@ struct group *groups_find(const struct group_table *t, const char *key)
 static void group_free(struct group *g)
 {
 	record_free(&g->first);
-	if (!g->last_is_first)
-		record_free(&g->last);
+	if (g->last != &g->first) {
+		record_free(g->last);
+		free(g->last);
+	}
 	free(g);
 }
 

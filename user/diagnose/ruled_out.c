@@ -27,8 +27,8 @@ static const struct record *removal_of(const struct analysis *a, const char *pat
 
 		if (!g)
 			g = groups_find(&a->removals_old, p);
-		if (g && (!best || g->last.ts_ns > best->ts_ns))
-			best = &g->last;
+		if (g && (!best || g->last->ts_ns > best->ts_ns))
+			best = g->last;
 		if (!(slash = strrchr(p, '/')) || slash == p)
 			break;
 		*slash = '\0';

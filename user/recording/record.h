@@ -44,49 +44,50 @@ struct device_info;
 struct cgroup_info;
 struct pod_info;
 
-/* Strings are owned by the record (heap) and NULL when the event does not have them. */
+/* Strings are owned by the record (heap) and NULL when the event does not have them. Fields
+ * by size, widest last but the flags: a report's analysis holds two records per group of 32768
+ * (user/diagnose/groups.h), and padding between mixed sizes made each 280 bytes, not 232. */
 struct record {
 	enum rec_type type;
-	uint64_t ts_ns;          /* CLOCK_BOOTTIME nanoseconds */
 	uint32_t pid, tid, ppid; /* as the kernel names them: the host's */
 	/* pid and ppid in the pid namespace fstrace ran in (a container's), as the user and its /proc
 	 * see them, 0 for a process outside that namespace; only where has_vpid / has_vppid say so:
 	 * without them (the host, a record made by fstrace itself) pid and ppid are what users see. */
 	uint32_t vpid, vppid;
-	bool has_vpid, has_vppid;
-	/* A mount, removal or rename by a process outside what fstrace traces (run's command tree,
-	 * record's filters): a daemon, a cleanup job, or something unrelated on the machine. */
-	bool outsider;
-	char comm[16];
 	/* The caller's uid and gid (the host's), for a failing call or a mount: what a permission
 	 * check weighed. Only where has_uid says so (older recordings lack them). */
 	uint32_t uid, gid;
-	bool has_uid;
-	uint64_t cgroup_id;
 	uint32_t mntns;
-	char *syscall; /* "openat", or for proc: "fork"/"exec"/"exit" */
-	bool has_ret;
-	int64_t ret; /* return value; proc exit: the exit status */
-	int err;     /* errno number when ret < 0, else 0 */
-	char *path;  /* absolute where the kernel could resolve it */
-	char *path2;
-	char *cwd; /* directory a relative path was resolved against */
-	char *fstype;
-	char *data; /* mount data, fsconfig "key=value", exec filename */
+	int err; /* errno number when ret < 0, else 0 */
 	uint32_t dev_major, dev_minor;
-	bool has_dev;
-	uint64_t ino;
-	char *func; /* ext4_error function */
-	uint32_t line;
-	char *msg; /* kernel message text */
-	int fd;    /* fsconfig/fsmount fd, or -1 */
+	uint32_t line; /* ext4_error line */
+	int fd;        /* fsconfig/fsmount fd, or -1 */
 	uint32_t flags;
-	bool has_flags;
+	uint64_t ts_ns; /* CLOCK_BOOTTIME nanoseconds */
+	uint64_t cgroup_id;
+	int64_t ret; /* return value; proc exit: the exit status */
+	uint64_t ino;
 	/* How many calls this record stands for: 1, or for a failure the kernel saw repeated (the
 	 * same process, call, errno and path within about a second, bpf/repeats.bpf.h) the repeats
 	 * folded into it, ts_ns the first of them and last_ns the last. */
 	uint64_t count;
 	uint64_t last_ns;
+	char *syscall; /* "openat", or for proc: "fork"/"exec"/"exit" */
+	char *path;    /* absolute where the kernel could resolve it */
+	char *path2;
+	char *cwd; /* directory a relative path was resolved against */
+	char *fstype;
+	char *data; /* mount data, fsconfig "key=value", exec filename */
+	char *func; /* ext4_error function */
+	char *msg;  /* kernel message text */
+	struct device_info *device; /* REC_DEVICE only; owned */
+	struct cgroup_info *cgroup; /* REC_CGROUP only; owned */
+	struct pod_info *pod;       /* REC_POD only; owned */
+	char comm[16];
+	bool has_vpid, has_vppid, has_uid, has_ret, has_dev, has_flags;
+	/* A mount, removal or rename by a process outside what fstrace traces (run's command tree,
+	 * record's filters): a daemon, a cleanup job, or something unrelated on the machine. */
+	bool outsider;
 	/* The count is of one process's misses of this call and errno on any path, folded in the
 	 * kernel while the ring was half full (bpf/repeats.bpf.h): path is only the first of them. */
 	bool under_load;
@@ -94,9 +95,6 @@ struct record {
 	 * held and no failure asked for (bpf/held.bpf.h), from ts_ns to last_ns: path is the
 	 * directory they all lie under, not a path that went. Which paths they were is not known. */
 	bool summary;
-	struct device_info *device; /* REC_DEVICE only; owned */
-	struct cgroup_info *cgroup; /* REC_CGROUP only; owned */
-	struct pod_info *pod;       /* REC_POD only; owned */
 	/* The strings are borrowed, not owned: they point into a buffer that outlives the record
 	 * (a recording reader's parsed line, a group's one allocation), so record_free leaves them.
 	 * Saves a malloc and a free per string of each of a recording's millions of events. */
