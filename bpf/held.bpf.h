@@ -94,7 +94,14 @@ static __always_inline void name_done(struct name_scan *s)
 	if (s->in_name) {
 		s->last = s->h | 1;
 		if (s->now) {
-			bpf_map_update_elem(&missed_names, &s->last, &s->now, BPF_ANY);
+			/* A name missed again (a storm's directories) has its time moved in place: an
+			 * insert takes the LRU's lock with interrupts off, costly under virtualization. */
+			__u64 *seen = bpf_map_lookup_elem(&missed_names, &s->last);
+
+			if (seen)
+				*seen = s->now;
+			else
+				bpf_map_update_elem(&missed_names, &s->last, &s->now, BPF_ANY);
 			if (held_count[0] > 0)
 				held_send(0, s->last);
 			if (held_count[1] > 0)
