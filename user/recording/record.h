@@ -77,9 +77,9 @@ struct record {
 	char *path2;
 	char *cwd; /* directory a relative path was resolved against */
 	char *fstype;
-	char *data; /* mount data, fsconfig "key=value", exec filename */
-	char *func; /* ext4_error function */
-	char *msg;  /* kernel message text */
+	char *data;                 /* mount data, fsconfig "key=value", exec filename */
+	char *func;                 /* ext4_error function */
+	char *msg;                  /* kernel message text */
 	struct device_info *device; /* REC_DEVICE only; owned */
 	struct cgroup_info *cgroup; /* REC_CGROUP only; owned */
 	struct pod_info *pod;       /* REC_POD only; owned */
