@@ -61,18 +61,16 @@ static __always_inline const volatile struct fst_syscall_layout *layout_of(long 
 	return &layouts[nr];
 }
 
-/* A layout's slot is 0-5, FST_ARG_CWD or FST_ARG_NONE; args[6] and args[7] are 0. Read by the
- * slot masked where it is used, with no test: every "slot < 6" split the verifier's walk of
- * emit_call in two for the rest of the function, and a slot spilled after a test comes back
- * with its old bound on 6.1 (0-255), so an index tested earlier is refused. */
+/* Which register (struct call_args' order) holds argument slot 0-7, four bits each: arguments
+ * 0-5 are di, si, dx, r10, r8, r9; FST_ARG_CWD and FST_ARG_NONE read the cleared ax and cx. */
+#define SLOT_REGS 0x43120567u
+
+/* Read by the slot masked where it is used, with no test: every "slot < 6" split the verifier's
+ * walk of emit_call in two for the rest of the function, and a slot spilled after a test comes
+ * back with its old bound on 6.1 (0-255), so an index tested earlier is refused. */
 static __always_inline __u64 arg(const struct call_args *call, __u8 slot)
 {
-	return call->args[ASM_MASK(slot, 7)];
-}
-
-static __always_inline int fd_arg(const struct call_args *call, __u8 slot)
-{
-	return (int)arg(call, slot);
+	return call->regs[ASM_MASK(SLOT_REGS >> (ASM_MASK(slot, 7) * 4), 7)];
 }
 
 /* A path argument is relative when its first byte is neither '/' nor the end of the string. */
@@ -88,43 +86,28 @@ static __always_inline int dirfd_of(const struct call_args *call, __u8 dirfd_slo
 	return dirfd_slot == FST_ARG_CWD ? AT_FDCWD : (int)arg(call, dirfd_slot);
 }
 
-/* The syscall argument registers, adjacent in struct pt_regs (the ptrace ABI, fixed on x86-64)
- * from r10 to di: one copy reads all six arguments. */
-struct arg_regs {
-	__u64 r10, r9, r8, ax, cx, dx, si, di;
-};
-
 /*
  * The compatible path's per-CPU slot for the call (fstrace.bpf.c's on_sys_exit and emit_call): a
  * global function takes no pointer before 5.12, and 5.10 counts every frame of the deepest chain
  * of calls (sys_exit -> emit_call -> put_base_dir -> put_dir, the walk unrolled) against one
- * 512-byte stack, so the arguments and the registers they are read from live here, not on the
- * stack. One entry; in both objects, the default path leaves it unused.
+ * 512-byte stack, so the arguments live here, not on the stack. One entry; in both objects,
+ * the default path leaves it unused.
  */
-struct call_slot_val {
-	struct call_args call;
-	struct arg_regs regs;
-};
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct call_slot_val);
+	__type(value, struct call_args);
 } call_slot SEC(".maps");
 
-/* The x86-64 syscall arguments, in order, from the saved registers. */
+/* The saved argument registers in one copy, ax (the return value) and cx (the return address)
+ * cleared: what arg() reads for a slot with no argument. */
 static __always_inline int read_args(struct call_args *call, const void *regs)
 {
-	struct arg_regs r;
-
-	if (bpf_probe_read_kernel(&r, sizeof(r), regs + __builtin_offsetof(struct pt_regs, r10)))
+	if (bpf_probe_read_kernel(call->regs, sizeof(call->regs), regs + __builtin_offsetof(struct pt_regs, r10)))
 		return -1;
-	call->args[0] = r.di;
-	call->args[1] = r.si;
-	call->args[2] = r.dx;
-	call->args[3] = r.r10;
-	call->args[4] = r.r8;
-	call->args[5] = r.r9;
+	call->regs[3] = 0;
+	call->regs[4] = 0;
 	return 0;
 }
 
@@ -173,8 +156,7 @@ static __always_inline struct file *fd_file(int fd, long ret, bool *keep)
 __noinline int emit_call(__u32 type, long ret)
 {
 	__u32 zero = 0;
-	struct call_slot_val *slot = bpf_map_lookup_elem(&call_slot, &zero);
-	struct call_args *callp = slot ? &slot->call : NULL;
+	struct call_args *callp = bpf_map_lookup_elem(&call_slot, &zero);
 #else
 __noinline int emit_call(__u32 type, long ret, struct call_args *callp)
 {
@@ -196,7 +178,7 @@ __noinline int emit_call(__u32 type, long ret, struct call_args *callp)
 	path = lay->path, path2 = lay->path2, dirfd = lay->dirfd, dirfd2 = lay->dirfd2;
 	fstype = lay->fstype, data = lay->data, flags = lay->flags, class = lay->class, fd = lay->fd;
 	if (fd < 6) {
-		file = fd_file(fd_arg(callp, fd), ret, &keep);
+		file = fd_file((int)arg(callp, fd), ret, &keep);
 		if (!keep)
 			return 0;
 	}
@@ -237,7 +219,7 @@ __noinline int emit_call(__u32 type, long ret, struct call_args *callp)
 	e->dirfd = (int)arg(callp, dirfd);
 	e->flags = (__u32)arg(callp, flags);
 	if (fd < 6)
-		e->dirfd = fd_arg(callp, fd);
+		e->dirfd = (int)arg(callp, fd);
 	if (file) {
 		inode = BPF_CORE_READ(file, f_inode);
 		e->ino = BPF_CORE_READ(inode, i_ino);
@@ -329,23 +311,19 @@ static __always_inline int on_sys_exit(const void *regs, long nr, long ret)
 #if FST_COMPAT
 	{
 		__u32 zero = 0;
-		struct call_slot_val *slot = bpf_map_lookup_elem(&call_slot, &zero);
-		struct arg_regs *r;
+		struct call_args *slot = bpf_map_lookup_elem(&call_slot, &zero);
 
-		if (!slot)
+		if (!slot || read_args(slot, regs))
 			return 0;
-		r = &slot->regs;
-		if (bpf_probe_read_kernel(r, sizeof(*r), regs + __builtin_offsetof(struct pt_regs, r10)))
-			return 0;
-		slot->call = (struct call_args){ .nr = nr, .args = { r->di, r->si, r->dx, r->r10, r->r8, r->r9 } };
+		slot->nr = nr;
 	}
 	if (emit_call(type, ret) == EMITTED_FAILURE && vanished(ret))
 		held_miss();
 #else
 	/* Filled here, not where declared: the calls that leave above write no stack. */
-	call = (struct call_args){ .nr = nr };
 	if (read_args(&call, regs))
 		return 0;
+	call.nr = nr;
 	/* After emit_call, not inside it: there every path through it would check this again. */
 	if (emit_call(type, ret, &call) == EMITTED_FAILURE && vanished(ret))
 		held_miss();

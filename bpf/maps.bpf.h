@@ -59,10 +59,13 @@ struct {
 	__type(value, __u8);
 } traced SEC(".maps");
 
-/* A syscall's number and arguments, as read from its registers at exit. */
+/* A syscall's number and arguments, as read from its registers at exit: struct pt_regs from r10
+ * to di (the ptrace ABI, fixed on x86-64), copied as they lie, with no temporary on the stack.
+ * arg() in fstrace.bpf.c maps an argument's slot to its register; ax and cx, no argument, are
+ * cleared to stand for FST_ARG_CWD and FST_ARG_NONE. */
 struct call_args {
-	__u64 args[8]; /* the six, then 0 for FST_ARG_CWD and FST_ARG_NONE: read by a masked slot */
-	__u32 nr;
+	__u64 regs[8]; /* r10, r9, r8, ax, cx, dx, si, di */
+	__u64 nr;      /* 64 bits: no padding left unwritten on the stack a global function reads */
 };
 
 /*

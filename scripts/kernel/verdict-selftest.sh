@@ -61,6 +61,13 @@ good | sed 's/ATTACH syscalls tp_btf/ATTACH syscalls tracepoint\r\nATTACH remove
 expect 0 other_modes
 grep -q 'racing_deleter *syscalls=tracepoint removed_ino=unavailable (fentry: refused)$' "$tmp/other_modes.out" ||
 	{ echo "verdict-selftest: the attach modes are not in the summary" >&2; failures=$((failures + 1)); }
+# But the default programs refused and the compatible ones loaded in their place: a regression on
+# a kernel the default path is for, even though every scenario passed.
+good | sed 's/^ATTACH syscalls tp_btf/ATTACH path compatible (the default refused: fst_sys_exit_typed: combined stack size of 5 calls is 544. Too/' \
+	>"$tmp/default_refused.log"
+expect 1 default_refused
+grep -q 'problem: the default programs were refused, fstrace fell back: fst_sys_exit_typed: combined stack' \
+	"$tmp/default_refused.out" || { echo "verdict-selftest: the refusal is not named" >&2; failures=$((failures + 1)); }
 # Nor a program the kernel refused and fstrace did without: a note, not a failure.
 good | sed 's/^END/NOTE racing_deleter: the kernel refused fst_x (Permission denied)\r\nEND/' >"$tmp/note.log"
 expect 0 note
