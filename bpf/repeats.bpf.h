@@ -54,8 +54,6 @@ struct repeat_map repeats1 SEC(".maps");
 
 #define REPEAT_MUL 0x9e3779b97f4a7c15ull
 
-/* The path's bytes (its NUL included), eight at a time, from the scratch buffer at OFF.
- * Global: the verifier walks its loop once, not once per caller. */
 struct repeat_scan {
 	struct fst_event *e;
 	__u32 at, end; /* offsets in the scratch buffer: the path's bytes are [at, end) */
@@ -89,6 +87,8 @@ static long repeat_hash_cb(__u32 i, void *data)
 }
 #endif
 
+/* The path's bytes (its NUL included), eight at a time, from the scratch buffer at OFF.
+ * Global: the verifier walks its loop once, not once per caller. */
 __noinline __u64 repeat_hash(__u32 off, __u32 len)
 {
 	struct repeat_scan s = { .e = scratch_event(), .at = off, .end = off + len };

@@ -49,7 +49,7 @@ class CostModel:
         out = ["Per syscall (`scripts/bench/syscall_cost.c`: getppid in a loop, timed inside the process; "
                "median of the per-round differences, %d rounds): untraced %.0f ns; the floor %+.0f ns; "
                "fstrace run %+.0f ns, of which its own program %+.0f ns. Fixed cost of fstrace run "
-               "(`fstrace run -v -- true` minus `true`, %d interleaved pairs): %.1f ms." % (
+               "(`fstrace run -- true` minus `true`, %d interleaved pairs): %.1f ms." % (
                    self.rounds, med, self.floor_ns, self.run_ns, self.run_ns - self.floor_ns,
                    self.fixed_pairs, self.fixed_s * 1000), ""]
         head = ["workload", "syscalls (perf stat)", "untraced wall s", "the floor", "fstrace's own: per syscall",

@@ -5,8 +5,8 @@
 #
 #   per syscall  syscall_cost.c untraced, beside the floor and under `fstrace run`, rotating:
 #                what the floor and fstrace add to every syscall of the traced command
-#   fixed        `true` against `fstrace run -v -- true`, interleaved: start, attach, detach and
-#                report (the same runs give the attach time)
+#   fixed        `true` against `fstrace run -- true`, interleaved: start, attach, detach and
+#                report (a `fstrace run -v -- true` beside them gives the attach time)
 #   syscalls     how many syscalls one untraced run of a workload makes (perf stat)
 #
 # report.py puts them together: ratio = 1 + (syscalls x added ns + fixed) / untraced wall.

@@ -242,7 +242,7 @@ for spec in "${ACCOUNT[@]}"; do
 done
 
 # What the extraction ratios are made of, measured apart (costmodel.sh).
-say "bench: attach time and fixed cost (true, then fstrace run -v -- true, $MODEL_FIXED times)"
+say "bench: attach time and fixed cost (true, fstrace run -- true, fstrace run -v -- true, $MODEL_FIXED times)"
 model_fixed "$MODEL_FIXED"
 say "bench: cost per syscall (syscall_cost: untraced, the floor, fstrace run; $MODEL_PERCALL rounds)"
 model_percall "$MODEL_PERCALL" "$MODEL_CALLS"

@@ -188,9 +188,9 @@ void explain_outsider(struct explain_window *w, const struct record *r)
 	}
 }
 
-/* The path itself, then each ancestor: the removals that could have made it vanish. */
-/* The path and each of its ancestors ("/a/b/c", "/a/b", "/a"), their hashes taken in one pass:
- * every failure of a storm comes here, most of them with nothing remembered to look up. */
+/* The removals that could have made a path vanish: of the path and each of its ancestors
+ * ("/a/b/c", "/a/b", "/a"), their hashes taken in one pass. Every failure of a storm comes here,
+ * most of them with nothing remembered to look up. */
 static bool keep_removals_of(struct explain_window *w, const struct record *r, const char *path)
 {
 	uint64_t h = FNV1A_INIT;

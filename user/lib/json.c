@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* JSON writer and the DOM helpers; see json.h. The parser is json_parse.c. */
 #include <inttypes.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -98,6 +97,12 @@ void jbuf_puts(struct jbuf *b, const char *s)
 	jbuf_write(b, s, strlen(s));
 }
 
+/* An ASCII byte that goes into a JSON string as it is. */
+static bool plain_ascii(unsigned char c)
+{
+	return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
+
 void json_strn(struct jbuf *b, const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;
@@ -114,7 +119,7 @@ void json_strn(struct jbuf *b, const char *str, size_t n)
 		char esc[8] = { '\\' };
 		size_t esclen = 2;
 
-		if (c >= 0x20 && c != '"' && c != '\\' && ulen) {
+		if (c < 0x80 ? plain_ascii(c) : ulen > 0) {
 			i += ulen;
 			run += ulen;
 			continue;
@@ -193,8 +198,7 @@ void jobj_key(struct jbuf *b, const char *key)
 	sep(b);
 	/* Keys are the program's own words: written in one piece unless one needs escaping. */
 	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)key[i] < 0x20 || (unsigned char)key[i] >= 0x80 || key[i] == '"' ||
-		    key[i] == '\\') {
+		if (!plain_ascii(key[i])) {
 			json_strn(b, key, n);
 			jbuf_putc(b, ':');
 			return;
